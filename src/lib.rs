@@ -1,0 +1,9 @@
+//! stordeck: a terminal dashboard for the storage layer of Amazon EKS clusters.
+//!
+//! Layers (see DESIGN.md): `sources` talk to Kubernetes and AWS, `model` folds what they
+//! say into a `World` and its findings, `ui` renders it, `actions` change things, and `sim`
+//! is the embedded cluster and account the demo, tests and benchmarks run against.
+
+pub mod cli;
+pub mod model;
+pub mod sim;

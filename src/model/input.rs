@@ -1,0 +1,219 @@
+//! What sources tell the model. Kubernetes objects arrive whole (the model projects them
+//! and drops the rest); AWS answers arrive as plain records converted from the SDK types,
+//! so the model never depends on an SDK.
+
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
+use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
+use kube::api::DynamicObject;
+
+/// One step of a watch, mirroring `kube_runtime::watcher::Event`: a (re)list is bracketed
+/// by `InitStart` … `InitDone`, and objects not re-listed in between are gone.
+#[derive(Debug, Clone)]
+pub enum Change<T> {
+    InitStart,
+    InitApply(T),
+    InitDone,
+    Apply(T),
+    Delete(T),
+}
+
+#[derive(Debug, Clone)]
+pub enum KubeMsg {
+    CsiDriver(Change<CSIDriver>),
+    Pv(Change<PersistentVolume>),
+    Pvc(Change<PersistentVolumeClaim>),
+    StorageClass(Change<StorageClass>),
+    VolumeAttachment(Change<VolumeAttachment>),
+    Node(Change<Node>),
+    DaemonSet(Change<DaemonSet>),
+    ServiceAccount(Change<ServiceAccount>),
+    ClusterRole(Change<ClusterRole>),
+    ClusterRoleBinding(Change<ClusterRoleBinding>),
+    /// ACK `filesystems.efs.services.k8s.aws/v1alpha1`.
+    AckFileSystem(Change<DynamicObject>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FileSystemRec {
+    pub id: String,
+    pub name: Option<String>,
+    pub arn: Option<String>,
+    pub life_cycle_state: String,
+    pub creation_time: Option<jiff::Timestamp>,
+    pub size_bytes: Option<i64>,
+    pub number_of_mount_targets: i32,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessPointRec {
+    pub id: String,
+    pub arn: Option<String>,
+    pub file_system_id: String,
+    /// The EFS CSI driver sets this to the PV name it provisions for.
+    pub client_token: Option<String>,
+    pub name: Option<String>,
+    pub root_path: Option<String>,
+    pub uid: Option<i64>,
+    pub gid: Option<i64>,
+    pub life_cycle_state: String,
+    pub tags: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MountTargetRec {
+    pub id: String,
+    pub file_system_id: String,
+    pub subnet_id: Option<String>,
+    pub availability_zone: Option<String>,
+    pub ip_address: Option<String>,
+    pub life_cycle_state: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClusterRec {
+    pub name: String,
+    pub arn: Option<String>,
+    pub version: Option<String>,
+    pub status: String,
+    pub created_at: Option<jiff::Timestamp>,
+    pub platform_version: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AddonRec {
+    pub name: String,
+    pub version: Option<String>,
+    pub status: String,
+    pub created_at: Option<jiff::Timestamp>,
+    pub modified_at: Option<jiff::Timestamp>,
+    pub service_account_role_arn: Option<String>,
+    /// (code, message) pairs from `health.issues`.
+    pub health_issues: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FargateProfileRec {
+    pub name: String,
+    pub status: String,
+    pub created_at: Option<jiff::Timestamp>,
+    /// Namespaces its selectors match.
+    pub namespaces: Vec<String>,
+}
+
+/// A complete AWS answer: each replaces what the model held for that scope.
+#[derive(Debug, Clone)]
+pub enum AwsMsg {
+    FileSystems(Vec<FileSystemRec>),
+    AccessPoints {
+        file_system_id: String,
+        items: Vec<AccessPointRec>,
+    },
+    MountTargets {
+        file_system_id: String,
+        items: Vec<MountTargetRec>,
+    },
+    Cluster(ClusterRec),
+    Addons(Vec<AddonRec>),
+    FargateProfiles(Vec<FargateProfileRec>),
+    Nodegroups(Vec<String>),
+}
+
+/// Which source a health report is about; one per watched kind and per AWS poller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceId {
+    CsiDrivers,
+    Pvs,
+    Pvcs,
+    StorageClasses,
+    VolumeAttachments,
+    Nodes,
+    DaemonSets,
+    ServiceAccounts,
+    ClusterRoles,
+    ClusterRoleBindings,
+    AckFileSystems,
+    EfsFileSystems,
+    EfsAccessPoints,
+    EfsMountTargets,
+    EksCluster,
+    EksAddons,
+    EksFargateProfiles,
+    EksNodegroups,
+}
+
+impl SourceId {
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceId::CsiDrivers => "csidrivers",
+            SourceId::Pvs => "pvs",
+            SourceId::Pvcs => "pvcs",
+            SourceId::StorageClasses => "storageclasses",
+            SourceId::VolumeAttachments => "volumeattachments",
+            SourceId::Nodes => "nodes",
+            SourceId::DaemonSets => "daemonsets",
+            SourceId::ServiceAccounts => "serviceaccounts",
+            SourceId::ClusterRoles => "clusterroles",
+            SourceId::ClusterRoleBindings => "clusterrolebindings",
+            SourceId::AckFileSystems => "ack-filesystems",
+            SourceId::EfsFileSystems => "efs-filesystems",
+            SourceId::EfsAccessPoints => "efs-accesspoints",
+            SourceId::EfsMountTargets => "efs-mounttargets",
+            SourceId::EksCluster => "eks-cluster",
+            SourceId::EksAddons => "eks-addons",
+            SourceId::EksFargateProfiles => "eks-fargate",
+            SourceId::EksNodegroups => "eks-nodegroups",
+        }
+    }
+
+    pub fn is_aws(self) -> bool {
+        matches!(
+            self,
+            SourceId::EfsFileSystems
+                | SourceId::EfsAccessPoints
+                | SourceId::EfsMountTargets
+                | SourceId::EksCluster
+                | SourceId::EksAddons
+                | SourceId::EksFargateProfiles
+                | SourceId::EksNodegroups
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum HealthState {
+    /// First list or poll still under way.
+    Syncing,
+    Live,
+    /// Was live; the last attempt failed and data is as of `since`.
+    Stale {
+        since: jiff::Timestamp,
+        reason: String,
+    },
+    /// Never synced, or cannot: the reason and what to do about it.
+    Error {
+        reason: String,
+        hint: String,
+    },
+    /// Not applicable here (e.g. the ACK CRD is not installed); not an error.
+    Absent {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub struct Health {
+    pub source: SourceId,
+    pub state: HealthState,
+    pub at: jiff::Timestamp,
+}
+
+/// Everything a source can send.
+#[derive(Debug, Clone)]
+pub enum SourceMsg {
+    Kube(KubeMsg),
+    Aws(AwsMsg),
+    Health(Health),
+}

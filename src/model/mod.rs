@@ -1,0 +1,11 @@
+//! The model: a pure, synchronous picture of the cluster and account, and the findings
+//! computed from it. No I/O, no async, no terminal.
+
+pub mod input;
+pub mod projection;
+pub mod table;
+pub mod volume_handle;
+pub mod world;
+
+pub use input::{AwsMsg, Change, Health, HealthState, KubeMsg, SourceId, SourceMsg};
+pub use world::World;

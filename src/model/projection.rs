@@ -1,0 +1,362 @@
+//! Compact projections of Kubernetes objects: what the panes, joins and findings read, and
+//! nothing more. managedFields shrink to their manager names.
+
+use std::collections::BTreeMap;
+
+use k8s_openapi::api::apps::v1::DaemonSet;
+use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Toleration};
+use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::DynamicObject;
+
+use super::volume_handle::{self, EfsHandle};
+
+/// Annotations worth keeping: Helm's release ownership and nothing else.
+const KEPT_ANNOTATIONS: &[&str] = &[
+    "meta.helm.sh/release-name",
+    "meta.helm.sh/release-namespace",
+];
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Meta {
+    pub name: String,
+    pub namespace: Option<String>,
+    pub uid: Option<String>,
+    pub created: Option<jiff::Timestamp>,
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    /// managedFields managers, in order, deduplicated.
+    pub managers: Vec<String>,
+}
+
+impl Meta {
+    pub fn from_k8s(m: &ObjectMeta) -> Self {
+        let mut managers: Vec<String> = Vec::new();
+        for mf in m.managed_fields.iter().flatten() {
+            if let Some(name) = &mf.manager
+                && !managers.contains(name)
+            {
+                managers.push(name.clone());
+            }
+        }
+        Meta {
+            name: m.name.clone().unwrap_or_default(),
+            namespace: m.namespace.clone(),
+            uid: m.uid.clone(),
+            created: m.creation_timestamp.as_ref().map(|t| t.0),
+            labels: m.labels.clone().unwrap_or_default(),
+            annotations: m
+                .annotations
+                .iter()
+                .flatten()
+                .filter(|(k, _)| KEPT_ANNOTATIONS.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            managers,
+        }
+    }
+
+    pub fn label(&self, key: &str) -> Option<&str> {
+        self.labels.get(key).map(String::as_str)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CsiDriverRow {
+    pub meta: Meta,
+    pub attach_required: Option<bool>,
+    pub fs_group_policy: Option<String>,
+}
+
+impl CsiDriverRow {
+    pub fn from_k8s(o: &CSIDriver) -> Self {
+        CsiDriverRow {
+            meta: Meta::from_k8s(&o.metadata),
+            attach_required: o.spec.attach_required,
+            fs_group_policy: o.spec.fs_group_policy.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PvRow {
+    pub meta: Meta,
+    pub capacity: Option<String>,
+    pub access_modes: Vec<String>,
+    pub reclaim_policy: Option<String>,
+    pub phase: Option<String>,
+    /// (namespace, name) of the bound claim.
+    pub claim: Option<(String, String)>,
+    pub storage_class: Option<String>,
+    pub driver: Option<String>,
+    pub volume_handle: Option<String>,
+    pub efs: Option<EfsHandle>,
+}
+
+impl PvRow {
+    pub fn from_k8s(o: &PersistentVolume) -> Self {
+        let spec = o.spec.as_ref();
+        let csi = spec.and_then(|s| s.csi.as_ref());
+        let handle = csi.map(|c| c.volume_handle.clone());
+        PvRow {
+            meta: Meta::from_k8s(&o.metadata),
+            capacity: spec
+                .and_then(|s| s.capacity.as_ref())
+                .and_then(|c| c.get("storage"))
+                .map(|q| q.0.clone()),
+            access_modes: spec
+                .and_then(|s| s.access_modes.clone())
+                .unwrap_or_default(),
+            reclaim_policy: spec.and_then(|s| s.persistent_volume_reclaim_policy.clone()),
+            phase: o.status.as_ref().and_then(|s| s.phase.clone()),
+            claim: spec
+                .and_then(|s| s.claim_ref.as_ref())
+                .and_then(|c| Some((c.namespace.clone().unwrap_or_default(), c.name.clone()?))),
+            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
+            driver: csi.map(|c| c.driver.clone()),
+            efs: handle.as_deref().and_then(volume_handle::parse),
+            volume_handle: handle,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct PvcRow {
+    pub meta: Meta,
+    pub volume_name: Option<String>,
+    pub storage_class: Option<String>,
+    pub phase: Option<String>,
+    pub requested: Option<String>,
+}
+
+impl PvcRow {
+    pub fn from_k8s(o: &PersistentVolumeClaim) -> Self {
+        let spec = o.spec.as_ref();
+        PvcRow {
+            meta: Meta::from_k8s(&o.metadata),
+            volume_name: spec.and_then(|s| s.volume_name.clone()),
+            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
+            phase: o.status.as_ref().and_then(|s| s.phase.clone()),
+            requested: spec
+                .and_then(|s| s.resources.as_ref())
+                .and_then(|r| r.requests.as_ref())
+                .and_then(|r| r.get("storage"))
+                .map(|q| q.0.clone()),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StorageClassRow {
+    pub meta: Meta,
+    pub provisioner: String,
+    pub reclaim_policy: Option<String>,
+    pub parameters: BTreeMap<String, String>,
+}
+
+impl StorageClassRow {
+    pub fn from_k8s(o: &StorageClass) -> Self {
+        StorageClassRow {
+            meta: Meta::from_k8s(&o.metadata),
+            provisioner: o.provisioner.clone(),
+            reclaim_policy: o.reclaim_policy.clone(),
+            parameters: o.parameters.clone().unwrap_or_default(),
+        }
+    }
+
+    /// `gidRangeStart..=gidRangeEnd` of an EFS class, when both parse.
+    pub fn gid_range(&self) -> Option<(i64, i64)> {
+        let start = self.parameters.get("gidRangeStart")?.parse().ok()?;
+        let end = self.parameters.get("gidRangeEnd")?.parse().ok()?;
+        (start <= end).then_some((start, end))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct VolumeAttachmentRow {
+    pub meta: Meta,
+    pub attacher: String,
+    pub node: String,
+    pub pv: Option<String>,
+    pub attached: bool,
+}
+
+impl VolumeAttachmentRow {
+    pub fn from_k8s(o: &VolumeAttachment) -> Self {
+        VolumeAttachmentRow {
+            meta: Meta::from_k8s(&o.metadata),
+            attacher: o.spec.attacher.clone(),
+            node: o.spec.node_name.clone(),
+            pv: o.spec.source.persistent_volume_name.clone(),
+            attached: o.status.as_ref().is_some_and(|s| s.attached),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaintRow {
+    pub key: String,
+    pub value: Option<String>,
+    pub effect: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NodeRow {
+    pub meta: Meta,
+    pub taints: Vec<TaintRow>,
+    pub ready: Option<bool>,
+}
+
+impl NodeRow {
+    pub fn from_k8s(o: &Node) -> Self {
+        NodeRow {
+            meta: Meta::from_k8s(&o.metadata),
+            taints: o
+                .spec
+                .as_ref()
+                .and_then(|s| s.taints.as_ref())
+                .into_iter()
+                .flatten()
+                .map(|t| TaintRow {
+                    key: t.key.clone(),
+                    value: t.value.clone(),
+                    effect: t.effect.clone(),
+                })
+                .collect(),
+            ready: o
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
+                .map(|c| c.status == "True"),
+        }
+    }
+
+    /// `eks.amazonaws.com/compute-type`, `fargate` on Fargate nodes.
+    pub fn compute_type(&self) -> Option<&str> {
+        self.meta.label("eks.amazonaws.com/compute-type")
+    }
+
+    pub fn is_fargate(&self) -> bool {
+        self.compute_type() == Some("fargate")
+    }
+
+    pub fn has_taint(&self, key: &str) -> bool {
+        self.taints.iter().any(|t| t.key == key)
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TolerationRow {
+    pub key: Option<String>,
+    pub operator: Option<String>,
+    pub value: Option<String>,
+    pub effect: Option<String>,
+}
+
+impl TolerationRow {
+    fn from_k8s(t: &Toleration) -> Self {
+        TolerationRow {
+            key: t.key.clone(),
+            operator: t.operator.clone(),
+            value: t.value.clone(),
+            effect: t.effect.clone(),
+        }
+    }
+
+    /// Whether this toleration tolerates a taint with `key` and `effect`, by the
+    /// scheduler's rules: `Exists` with no key tolerates every taint.
+    pub fn tolerates(&self, key: &str, value: Option<&str>, effect: &str) -> bool {
+        let effect_ok = self
+            .effect
+            .as_deref()
+            .is_none_or(|e| e.is_empty() || e == effect);
+        let exists = self.operator.as_deref() == Some("Exists");
+        let key_ok = match self.key.as_deref() {
+            None | Some("") => exists,
+            Some(k) => k == key,
+        };
+        let value_ok = exists || self.value.as_deref().unwrap_or("") == value.unwrap_or("");
+        effect_ok && key_ok && value_ok
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonSetRow {
+    pub meta: Meta,
+    pub desired: i32,
+    pub ready: i32,
+    pub tolerations: Vec<TolerationRow>,
+    pub images: Vec<String>,
+}
+
+impl DaemonSetRow {
+    pub fn from_k8s(o: &DaemonSet) -> Self {
+        let pod = o.spec.template.spec.as_ref();
+        DaemonSetRow {
+            meta: Meta::from_k8s(&o.metadata),
+            desired: o.status.as_ref().map_or(0, |s| s.desired_number_scheduled),
+            ready: o.status.as_ref().map_or(0, |s| s.number_ready),
+            tolerations: pod
+                .and_then(|p| p.tolerations.as_ref())
+                .into_iter()
+                .flatten()
+                .map(TolerationRow::from_k8s)
+                .collect(),
+            images: pod
+                .map(|p| {
+                    p.containers
+                        .iter()
+                        .filter_map(|c| c.image.clone())
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    pub fn tolerates(&self, key: &str, value: Option<&str>, effect: &str) -> bool {
+        self.tolerations
+            .iter()
+            .any(|t| t.tolerates(key, value, effect))
+    }
+}
+
+/// Objects kept only for ownership evidence (ServiceAccount, ClusterRole, …).
+#[derive(Debug, Clone, PartialEq)]
+pub struct OwnedObjectRow {
+    pub kind: &'static str,
+    pub meta: Meta,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AckFileSystemRow {
+    pub meta: Meta,
+    /// `status.fileSystemID`.
+    pub file_system_id: Option<String>,
+    /// `status.lifeCycleState`.
+    pub life_cycle_state: Option<String>,
+    /// Status of the `ACK.ResourceSynced` condition: "True", "False", "Unknown".
+    pub synced: Option<String>,
+    pub synced_changed: Option<jiff::Timestamp>,
+    pub synced_message: Option<String>,
+}
+
+impl AckFileSystemRow {
+    pub fn from_dynamic(o: &DynamicObject) -> Self {
+        let status = o.data.get("status");
+        let cond = status
+            .and_then(|s| s.get("conditions"))
+            .and_then(|c| c.as_array())
+            .and_then(|cs| cs.iter().find(|c| c["type"] == "ACK.ResourceSynced"));
+        let s = |v: Option<&serde_json::Value>| v.and_then(|v| v.as_str()).map(str::to_string);
+        AckFileSystemRow {
+            meta: Meta::from_k8s(&o.metadata),
+            file_system_id: s(status.and_then(|st| st.get("fileSystemID"))),
+            life_cycle_state: s(status.and_then(|st| st.get("lifeCycleState"))),
+            synced: s(cond.and_then(|c| c.get("status"))),
+            synced_changed: s(cond.and_then(|c| c.get("lastTransitionTime")))
+                .and_then(|t| t.parse().ok()),
+            synced_message: s(cond.and_then(|c| c.get("message"))),
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! EFS CSI volume handles: `fs-x`, `fs-x:/path`, `fs-x::fsap-y`, `fs-x:/path:fsap-y`, and
+//! the newer `efs:`-prefixed forms the driver writes for cross-account mounts.
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EfsHandle {
+    pub file_system_id: String,
+    pub subpath: Option<String>,
+    pub access_point_id: Option<String>,
+}
+
+/// Parses an EFS CSI volumeHandle; `None` for anything that is not one.
+pub fn parse(handle: &str) -> Option<EfsHandle> {
+    let h = handle.trim();
+    let h = h.strip_prefix("efs:").unwrap_or(h);
+    let mut parts = h.splitn(3, ':');
+    let fs = parts.next()?.trim();
+    if !fs.starts_with("fs-") || fs.len() < 4 {
+        return None;
+    }
+    let path = parts.next().map(str::trim).filter(|p| !p.is_empty());
+    let ap = parts.next().map(str::trim).filter(|a| !a.is_empty());
+    if ap.is_some_and(|a| !a.starts_with("fsap-")) {
+        return None;
+    }
+    Some(EfsHandle {
+        file_system_id: fs.to_string(),
+        subpath: path.map(str::to_string),
+        access_point_id: ap.map(str::to_string),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_forms_with_and_without_path() {
+        let want = |path: Option<&str>| EfsHandle {
+            file_system_id: "fs-0a1b".into(),
+            subpath: path.map(Into::into),
+            access_point_id: Some("fsap-0c2d".into()),
+        };
+        assert_eq!(parse("fs-0a1b::fsap-0c2d"), Some(want(None)));
+        assert_eq!(parse("efs:fs-0a1b::fsap-0c2d"), Some(want(None)));
+        assert_eq!(parse("fs-0a1b:/data:fsap-0c2d"), Some(want(Some("/data"))));
+        assert_eq!(
+            parse("efs:fs-0a1b:/data:fsap-0c2d"),
+            Some(want(Some("/data")))
+        );
+        assert_eq!(parse("fs-0a1b").map(|h| h.access_point_id), Some(None));
+        assert_eq!(parse("vol-0123"), None);
+        assert_eq!(parse("fs-0a1b::ap-1"), None);
+        assert_eq!(parse(""), None);
+    }
+}

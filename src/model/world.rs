@@ -1,0 +1,538 @@
+//! The World: every source's latest word, folded into projections with join indexes kept
+//! up to date as messages arrive. Pure and synchronous; time comes in as an argument.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+
+use kube::ResourceExt;
+
+use super::input::{
+    AccessPointRec, AddonRec, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec, Health,
+    HealthState, KubeMsg, MountTargetRec, SourceId, SourceMsg,
+};
+use super::projection::*;
+use super::table::{Folded, Table};
+
+pub type NsName = (String, String);
+
+/// A lifecycle state change seen by stordeck, for the Lifecycle pane's history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Transition {
+    pub at: jiff::Timestamp,
+    /// e.g. "fs-0123", "fsap-0456", "ack default/shared-fs".
+    pub object: String,
+    pub from: Option<String>,
+    pub to: String,
+}
+
+const MAX_TRANSITIONS: usize = 200;
+
+#[derive(Debug, Default)]
+pub struct World {
+    pub csi_drivers: Table<String, CsiDriverRow>,
+    pub pvs: Table<String, PvRow>,
+    pub pvcs: Table<NsName, PvcRow>,
+    pub storage_classes: Table<String, StorageClassRow>,
+    pub volume_attachments: Table<String, VolumeAttachmentRow>,
+    pub nodes: Table<String, NodeRow>,
+    pub daemonsets: Table<NsName, DaemonSetRow>,
+    pub service_accounts: Table<NsName, OwnedObjectRow>,
+    pub cluster_roles: Table<String, OwnedObjectRow>,
+    pub cluster_role_bindings: Table<String, OwnedObjectRow>,
+    pub ack_file_systems: Table<NsName, AckFileSystemRow>,
+
+    pub cluster: Option<ClusterRec>,
+    pub addons: Table<String, AddonRec>,
+    pub fargate_profiles: Table<String, FargateProfileRec>,
+    pub nodegroups: Option<Vec<String>>,
+    pub file_systems: Table<String, FileSystemRec>,
+    pub access_points: Table<String, AccessPointRec>,
+    pub mount_targets: Table<String, MountTargetRec>,
+
+    pub health: BTreeMap<SourceId, Health>,
+    pub transitions: VecDeque<Transition>,
+    /// When stordeck first saw each file system's ACK resource disagree with AWS.
+    pub drift_since: HashMap<String, jiff::Timestamp>,
+
+    idx: Indexes,
+    /// Bumped on every change that could alter what is shown.
+    pub version: u64,
+}
+
+/// Join indexes, maintained incrementally as rows come and go.
+#[derive(Debug, Default)]
+struct Indexes {
+    pv_by_access_point: HashMap<String, String>,
+    pvs_by_driver: HashMap<String, BTreeSet<String>>,
+    attachments_by_node: HashMap<String, BTreeSet<String>>,
+    attachment_by_pv: HashMap<String, String>,
+}
+
+impl Indexes {
+    fn add_pv(&mut self, pv: &PvRow) {
+        if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.clone()) {
+            self.pv_by_access_point.insert(ap, pv.meta.name.clone());
+        }
+        if let Some(d) = &pv.driver {
+            self.pvs_by_driver
+                .entry(d.clone())
+                .or_default()
+                .insert(pv.meta.name.clone());
+        }
+    }
+
+    fn remove_pv(&mut self, pv: &PvRow) {
+        if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.as_ref())
+            && self.pv_by_access_point.get(ap) == Some(&pv.meta.name)
+        {
+            self.pv_by_access_point.remove(ap);
+        }
+        if let Some(d) = &pv.driver
+            && let Some(set) = self.pvs_by_driver.get_mut(d)
+        {
+            set.remove(&pv.meta.name);
+        }
+    }
+
+    fn add_va(&mut self, va: &VolumeAttachmentRow) {
+        self.attachments_by_node
+            .entry(va.node.clone())
+            .or_default()
+            .insert(va.meta.name.clone());
+        if let Some(pv) = &va.pv {
+            self.attachment_by_pv
+                .insert(pv.clone(), va.meta.name.clone());
+        }
+    }
+
+    fn remove_va(&mut self, va: &VolumeAttachmentRow) {
+        if let Some(set) = self.attachments_by_node.get_mut(&va.node) {
+            set.remove(&va.meta.name);
+        }
+        if let Some(pv) = &va.pv
+            && self.attachment_by_pv.get(pv) == Some(&va.meta.name)
+        {
+            self.attachment_by_pv.remove(pv);
+        }
+    }
+}
+
+fn cluster_key<T: ResourceExt>(o: &T) -> String {
+    o.name_any()
+}
+
+fn ns_key<T: ResourceExt>(o: &T) -> NsName {
+    (o.namespace().unwrap_or_default(), o.name_any())
+}
+
+impl World {
+    pub fn apply(&mut self, msg: SourceMsg, now: jiff::Timestamp) {
+        self.version += 1;
+        match msg {
+            SourceMsg::Kube(k) => self.apply_kube(k, now),
+            SourceMsg::Aws(a) => self.apply_aws(a, now),
+            SourceMsg::Health(h) => {
+                self.health.insert(h.source, h);
+            }
+        }
+    }
+
+    fn apply_kube(&mut self, msg: KubeMsg, now: jiff::Timestamp) {
+        match msg {
+            KubeMsg::CsiDriver(c) => {
+                self.csi_drivers
+                    .fold(c, cluster_key, CsiDriverRow::from_k8s);
+            }
+            KubeMsg::Pv(c) => match self.pvs.fold(c, cluster_key, PvRow::from_k8s) {
+                Folded::Upserted { key, old } => {
+                    let key = key.clone();
+                    if let Some(old) = old {
+                        self.idx.remove_pv(&old);
+                    }
+                    if let Some(new) = self.pvs.get(&key) {
+                        self.idx.add_pv(new);
+                    }
+                }
+                Folded::Removed(old) => self.idx.remove_pv(&old),
+                Folded::Replaced => {
+                    self.idx.pv_by_access_point.clear();
+                    self.idx.pvs_by_driver.clear();
+                    for pv in self.pvs.values() {
+                        self.idx.add_pv(pv);
+                    }
+                }
+                Folded::Nothing => {}
+            },
+            KubeMsg::Pvc(c) => {
+                self.pvcs.fold(c, ns_key, PvcRow::from_k8s);
+            }
+            KubeMsg::StorageClass(c) => {
+                self.storage_classes
+                    .fold(c, cluster_key, StorageClassRow::from_k8s);
+            }
+            KubeMsg::VolumeAttachment(c) => {
+                match self
+                    .volume_attachments
+                    .fold(c, cluster_key, VolumeAttachmentRow::from_k8s)
+                {
+                    Folded::Upserted { key, old } => {
+                        let key = key.clone();
+                        if let Some(old) = old {
+                            self.idx.remove_va(&old);
+                        }
+                        if let Some(new) = self.volume_attachments.get(&key) {
+                            self.idx.add_va(new);
+                        }
+                    }
+                    Folded::Removed(old) => self.idx.remove_va(&old),
+                    Folded::Replaced => {
+                        self.idx.attachments_by_node.clear();
+                        self.idx.attachment_by_pv.clear();
+                        for va in self.volume_attachments.values() {
+                            self.idx.add_va(va);
+                        }
+                    }
+                    Folded::Nothing => {}
+                }
+            }
+            KubeMsg::Node(c) => {
+                self.nodes.fold(c, cluster_key, NodeRow::from_k8s);
+            }
+            KubeMsg::DaemonSet(c) => {
+                self.daemonsets.fold(c, ns_key, DaemonSetRow::from_k8s);
+            }
+            KubeMsg::ServiceAccount(c) => {
+                self.service_accounts.fold(c, ns_key, |o| OwnedObjectRow {
+                    kind: "ServiceAccount",
+                    meta: Meta::from_k8s(&o.metadata),
+                });
+            }
+            KubeMsg::ClusterRole(c) => {
+                self.cluster_roles.fold(c, cluster_key, |o| OwnedObjectRow {
+                    kind: "ClusterRole",
+                    meta: Meta::from_k8s(&o.metadata),
+                });
+            }
+            KubeMsg::ClusterRoleBinding(c) => {
+                self.cluster_role_bindings
+                    .fold(c, cluster_key, |o| OwnedObjectRow {
+                        kind: "ClusterRoleBinding",
+                        meta: Meta::from_k8s(&o.metadata),
+                    });
+            }
+            KubeMsg::AckFileSystem(c) => {
+                let before: BTreeMap<NsName, Option<String>> = self
+                    .ack_file_systems
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.life_cycle_state.clone()))
+                    .collect();
+                self.ack_file_systems
+                    .fold(c, ns_key, AckFileSystemRow::from_dynamic);
+                let after: Vec<(NsName, Option<String>)> = self
+                    .ack_file_systems
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.life_cycle_state.clone()))
+                    .collect();
+                for ((ns, name), state) in after {
+                    let prev = before.get(&(ns.clone(), name.clone())).cloned().flatten();
+                    if let Some(state) = state
+                        && prev.as_deref() != Some(state.as_str())
+                    {
+                        self.push_transition(now, format!("ack {ns}/{name}"), prev, state);
+                    }
+                }
+                self.update_drift(now);
+            }
+        }
+    }
+
+    fn apply_aws(&mut self, msg: AwsMsg, now: jiff::Timestamp) {
+        match msg {
+            AwsMsg::FileSystems(items) => {
+                for fs in &items {
+                    let prev = self
+                        .file_systems
+                        .get(&fs.id)
+                        .map(|p| p.life_cycle_state.clone());
+                    self.note_state(now, &fs.id, prev, &fs.life_cycle_state);
+                }
+                self.file_systems
+                    .replace(items.into_iter().map(|f| (f.id.clone(), f)).collect());
+                // Access points and mount targets of a file system that is gone go with it.
+                let live: BTreeSet<String> =
+                    self.file_systems.iter().map(|(k, _)| k.clone()).collect();
+                self.access_points
+                    .retain(|_, ap| live.contains(&ap.file_system_id));
+                self.mount_targets
+                    .retain(|_, mt| live.contains(&mt.file_system_id));
+                self.update_drift(now);
+            }
+            AwsMsg::AccessPoints {
+                file_system_id,
+                items,
+            } => {
+                for ap in &items {
+                    let prev = self
+                        .access_points
+                        .get(&ap.id)
+                        .map(|p| p.life_cycle_state.clone());
+                    self.note_state(now, &ap.id, prev, &ap.life_cycle_state);
+                }
+                self.access_points
+                    .retain(|_, ap| ap.file_system_id != file_system_id);
+                for ap in items {
+                    self.access_points.insert(ap.id.clone(), ap);
+                }
+            }
+            AwsMsg::MountTargets {
+                file_system_id,
+                items,
+            } => {
+                for mt in &items {
+                    let prev = self
+                        .mount_targets
+                        .get(&mt.id)
+                        .map(|p| p.life_cycle_state.clone());
+                    self.note_state(now, &mt.id, prev, &mt.life_cycle_state);
+                }
+                self.mount_targets
+                    .retain(|_, mt| mt.file_system_id != file_system_id);
+                for mt in items {
+                    self.mount_targets.insert(mt.id.clone(), mt);
+                }
+            }
+            AwsMsg::Cluster(c) => self.cluster = Some(c),
+            AwsMsg::Addons(items) => self
+                .addons
+                .replace(items.into_iter().map(|a| (a.name.clone(), a)).collect()),
+            AwsMsg::FargateProfiles(items) => self
+                .fargate_profiles
+                .replace(items.into_iter().map(|p| (p.name.clone(), p)).collect()),
+            AwsMsg::Nodegroups(items) => self.nodegroups = Some(items),
+        }
+    }
+
+    fn note_state(
+        &mut self,
+        now: jiff::Timestamp,
+        object: &str,
+        prev: Option<String>,
+        state: &str,
+    ) {
+        if prev.as_deref() != Some(state) {
+            self.push_transition(now, object.to_string(), prev, state.to_string());
+        }
+    }
+
+    fn push_transition(
+        &mut self,
+        at: jiff::Timestamp,
+        object: String,
+        from: Option<String>,
+        to: String,
+    ) {
+        if self.transitions.len() == MAX_TRANSITIONS {
+            self.transitions.pop_front();
+        }
+        self.transitions.push_back(Transition {
+            at,
+            object,
+            from,
+            to,
+        });
+    }
+
+    fn update_drift(&mut self, now: jiff::Timestamp) {
+        let mut disagreeing = BTreeSet::new();
+        for ack in self.ack_file_systems.values() {
+            let Some(fs_id) = &ack.file_system_id else {
+                continue;
+            };
+            let Some(fs) = self.file_systems.get(fs_id) else {
+                continue;
+            };
+            let state_differs =
+                ack.life_cycle_state.as_deref() != Some(fs.life_cycle_state.as_str());
+            let unsynced = ack.synced.as_deref() != Some("True");
+            if state_differs || unsynced {
+                disagreeing.insert(fs_id.clone());
+            }
+        }
+        self.drift_since.retain(|id, _| disagreeing.contains(id));
+        for id in disagreeing {
+            self.drift_since.entry(id).or_insert(now);
+        }
+    }
+
+    // ---- joins ----
+
+    /// The PV using an access point: by the PV's volumeHandle, else by the access point's
+    /// ClientToken, which the EFS CSI driver sets to the PV name.
+    pub fn pv_for_access_point(&self, ap: &AccessPointRec) -> Option<&PvRow> {
+        if let Some(pv) = self
+            .idx
+            .pv_by_access_point
+            .get(&ap.id)
+            .and_then(|n| self.pvs.get(n))
+        {
+            return Some(pv);
+        }
+        let pv = self.pvs.get(ap.client_token.as_ref()?)?;
+        let names_other = pv
+            .efs
+            .as_ref()
+            .and_then(|h| h.access_point_id.as_ref())
+            .is_some_and(|id| id != &ap.id);
+        (!names_other).then_some(pv)
+    }
+
+    pub fn access_point_for_pv(&self, pv: &PvRow) -> Option<&AccessPointRec> {
+        let id = pv.efs.as_ref()?.access_point_id.as_ref()?;
+        self.access_points.get(id)
+    }
+
+    pub fn pvs_for_driver(&self, driver: &str) -> usize {
+        self.idx.pvs_by_driver.get(driver).map_or(0, BTreeSet::len)
+    }
+
+    pub fn claim_for_pv(&self, pv: &PvRow) -> Option<&PvcRow> {
+        self.pvcs.get(pv.claim.as_ref()?)
+    }
+
+    pub fn storage_class_for_pv(&self, pv: &PvRow) -> Option<&StorageClassRow> {
+        self.storage_classes.get(pv.storage_class.as_ref()?)
+    }
+
+    pub fn attachment_for_pv(&self, pv: &str) -> Option<&VolumeAttachmentRow> {
+        self.volume_attachments
+            .get(self.idx.attachment_by_pv.get(pv)?)
+    }
+
+    pub fn attachments_on_node(&self, node: &str) -> Vec<&VolumeAttachmentRow> {
+        self.idx
+            .attachments_by_node
+            .get(node)
+            .into_iter()
+            .flatten()
+            .filter_map(|n| self.volume_attachments.get(n))
+            .collect()
+    }
+
+    pub fn ack_for_file_system(&self, fs_id: &str) -> Option<&AckFileSystemRow> {
+        self.ack_file_systems
+            .values()
+            .find(|a| a.file_system_id.as_deref() == Some(fs_id))
+    }
+
+    pub fn access_points_of(&self, fs_id: &str) -> impl Iterator<Item = &AccessPointRec> {
+        self.access_points
+            .values()
+            .filter(move |ap| ap.file_system_id == fs_id)
+    }
+
+    /// The node DaemonSet of a CSI driver: the one whose name starts with the driver's
+    /// short name (`ebs-csi-node` for `ebs.csi.aws.com`).
+    pub fn node_daemonset_for_driver(&self, driver: &str) -> Option<&DaemonSetRow> {
+        let short = driver.split('.').next()?;
+        let prefix = format!("{short}-csi-node");
+        self.daemonsets
+            .values()
+            .find(|d| d.meta.name.starts_with(&prefix))
+    }
+
+    /// Kubernetes objects an add-on manages, by the names EKS gives them.
+    pub fn addon_objects(&self, addon: &str) -> Vec<AddonObject<'_>> {
+        let Some(m) = addon_match(addon) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for d in self
+            .csi_drivers
+            .values()
+            .filter(|d| m.csi_driver == Some(d.meta.name.as_str()))
+        {
+            out.push(AddonObject {
+                kind: "CSIDriver",
+                meta: &d.meta,
+            });
+        }
+        for d in self.daemonsets.values().filter(|d| m.matches(&d.meta.name)) {
+            out.push(AddonObject {
+                kind: "DaemonSet",
+                meta: &d.meta,
+            });
+        }
+        let owned = self.service_accounts.values();
+        for o in owned
+            .chain(self.cluster_roles.values())
+            .chain(self.cluster_role_bindings.values())
+        {
+            if m.matches(&o.meta.name) {
+                out.push(AddonObject {
+                    kind: o.kind,
+                    meta: &o.meta,
+                });
+            }
+        }
+        out
+    }
+
+    pub fn is_fargate_only(&self) -> bool {
+        let nodes_fargate = !self.nodes.is_empty() && self.nodes.values().all(NodeRow::is_fargate);
+        let no_groups = self.nodegroups.as_ref().is_some_and(Vec::is_empty);
+        nodes_fargate && no_groups
+    }
+
+    /// True once every source has answered at least once (live, stale, error or absent).
+    pub fn first_sync_done(&self, expected: &[SourceId]) -> bool {
+        expected.iter().all(|s| {
+            self.health
+                .get(s)
+                .is_some_and(|h| !matches!(h.state, HealthState::Syncing))
+        })
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct AddonObject<'a> {
+    pub kind: &'static str,
+    pub meta: &'a Meta,
+}
+
+struct AddonMatch {
+    csi_driver: Option<&'static str>,
+    exact: &'static [&'static str],
+    prefix: Option<&'static str>,
+}
+
+impl AddonMatch {
+    fn matches(&self, name: &str) -> bool {
+        self.exact.contains(&name) || self.prefix.is_some_and(|p| name.starts_with(p))
+    }
+}
+
+/// How EKS names the objects of the add-ons whose ownership matters to storage.
+fn addon_match(addon: &str) -> Option<AddonMatch> {
+    Some(match addon {
+        "vpc-cni" => AddonMatch {
+            csi_driver: None,
+            exact: &["aws-node"],
+            prefix: None,
+        },
+        "aws-ebs-csi-driver" => AddonMatch {
+            csi_driver: Some("ebs.csi.aws.com"),
+            exact: &[],
+            prefix: Some("ebs-csi-"),
+        },
+        "aws-efs-csi-driver" => AddonMatch {
+            csi_driver: Some("efs.csi.aws.com"),
+            exact: &[],
+            prefix: Some("efs-csi-"),
+        },
+        "aws-mountpoint-s3-csi-driver" => AddonMatch {
+            csi_driver: Some("s3.csi.aws.com"),
+            exact: &[],
+            prefix: Some("s3-csi-"),
+        },
+        _ => return None,
+    })
+}
