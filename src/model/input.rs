@@ -213,7 +213,20 @@ pub struct Health {
 /// Everything a source can send.
 #[derive(Debug, Clone)]
 pub enum SourceMsg {
-    Kube(KubeMsg),
+    /// Boxed: whole Kubernetes objects are large, and channels size slots by the largest.
+    Kube(Box<KubeMsg>),
     Aws(AwsMsg),
     Health(Health),
+}
+
+impl From<KubeMsg> for SourceMsg {
+    fn from(m: KubeMsg) -> Self {
+        SourceMsg::Kube(Box::new(m))
+    }
+}
+
+impl From<AwsMsg> for SourceMsg {
+    fn from(m: AwsMsg) -> Self {
+        SourceMsg::Aws(m)
+    }
 }

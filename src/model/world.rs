@@ -128,7 +128,7 @@ impl World {
     pub fn apply(&mut self, msg: SourceMsg, now: jiff::Timestamp) {
         self.version += 1;
         match msg {
-            SourceMsg::Kube(k) => self.apply_kube(k, now),
+            SourceMsg::Kube(k) => self.apply_kube(*k, now),
             SourceMsg::Aws(a) => self.apply_aws(a, now),
             SourceMsg::Health(h) => {
                 self.health.insert(h.source, h);

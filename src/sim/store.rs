@@ -57,7 +57,8 @@ pub enum StoreError {
 
 pub struct Store {
     rv: u64,
-    /// Watches that ask to resume from below this version get 410 Gone.
+    /// The oldest version a watch may resume from (or a list continue from): every event
+    /// after it is still in `history`. Older ones get 410 Gone.
     oldest_rv: u64,
     objects: HashMap<&'static str, BTreeMap<Key, Arc<Value>>>,
     history: VecDeque<Arc<StoreEvent>>,
@@ -200,7 +201,9 @@ impl Store {
     /// open watches to end with a 410 ERROR event.
     pub fn expire_watches(&mut self) {
         self.history.clear();
-        self.oldest_rv = self.rv + 1;
+        // A new version, so that lists started after this point can page on.
+        self.rv += 1;
+        self.oldest_rv = self.rv;
         let _ = self.bus.send(Bus::Expire);
     }
 
@@ -218,7 +221,7 @@ impl Store {
         if self.history.len() >= self.history_cap
             && let Some(old) = self.history.pop_front()
         {
-            self.oldest_rv = old.rv + 1;
+            self.oldest_rv = old.rv;
         }
         self.history.push_back(ev.clone());
         let _ = self.bus.send(Bus::Event(ev));
@@ -298,9 +301,11 @@ mod tests {
         for n in ["a", "b", "c"] {
             s.upsert(pv(n), now).unwrap();
         }
-        assert_eq!(s.oldest_resource_version(), 3);
+        // a (rv 2) fell out of history; resuming from 2 still sees b and c.
+        assert_eq!(s.oldest_resource_version(), 2);
         s.expire_watches();
         assert_eq!(s.oldest_resource_version(), 5);
+        assert_eq!(s.resource_version(), 5);
         assert!(s.delete("persistentvolumes", "", "a").is_some());
         assert!(s.delete("persistentvolumes", "", "a").is_none());
     }

@@ -80,7 +80,7 @@ pub async fn serve(
         let rx = st.store.subscribe();
         let current = st.store.resource_version();
         let backlog: Vec<Bytes> = match since {
-            Some(rv) if rv + 1 < oldest => vec![gone(rv, oldest)],
+            Some(rv) if rv < oldest => vec![gone(rv, oldest)],
             Some(rv) => st
                 .store
                 .events_since(def.plural, rv)
@@ -98,7 +98,7 @@ pub async fn serve(
         };
         (rx, backlog, since.unwrap_or(current).max(current), oldest)
     };
-    let expired_at_start = matches!(since, Some(rv) if rv + 1 < oldest);
+    let expired_at_start = matches!(since, Some(rv) if rv < oldest);
     let head = futures::stream::iter(backlog.into_iter().map(Ok::<_, std::io::Error>));
     let live = Live {
         rx,
