@@ -1,0 +1,296 @@
+//! AWS pollers: one paged sweep of EFS and one of EKS per interval, at once on demand
+//! (`r`, or after an action), faster while an add-on is changing, slower when throttled.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_sdk_efs::Client as Efs;
+use aws_sdk_eks::Client as Eks;
+use tokio::sync::Notify;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinHandle;
+
+use super::aws_convert as conv;
+use super::aws_errors::{Failure, classify};
+use super::health::Tracker;
+use crate::model::{AwsMsg, Health, SourceId, SourceMsg};
+
+/// How often each service is swept when nothing is happening.
+pub const STEADY_INTERVAL: Duration = Duration::from_secs(30);
+/// While an add-on is CREATING/UPDATING/DELETING, so the pane can follow it.
+const BUSY_INTERVAL: Duration = Duration::from_secs(2);
+const MAX_BACKOFF: Duration = Duration::from_secs(300);
+
+/// Wakes every poller at once.
+#[derive(Clone, Default)]
+pub struct Refresh(Arc<Notify>);
+
+impl Refresh {
+    pub fn now(&self) {
+        self.0.notify_waiters();
+    }
+
+    async fn wait(&self, d: Duration) {
+        tokio::select! {
+            _ = tokio::time::sleep(d) => {}
+            _ = self.0.notified() => {}
+        }
+    }
+}
+
+pub struct AwsSources {
+    pub efs: Efs,
+    pub eks: Eks,
+    /// Without a cluster name the EKS panes cannot be filled; EFS still can.
+    pub cluster: Option<String>,
+}
+
+pub fn spawn_pollers(
+    src: AwsSources,
+    tx: &Sender<SourceMsg>,
+    refresh: &Refresh,
+) -> Vec<JoinHandle<()>> {
+    let efs = tokio::spawn(efs_loop(src.efs, tx.clone(), refresh.clone()));
+    let eks = tokio::spawn(eks_loop(src.eks, src.cluster, tx.clone(), refresh.clone()));
+    vec![efs, eks]
+}
+
+/// Exponential backoff with full jitter, so many stordecks don't retry in step.
+fn backoff(prev: Duration, floor: Duration) -> Duration {
+    let doubled = (prev * 2).clamp(floor, MAX_BACKOFF);
+    let jitter = fastrand::u64(0..=doubled.as_millis() as u64 / 2);
+    doubled / 2 + Duration::from_millis(jitter)
+}
+
+pub(super) struct Outcome {
+    pub ok: bool,
+    pub throttled: bool,
+    pub busy: bool,
+}
+
+pub(super) async fn send(tx: &Sender<SourceMsg>, msg: impl Into<SourceMsg>) -> bool {
+    tx.send(msg.into()).await.is_ok()
+}
+
+pub(super) async fn report(tx: &Sender<SourceMsg>, h: Health) -> bool {
+    tx.send(SourceMsg::Health(h)).await.is_ok()
+}
+
+async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
+    let mut fs_h = Tracker::new(SourceId::EfsFileSystems);
+    let mut ap_h = Tracker::new(SourceId::EfsAccessPoints);
+    let mut mt_h = Tracker::new(SourceId::EfsMountTargets);
+    for h in [&fs_h, &ap_h, &mt_h] {
+        if !report(&tx, h.syncing()).await {
+            return;
+        }
+    }
+    let mut delay = STEADY_INTERVAL;
+    loop {
+        let Some(out) = efs_sweep(&efs, &tx, &mut fs_h, &mut ap_h, &mut mt_h).await else {
+            return;
+        };
+        delay = if out.ok {
+            STEADY_INTERVAL
+        } else {
+            backoff(
+                delay,
+                if out.throttled {
+                    STEADY_INTERVAL
+                } else {
+                    Duration::from_secs(5)
+                },
+            )
+        };
+        refresh.wait(delay).await;
+    }
+}
+
+/// One sweep; `None` when the app has gone away.
+async fn efs_sweep(
+    efs: &Efs,
+    tx: &Sender<SourceMsg>,
+    fs_h: &mut Tracker,
+    ap_h: &mut Tracker,
+    mt_h: &mut Tracker,
+) -> Option<Outcome> {
+    let mut out = Outcome {
+        ok: true,
+        throttled: false,
+        busy: false,
+    };
+    let mut systems = Vec::new();
+    let mut pages = efs.describe_file_systems().into_paginator().send();
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => systems.extend(p.file_systems().iter().map(conv::file_system)),
+            Err(e) => return fail(tx, fs_h, classify("EFS", &e)).await,
+        }
+    }
+    let ids: Vec<String> = systems.iter().map(|f| f.id.clone()).collect();
+    if !send(tx, AwsMsg::FileSystems(systems)).await || !report(tx, fs_h.live()).await {
+        return None;
+    }
+    for id in &ids {
+        let mut items = Vec::new();
+        let mut pages = efs
+            .describe_access_points()
+            .file_system_id(id)
+            .into_paginator()
+            .send();
+        let mut failed = None;
+        while let Some(page) = pages.next().await {
+            match page {
+                Ok(p) => items.extend(p.access_points().iter().map(conv::access_point)),
+                Err(e) => {
+                    failed = Some(classify("EFS", &e));
+                    break;
+                }
+            }
+        }
+        match failed {
+            Some(f) => {
+                mark(&mut out, &f);
+                report(tx, ap_h.failed(f.reason, f.hint))
+                    .await
+                    .then_some(())?;
+            }
+            None => send(
+                tx,
+                AwsMsg::AccessPoints {
+                    file_system_id: id.clone(),
+                    items,
+                },
+            )
+            .await
+            .then_some(())?,
+        }
+        match mount_targets(efs, id).await {
+            Ok(items) => send(
+                tx,
+                AwsMsg::MountTargets {
+                    file_system_id: id.clone(),
+                    items,
+                },
+            )
+            .await
+            .then_some(())?,
+            Err(f) => {
+                mark(&mut out, &f);
+                report(tx, mt_h.failed(f.reason, f.hint))
+                    .await
+                    .then_some(())?;
+            }
+        }
+    }
+    if out.ok {
+        report(tx, ap_h.live()).await.then_some(())?;
+        report(tx, mt_h.live()).await.then_some(())?;
+    }
+    Some(out)
+}
+
+pub(super) fn mark(out: &mut Outcome, f: &Failure) {
+    out.ok = false;
+    out.throttled |= f.throttled;
+}
+
+pub(super) async fn fail(tx: &Sender<SourceMsg>, h: &Tracker, f: Failure) -> Option<Outcome> {
+    let throttled = f.throttled;
+    report(tx, h.failed(f.reason, f.hint))
+        .await
+        .then_some(Outcome {
+            ok: false,
+            throttled,
+            busy: false,
+        })
+}
+
+/// DescribeMountTargets has markers but no SDK paginator.
+async fn mount_targets(
+    efs: &Efs,
+    fs: &str,
+) -> Result<Vec<crate::model::input::MountTargetRec>, Failure> {
+    let mut items = Vec::new();
+    let mut marker: Option<String> = None;
+    loop {
+        let page = efs
+            .describe_mount_targets()
+            .file_system_id(fs)
+            .set_marker(marker.clone())
+            .send()
+            .await
+            .map_err(|e| classify("EFS", &e))?;
+        items.extend(page.mount_targets().iter().map(conv::mount_target));
+        match page.next_marker() {
+            Some(m) if !m.is_empty() && Some(m) != marker.as_deref() => {
+                marker = Some(m.to_string())
+            }
+            _ => return Ok(items),
+        }
+    }
+}
+
+async fn eks_loop(eks: Eks, cluster: Option<String>, tx: Sender<SourceMsg>, refresh: Refresh) {
+    let mut hs = [
+        SourceId::EksCluster,
+        SourceId::EksAddons,
+        SourceId::EksFargateProfiles,
+        SourceId::EksNodegroups,
+    ]
+    .map(Tracker::new);
+    let Some(cluster) = cluster else {
+        for h in &hs {
+            let msg = h.failed(
+                "EKS cluster name unknown".into(),
+                "pass --cluster NAME (it is inferred from an EKS kubeconfig context)".into(),
+            );
+            if !report(&tx, msg).await {
+                return;
+            }
+        }
+        return;
+    };
+    for h in &hs {
+        if !report(&tx, h.syncing()).await {
+            return;
+        }
+    }
+    let mut delay = STEADY_INTERVAL;
+    loop {
+        let Some(out) = super::aws_eks::sweep(&eks, &cluster, &tx, &mut hs).await else {
+            return;
+        };
+        delay = match (out.ok, out.busy) {
+            (true, true) => BUSY_INTERVAL,
+            (true, false) => STEADY_INTERVAL,
+            (false, _) => backoff(
+                delay,
+                if out.throttled {
+                    STEADY_INTERVAL
+                } else {
+                    Duration::from_secs(5)
+                },
+            ),
+        };
+        refresh.wait(delay).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_within_bounds() {
+        let mut d = Duration::from_secs(5);
+        for _ in 0..20 {
+            let next = backoff(d, Duration::from_secs(5));
+            assert!(
+                next >= Duration::from_millis(2500) && next <= MAX_BACKOFF,
+                "{next:?}"
+            );
+            d = next;
+        }
+    }
+}

@@ -1,0 +1,170 @@
+//! One EKS sweep: the cluster, its add-ons (list, then describe each), Fargate profiles and
+//! node groups.
+
+use aws_sdk_eks::Client as Eks;
+use tokio::sync::mpsc::Sender;
+
+use super::aws::{Outcome, fail, mark, report, send};
+use super::aws_convert as conv;
+use super::aws_errors::classify;
+use super::health::Tracker;
+use crate::model::{AwsMsg, SourceMsg};
+
+/// Add-on states that are on their way somewhere; the poller speeds up to follow them.
+const MOVING: &[&str] = &["CREATING", "UPDATING", "DELETING"];
+
+/// `hs` holds the trackers for cluster, add-ons, Fargate profiles and node groups.
+pub(super) async fn sweep(
+    eks: &Eks,
+    cluster: &str,
+    tx: &Sender<SourceMsg>,
+    hs: &mut [Tracker; 4],
+) -> Option<Outcome> {
+    let [cluster_h, addons_h, fargate_h, groups_h] = hs;
+    let mut out = Outcome {
+        ok: true,
+        throttled: false,
+        busy: false,
+    };
+    match eks.describe_cluster().name(cluster).send().await {
+        Ok(o) => {
+            if let Some(c) = o.cluster() {
+                send(tx, AwsMsg::Cluster(conv::cluster(c)))
+                    .await
+                    .then_some(())?;
+            }
+            report(tx, cluster_h.live()).await.then_some(())?;
+        }
+        // Nothing else about the cluster can work if this does not.
+        Err(e) => return fail(tx, cluster_h, classify("EKS", &e)).await,
+    }
+
+    match addons(eks, cluster).await {
+        Ok(list) => {
+            out.busy = list.iter().any(|a| MOVING.contains(&a.status.as_str()));
+            send(tx, AwsMsg::Addons(list)).await.then_some(())?;
+            report(tx, addons_h.live()).await.then_some(())?;
+        }
+        Err(f) => {
+            mark(&mut out, &f);
+            report(tx, addons_h.failed(f.reason, f.hint))
+                .await
+                .then_some(())?;
+        }
+    }
+
+    match fargate_profiles(eks, cluster).await {
+        Ok(list) => {
+            send(tx, AwsMsg::FargateProfiles(list))
+                .await
+                .then_some(())?;
+            report(tx, fargate_h.live()).await.then_some(())?;
+        }
+        Err(f) => {
+            mark(&mut out, &f);
+            report(tx, fargate_h.failed(f.reason, f.hint))
+                .await
+                .then_some(())?;
+        }
+    }
+
+    let mut groups = Vec::new();
+    let mut pages = eks
+        .list_nodegroups()
+        .cluster_name(cluster)
+        .into_paginator()
+        .send();
+    let mut failed = None;
+    while let Some(page) = pages.next().await {
+        match page {
+            Ok(p) => groups.extend(p.nodegroups().iter().cloned()),
+            Err(e) => {
+                failed = Some(classify("EKS", &e));
+                break;
+            }
+        }
+    }
+    match failed {
+        None => {
+            send(tx, AwsMsg::Nodegroups(groups)).await.then_some(())?;
+            report(tx, groups_h.live()).await.then_some(())?;
+        }
+        Some(f) => {
+            mark(&mut out, &f);
+            report(tx, groups_h.failed(f.reason, f.hint))
+                .await
+                .then_some(())?;
+        }
+    }
+    Some(out)
+}
+
+async fn addons(
+    eks: &Eks,
+    cluster: &str,
+) -> Result<Vec<crate::model::input::AddonRec>, super::aws_errors::Failure> {
+    let mut names = Vec::new();
+    let mut pages = eks
+        .list_addons()
+        .cluster_name(cluster)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        names.extend(
+            page.map_err(|e| classify("EKS", &e))?
+                .addons()
+                .iter()
+                .cloned(),
+        );
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        match eks
+            .describe_addon()
+            .cluster_name(cluster)
+            .addon_name(&name)
+            .send()
+            .await
+        {
+            Ok(o) => out.extend(o.addon().map(conv::addon)),
+            // Gone between list and describe: it finished deleting.
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception()) => {}
+            Err(e) => return Err(classify("EKS", &e)),
+        }
+    }
+    Ok(out)
+}
+
+async fn fargate_profiles(
+    eks: &Eks,
+    cluster: &str,
+) -> Result<Vec<crate::model::input::FargateProfileRec>, super::aws_errors::Failure> {
+    let mut names = Vec::new();
+    let mut pages = eks
+        .list_fargate_profiles()
+        .cluster_name(cluster)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        names.extend(
+            page.map_err(|e| classify("EKS", &e))?
+                .fargate_profile_names()
+                .iter()
+                .cloned(),
+        );
+    }
+    let mut out = Vec::with_capacity(names.len());
+    for name in names {
+        let o = eks
+            .describe_fargate_profile()
+            .cluster_name(cluster)
+            .fargate_profile_name(&name)
+            .send()
+            .await
+            .map_err(|e| classify("EKS", &e))?;
+        out.extend(o.fargate_profile().map(conv::fargate_profile));
+    }
+    Ok(out)
+}

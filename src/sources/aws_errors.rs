@@ -1,0 +1,79 @@
+//! What an AWS SDK failure means for the operator: a reason, what to do next, and whether
+//! it was throttling (which slows the poller down rather than counting as an outage).
+
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+pub struct Failure {
+    pub reason: String,
+    pub hint: String,
+    pub throttled: bool,
+}
+
+const THROTTLE_CODES: &[&str] = &[
+    "ThrottlingException",
+    "Throttling",
+    "TooManyRequestsException",
+    "RequestLimitExceeded",
+];
+
+pub fn classify<E, R>(
+    service: &str,
+    err: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let code = err.code().unwrap_or_default().to_string();
+    let message = err.message().unwrap_or_default().to_string();
+    let full = DisplayErrorContext(err).to_string();
+    let lower = full.to_lowercase();
+    if THROTTLE_CODES.contains(&code.as_str()) {
+        return Failure {
+            reason: format!("{service} is throttling requests ({code})"),
+            hint: "backing off; raise the poll interval if this persists".into(),
+            throttled: true,
+        };
+    }
+    if code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation"
+    {
+        return Failure {
+            reason: format!("{service} denied access: {message}"),
+            hint: format!("allow this identity the read-only {service} Describe*/List* actions"),
+            throttled: false,
+        };
+    }
+    if code == "ExpiredTokenException" || code == "ExpiredToken" || lower.contains("expired") {
+        return Failure {
+            reason: format!("AWS credentials expired ({service})"),
+            hint: "refresh them, e.g. `aws sso login`, then press r".into(),
+            throttled: false,
+        };
+    }
+    if lower.contains("no credentials")
+        || lower.contains("credentials provider")
+        || lower.contains("failed to load credentials")
+    {
+        return Failure {
+            reason: "no AWS credentials found".into(),
+            hint: "set AWS_PROFILE or AWS_ACCESS_KEY_ID, or run `aws sso login`; Kubernetes panes still work".into(),
+            throttled: false,
+        };
+    }
+    if !code.is_empty() {
+        return Failure {
+            reason: format!("{service} answered {code}: {message}"),
+            hint: "retrying with backoff".into(),
+            throttled: false,
+        };
+    }
+    Failure {
+        reason: format!(
+            "cannot reach {service}: {}",
+            full.chars().take(160).collect::<String>()
+        ),
+        hint: "check the region, AWS_ENDPOINT_URL and network; retrying with backoff".into(),
+        throttled: false,
+    }
+}

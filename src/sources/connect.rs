@@ -1,0 +1,216 @@
+//! Building the real clients: for live mode from the kubeconfig and the AWS default
+//! credential chain, for the demo and tests from a simulator URL.
+
+use aws_config::{BehaviorVersion, Region};
+use kube::config::{KubeConfigOptions, Kubeconfig};
+
+use super::aws::AwsSources;
+
+/// What stordeck is connected to, for the header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub cluster: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub context: Option<String>,
+}
+
+pub struct Connection {
+    pub kube: kube::Client,
+    pub aws: AwsSources,
+    pub target: Target,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct LiveOptions {
+    pub context: Option<String>,
+    pub cluster: Option<String>,
+    pub region: Option<String>,
+    pub profile: Option<String>,
+}
+
+/// Connects through the kubeconfig (`KUBECONFIG` or ~/.kube/config) and the AWS default
+/// credential chain; `AWS_ENDPOINT_URL` is honoured by the SDK's own config loader.
+pub async fn live(opts: &LiveOptions) -> anyhow::Result<Connection> {
+    let kubeconfig =
+        Kubeconfig::read().map_err(|e| anyhow::anyhow!("cannot read the kubeconfig: {e}"))?;
+    let inferred = infer_eks(&kubeconfig, opts.context.as_deref());
+    let kopts = KubeConfigOptions {
+        context: opts.context.clone(),
+        ..Default::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kopts)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot use the kubeconfig context: {e}"))?;
+    let kube = kube::Client::try_from(config)?;
+    let target = Target {
+        cluster: opts.cluster.clone().or(inferred.cluster),
+        region: opts.region.clone().or(inferred.region),
+        account: inferred.account,
+        context: inferred.context,
+    };
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    if let Some(p) = &opts.profile {
+        loader = loader.profile_name(p);
+    }
+    if let Some(r) = &target.region {
+        loader = loader.region(Region::new(r.clone()));
+    }
+    let sdk = loader.load().await;
+    let target = Target {
+        region: target
+            .region
+            .or_else(|| sdk.region().map(|r| r.to_string())),
+        ..target
+    };
+    let aws = AwsSources {
+        efs: aws_sdk_efs::Client::new(&sdk),
+        eks: aws_sdk_eks::Client::new(&sdk),
+        cluster: target.cluster.clone(),
+    };
+    Ok(Connection { kube, aws, target })
+}
+
+/// Connects the real clients to a simulator (the demo, tests, benchmarks).
+pub async fn simulator(
+    url: &str,
+    cluster: &str,
+    region: &str,
+    account: &str,
+) -> anyhow::Result<Connection> {
+    let kube = kube::Client::try_from(kube::Config::new(url.parse()?))?;
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(url)
+        .region(Region::new(region.to_string()))
+        .credentials_provider(aws_sdk_efs::config::Credentials::new(
+            "stordeck-sim",
+            "stordeck-sim",
+            None,
+            None,
+            "simulator",
+        ))
+        .load()
+        .await;
+    Ok(Connection {
+        kube,
+        aws: AwsSources {
+            efs: aws_sdk_efs::Client::new(&sdk),
+            eks: aws_sdk_eks::Client::new(&sdk),
+            cluster: Some(cluster.to_string()),
+        },
+        target: Target {
+            cluster: Some(cluster.to_string()),
+            region: Some(region.to_string()),
+            account: Some(account.to_string()),
+            context: Some("stordeck-sim".into()),
+        },
+    })
+}
+
+/// The EKS cluster a kubeconfig context points at: from the cluster's ARN name, as
+/// `aws eks update-kubeconfig` writes it, else from the exec plugin's arguments.
+pub fn infer_eks(cfg: &Kubeconfig, context: Option<&str>) -> Target {
+    let ctx_name = context
+        .map(str::to_string)
+        .or_else(|| cfg.current_context.clone());
+    let ctx = ctx_name
+        .as_ref()
+        .and_then(|n| cfg.contexts.iter().find(|c| &c.name == n))
+        .and_then(|c| c.context.as_ref());
+    let mut t = Target {
+        context: ctx_name.clone(),
+        ..Default::default()
+    };
+    let Some(ctx) = ctx else { return t };
+    if let Some((region, account, name)) = parse_eks_arn(&ctx.cluster) {
+        t.region = Some(region);
+        t.account = Some(account);
+        t.cluster = Some(name);
+    }
+    let exec = ctx
+        .user
+        .as_ref()
+        .and_then(|u| cfg.auth_infos.iter().find(|a| &a.name == u))
+        .and_then(|a| a.auth_info.as_ref())
+        .and_then(|a| a.exec.as_ref());
+    if let Some(args) = exec.and_then(|e| e.args.as_ref()) {
+        for pair in args.windows(2) {
+            match pair[0].as_str() {
+                "--cluster-name" | "-i" | "--cluster-id" if t.cluster.is_none() => {
+                    t.cluster = Some(pair[1].clone())
+                }
+                "--region" if t.region.is_none() => t.region = Some(pair[1].clone()),
+                _ => {}
+            }
+        }
+    }
+    t
+}
+
+/// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME` → (region, account, name).
+fn parse_eks_arn(s: &str) -> Option<(String, String, String)> {
+    let rest = s.strip_prefix("arn:")?;
+    let mut parts = rest.splitn(5, ':');
+    let (_partition, service, region, account, resource) = (
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+        parts.next()?,
+    );
+    let name = resource.strip_prefix("cluster/")?;
+    (service == "eks" && !region.is_empty() && !name.is_empty())
+        .then(|| (region.into(), account.into(), name.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn infers_cluster_and_region_from_arn_and_exec_args() {
+        let cfg: Kubeconfig = serde_saphyr::from_str(
+            r#"
+apiVersion: v1
+kind: Config
+current-context: arn-ctx
+clusters:
+- name: arn:aws:eks:eu-west-1:123456789012:cluster/prod
+  cluster: {server: "https://x"}
+- name: plain
+  cluster: {server: "https://y"}
+contexts:
+- name: arn-ctx
+  context: {cluster: "arn:aws:eks:eu-west-1:123456789012:cluster/prod", user: u1}
+- name: exec-ctx
+  context: {cluster: plain, user: u2}
+users:
+- name: u1
+  user: {token: t}
+- name: u2
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1beta1
+      command: aws
+      args: [eks, get-token, --cluster-name, staging, --region, us-west-2]
+"#,
+        )
+        .expect("kubeconfig parses");
+        let t = infer_eks(&cfg, None);
+        assert_eq!(
+            (
+                t.cluster.as_deref(),
+                t.region.as_deref(),
+                t.account.as_deref()
+            ),
+            (Some("prod"), Some("eu-west-1"), Some("123456789012"))
+        );
+        let t = infer_eks(&cfg, Some("exec-ctx"));
+        assert_eq!(
+            (t.cluster.as_deref(), t.region.as_deref()),
+            (Some("staging"), Some("us-west-2"))
+        );
+        assert_eq!(infer_eks(&cfg, Some("missing")).cluster, None);
+        assert_eq!(parse_eks_arn("arn:aws:iam::1:role/x"), None);
+    }
+}

@@ -1,0 +1,11 @@
+//! Sources talk to the outside and nothing else: Kubernetes watch streams and AWS pollers,
+//! each sending owned messages into the one channel the app loop reads.
+
+pub mod aws;
+mod aws_convert;
+mod aws_eks;
+mod aws_errors;
+pub mod connect;
+pub mod fetch;
+mod health;
+pub mod kube;
