@@ -5,6 +5,7 @@
 //! is the embedded cluster and account the demo, tests and benchmarks run against.
 
 pub mod cli;
+pub mod config;
 pub mod model;
 pub mod sim;
 pub mod sources;

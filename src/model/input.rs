@@ -35,7 +35,16 @@ pub enum KubeMsg {
     AckFileSystem(Change<DynamicObject>),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// What stordeck is connected to, known before any source answers (for the header).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Target {
+    pub cluster: Option<String>,
+    pub region: Option<String>,
+    pub account: Option<String>,
+    pub context: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FileSystemRec {
     pub id: String,
     pub name: Option<String>,
@@ -47,7 +56,7 @@ pub struct FileSystemRec {
     pub tags: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPointRec {
     pub id: String,
     pub arn: Option<String>,
@@ -62,7 +71,7 @@ pub struct AccessPointRec {
     pub tags: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct MountTargetRec {
     pub id: String,
     pub file_system_id: String,
@@ -72,7 +81,7 @@ pub struct MountTargetRec {
     pub life_cycle_state: String,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ClusterRec {
     pub name: String,
     pub arn: Option<String>,
@@ -82,7 +91,7 @@ pub struct ClusterRec {
     pub platform_version: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AddonRec {
     pub name: String,
     pub version: Option<String>,
@@ -94,7 +103,7 @@ pub struct AddonRec {
     pub health_issues: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct FargateProfileRec {
     pub name: String,
     pub status: String,

@@ -1,6 +1,7 @@
 //! The model: a pure, synchronous picture of the cluster and account, and the findings
 //! computed from it. No I/O, no async, no terminal.
 
+pub mod describe;
 pub mod input;
 pub mod projection;
 pub mod table;

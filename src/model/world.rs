@@ -7,7 +7,7 @@ use kube::ResourceExt;
 
 use super::input::{
     AccessPointRec, AddonRec, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec, Health,
-    HealthState, KubeMsg, MountTargetRec, SourceId, SourceMsg,
+    HealthState, KubeMsg, MountTargetRec, SourceId, SourceMsg, Target,
 };
 use super::projection::*;
 use super::table::{Folded, Table};
@@ -28,6 +28,8 @@ const MAX_TRANSITIONS: usize = 200;
 
 #[derive(Debug, Default)]
 pub struct World {
+    /// Cluster, region and account as configured, before EKS confirms them.
+    pub target: Target,
     pub csi_drivers: Table<String, CsiDriverRow>,
     pub pvs: Table<String, PvRow>,
     pub pvcs: Table<NsName, PvcRow>,

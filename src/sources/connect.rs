@@ -5,15 +5,7 @@ use aws_config::{BehaviorVersion, Region};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::aws::AwsSources;
-
-/// What stordeck is connected to, for the header.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Target {
-    pub cluster: Option<String>,
-    pub region: Option<String>,
-    pub account: Option<String>,
-    pub context: Option<String>,
-}
+pub use crate::model::input::Target;
 
 pub struct Connection {
     pub kube: kube::Client,

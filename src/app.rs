@@ -1,0 +1,163 @@
+//! The event loop: terminal keys, the source channel and a render tick merged with
+//! `tokio::select!`; bursts are coalesced and the screen is redrawn only when something
+//! changed (or once a second, for ages).
+
+use std::time::Duration;
+
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
+
+use crate::model::{SourceMsg, World};
+use crate::sources::aws::{Refresh, spawn_pollers};
+use crate::sources::connect::Connection;
+use crate::sources::{fetch, kube::spawn_watchers};
+use crate::ui::{self, ObjectKind, ObjectRef, UiCommand, UiState};
+
+/// At most one frame per this, however fast messages arrive.
+const FRAME: Duration = Duration::from_millis(16);
+/// Ages on screen move; redraw this often even when nothing else did.
+const AGE_TICK: Duration = Duration::from_secs(1);
+/// How many queued source messages one wake-up folds before drawing.
+const BATCH: usize = 4096;
+
+/// What finished in the background and comes back to the loop.
+enum Internal {
+    Detail(ObjectRef, Result<String, String>),
+}
+
+pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
+    let (tx, mut rx) = mpsc::channel::<SourceMsg>(BATCH);
+    let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
+    let refresh = Refresh::default();
+    let mut tasks = spawn_watchers(&conn.kube, &tx);
+    tasks.extend(spawn_pollers(conn.aws, &tx, &refresh));
+    drop(tx);
+
+    let mut terminal = ratatui::try_init()?;
+    let mut signals = Signals::new()?;
+    let mut keys = EventStream::new();
+    let mut world = World { target: conn.target.clone(), ..World::default() };
+    let mut ticker = tokio::time::interval(AGE_TICK);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+
+    let result: anyhow::Result<()> = loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            let now = jiff::Timestamp::now();
+            if let Err(e) = terminal.draw(|f| ui::render(f, &world, &ui, now)) {
+                break Err(e.into());
+            }
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let frame_due = last_draw + FRAME;
+        tokio::select! {
+            Some(msg) = rx.recv() => {
+                let now = jiff::Timestamp::now();
+                world.apply(msg, now);
+                // Fold what else is already queued before drawing once.
+                for _ in 0..BATCH {
+                    match rx.try_recv() {
+                        Ok(m) => world.apply(m, now),
+                        Err(_) => break,
+                    }
+                }
+                dirty = true;
+            }
+            Some(ev) = keys.next() => match ev {
+                Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
+                    for cmd in ui::handle_key(&mut ui, k, &world) {
+                        match cmd {
+                            UiCommand::Quit => return finish(tasks, Ok(())),
+                            UiCommand::Refresh => refresh.now(),
+                            UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &world, r, itx.clone()),
+                        }
+                    }
+                    dirty = true;
+                }
+                Ok(TermEvent::Resize(..)) => dirty = true,
+                Ok(_) => {}
+                Err(e) => break Err(e.into()),
+            },
+            Some(done) = irx.recv() => {
+                match done {
+                    Internal::Detail(r, yaml) => ui.set_detail_yaml(&r, yaml),
+                }
+                dirty = true;
+            }
+            _ = ticker.tick() => dirty = true,
+            _ = tokio::time::sleep_until(frame_due), if dirty => {}
+            _ = signals.next() => break Ok(()),
+        }
+    };
+    finish(tasks, result)
+}
+
+fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: anyhow::Result<()>) -> anyhow::Result<()> {
+    for t in tasks {
+        t.abort();
+    }
+    ratatui::restore();
+    result
+}
+
+/// Kubernetes objects are fetched whole; AWS objects are shown as stordeck last saw them.
+fn spawn_fetch(client: &kube::Client, world: &World, r: ObjectRef, itx: mpsc::UnboundedSender<Internal>) {
+    let Some((group, version, kind, plural)) = kube_kind(r.kind) else {
+        let yaml = crate::model::describe::aws_yaml(world, r.kind.label(), &r.name);
+        let _ = itx.send(Internal::Detail(r, yaml));
+        return;
+    };
+    let client = client.clone();
+    tokio::spawn(async move {
+        let gvk = kube::api::GroupVersionKind::gvk(group, version, kind);
+        let yaml = fetch::object_yaml(&client, &gvk, plural, r.namespace.as_deref(), &r.name).await;
+        let _ = itx.send(Internal::Detail(r, yaml));
+    });
+}
+
+fn kube_kind(k: ObjectKind) -> Option<(&'static str, &'static str, &'static str, &'static str)> {
+    Some(match k {
+        ObjectKind::Pv => ("", "v1", "PersistentVolume", "persistentvolumes"),
+        ObjectKind::Pvc => ("", "v1", "PersistentVolumeClaim", "persistentvolumeclaims"),
+        ObjectKind::Node => ("", "v1", "Node", "nodes"),
+        ObjectKind::CsiDriver => ("storage.k8s.io", "v1", "CSIDriver", "csidrivers"),
+        ObjectKind::StorageClass => ("storage.k8s.io", "v1", "StorageClass", "storageclasses"),
+        ObjectKind::DaemonSet => ("apps", "v1", "DaemonSet", "daemonsets"),
+        ObjectKind::AckFileSystem => ("efs.services.k8s.aws", "v1alpha1", "FileSystem", "filesystems"),
+        ObjectKind::Addon | ObjectKind::FileSystem | ObjectKind::AccessPoint | ObjectKind::MountTarget => return None,
+    })
+}
+
+/// SIGTERM, SIGHUP and SIGINT end the loop so the terminal is restored.
+struct Signals {
+    #[cfg(unix)]
+    set: Vec<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn new() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            let set = vec![signal(SignalKind::terminate())?, signal(SignalKind::hangup())?, signal(SignalKind::interrupt())?];
+            Ok(Signals { set })
+        }
+        #[cfg(not(unix))]
+        Ok(Signals {})
+    }
+
+    async fn next(&mut self) {
+        #[cfg(unix)]
+        {
+            let waits = self.set.iter_mut().map(|s| Box::pin(s.recv()));
+            futures::future::select_all(waits).await;
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
