@@ -10,6 +10,7 @@ use ratatui::layout::{Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
+use super::volumes::access_points_synced;
 use super::{Ctx, TablePane, render_table};
 use crate::model::input::AccessPointRec;
 use crate::model::{HealthState, SourceId, World};
@@ -169,7 +170,12 @@ impl TablePane for AccessPoints {
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
-        let usage = usage(cx.world);
+        // Counts from an access point list EFS has not given us would read as "0 used".
+        let usage = if access_points_synced(cx.world) {
+            usage(cx.world)
+        } else {
+            Vec::new()
+        };
         let lines = usage.len().min(MAX_GAUGES + 1) as u16;
         let [gauges, table] = Layout::vertical([Length(lines), Fill(1)]).areas(area);
         render_gauges(frame, gauges, cx, &usage);

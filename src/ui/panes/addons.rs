@@ -17,14 +17,14 @@ use crate::ui::{ObjectKind, ObjectRef, PaneId};
 pub struct Addons;
 
 const COLUMNS: &[Column] = &[
-    Column::new("NAME", Fill(2)),
+    Column::new("NAME", Length(18)),
     Column::new("VERSION", Length(18)),
-    Column::new("STATUS", Length(9)),
-    Column::new("ISSUES", Length(14)),
-    Column::timed("AGE", Length(5)),
+    Column::new("STATUS", Length(8)),
+    Column::new("ISSUES", Length(6)),
+    Column::timed("AGE", Length(4)),
     Column::new("SA ROLE", Fill(1)),
-    Column::new("MANAGES", Length(18)),
-    Column::new("OWNERSHIP", Fill(3)),
+    Column::new("MANAGES", Length(16)),
+    Column::new("OWNERSHIP", Fill(2)),
 ];
 
 /// kubectl's short names, so a count of kinds fits a column.
@@ -77,7 +77,9 @@ pub fn is_ambiguous(o: &AddonObject<'_>) -> bool {
     o.meta.label("app.kubernetes.io/managed-by") == Some("Helm") && !has_helm_annotations(o)
 }
 
-/// One line of ownership evidence over all of an add-on's objects.
+/// One line of ownership evidence over all of an add-on's objects: the managed-by labels,
+/// how many carry Helm's release annotations, the field managers; ⚠ when some are
+/// labelled Helm's without the annotations.
 pub fn ownership(objects: &[AddonObject<'_>]) -> CellText {
     if objects.is_empty() {
         return CellText::new("-", Tone::Muted);
@@ -98,30 +100,23 @@ pub fn ownership(objects: &[AddonObject<'_>]) -> CellText {
     managers.dedup();
     let ambiguous = objects.iter().filter(|o| is_ambiguous(o)).count();
     let by = if by.is_empty() {
-        "-".to_string()
+        "unlabelled".to_string()
     } else {
         by.join(",")
     };
-    let text = format!(
-        "{}managed-by={by} helm-ann {annotated}/{n} mgr {}",
-        if ambiguous > 0 {
-            format!("⚠ {ambiguous} ambiguous · ")
-        } else {
-            String::new()
-        },
-        if managers.is_empty() {
-            "-".to_string()
-        } else {
-            managers.join(",")
-        },
-    );
+    let managers = if managers.is_empty() {
+        "-".to_string()
+    } else {
+        managers.join(",")
+    };
+    let (warn, tone) = if ambiguous > 0 {
+        ("⚠ ", Tone::Warn)
+    } else {
+        ("", Tone::Normal)
+    };
     CellText::new(
-        text,
-        if ambiguous > 0 {
-            Tone::Warn
-        } else {
-            Tone::Normal
-        },
+        format!("{warn}{by} ann {annotated}/{n} mgr {managers}"),
+        tone,
     )
 }
 
@@ -159,12 +154,10 @@ impl TablePane for Addons {
     }
 
     fn cells(&self, world: &World, a: &AddonRec, now: Timestamp) -> Vec<CellText> {
-        let issues = match a.health_issues.as_slice() {
-            [] => CellText::new("-", Tone::Muted),
-            [(code, _)] => CellText::new(code.clone(), Tone::Warn),
-            [(code, _), rest @ ..] => {
-                CellText::new(format!("{} {code}", rest.len() + 1), Tone::Warn)
-            }
+        // Codes and messages are in the detail view; a count is what fits here.
+        let issues = match a.health_issues.len() {
+            0 => CellText::new("-", Tone::Muted),
+            n => CellText::new(n.to_string(), Tone::Warn),
         };
         let objects = world.addon_objects(&a.name);
         vec![

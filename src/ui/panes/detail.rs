@@ -15,7 +15,7 @@ use crate::ui::state::Detail;
 use crate::ui::theme::Theme;
 use crate::ui::widgets::table::Tone;
 
-const LABEL_WIDTH: usize = 22;
+const LABEL_WIDTH: usize = 25;
 
 fn chain_line<'a>(i: usize, n: usize, l: &Link, t: &Theme) -> Line<'a> {
     let branch = match i {

@@ -16,15 +16,23 @@ use crate::ui::{ObjectKind, ObjectRef, PaneId};
 pub struct Drivers;
 
 const COLUMNS: &[Column] = &[
-    Column::new("NAME", Fill(2)),
+    Column::new("NAME", Fill(1)),
     Column::new("ATTACH", Length(6)),
-    Column::new("FSGROUP", Length(14)),
+    Column::new("FSGROUP", Length(13)),
     Column::timed("AGE", Length(5)),
-    Column::new("CREATED BY", Length(30)),
-    Column::new("MANAGERS", Fill(2)),
-    Column::new("NODE DS", Length(8)),
-    Column::new("PVS", Length(6)),
+    Column::new("CREATED BY", Length(40)),
+    Column::new("MANAGERS", Fill(1)),
+    Column::new("NODE DS", Length(7)),
+    Column::new("PVS", Length(5)),
 ];
+
+/// fsGroupPolicy, with its one long value in the RWO short form the volumes pane uses.
+fn fs_group_policy(p: Option<&str>) -> &str {
+    match p {
+        Some("ReadWriteOnceWithFSType") => "RWOWithFSType",
+        other => opt(other),
+    }
+}
 
 /// The add-on whose objects include `kind`/`name`, if any.
 pub fn managing_addon<'w>(world: &'w World, kind: &str, name: &str) -> Option<&'w AddonRec> {
@@ -100,7 +108,7 @@ impl TablePane for Drivers {
         vec![
             d.meta.name.clone().into(),
             attach.into(),
-            opt(d.fs_group_policy.as_deref()).into(),
+            fs_group_policy(d.fs_group_policy.as_deref()).into(),
             age(d.meta.created, now).into(),
             created_by(world, &d.meta),
             CellText::new(d.meta.managers.join(","), Tone::Muted),

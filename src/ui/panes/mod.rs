@@ -5,6 +5,7 @@
 pub mod access_points;
 pub mod addons;
 pub mod chain;
+mod chain_volume;
 pub mod detail;
 pub mod drivers;
 pub mod lifecycle;
@@ -220,7 +221,7 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let notices = status.notices(t);
+    let notices = status.notices(t, inner.width);
     let notice_h = (notices.len() as u16).min(inner.height / 2);
     let [notes_area, table_area] = ratatui::layout::Layout::vertical([
         ratatui::layout::Constraint::Length(notice_h),

@@ -35,6 +35,49 @@ fn service(s: SourceId) -> String {
     }
 }
 
+/// A service and the poller within it, or the Kubernetes kind.
+fn who(s: SourceId) -> String {
+    let what = service(s);
+    if s.is_aws() {
+        format!("{what} ({})", s.label())
+    } else {
+        what
+    }
+}
+
+/// Greedy word wrap by characters; a word longer than the width is split.
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(10);
+    let mut lines = vec![String::new()];
+    for word in text.split(' ') {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let cur = lines.last_mut().map_or(0, |l| l.chars().count());
+            let sep = usize::from(cur > 0);
+            if cur + sep + word.len() <= width {
+                if let Some(l) = lines.last_mut() {
+                    if sep == 1 {
+                        l.push(' ');
+                    }
+                    l.extend(word.iter());
+                }
+                break;
+            }
+            if cur > 0 {
+                lines.push(String::new());
+                continue;
+            }
+            let rest = word.split_off(width);
+            if let Some(l) = lines.last_mut() {
+                l.extend(word.iter());
+            }
+            lines.push(String::new());
+            word = rest;
+        }
+    }
+    lines
+}
+
 impl PaneStatus {
     pub fn of(world: &World, sources: &[SourceId]) -> PaneStatus {
         let mut st = PaneStatus::default();
@@ -48,10 +91,8 @@ impl PaneStatus {
                 HealthState::Syncing => st.syncing = true,
                 HealthState::Stale { since, reason } => {
                     st.stale_since = Some(st.stale_since.map_or(*since, |t| t.min(*since)));
-                    st.notes.push((
-                        Tone::Stale,
-                        format!("{} ({}) stale: {}", service(*s), s.label(), clean(reason)),
-                    ));
+                    st.notes
+                        .push((Tone::Stale, format!("{} stale: {}", who(*s), clean(reason))));
                 }
                 HealthState::Error { reason, hint } => {
                     st.errored = true;
@@ -76,10 +117,16 @@ impl PaneStatus {
         st
     }
 
-    pub fn notices(&self, t: &Theme) -> Vec<Line<'static>> {
+    /// The notes as lines wrapped to `width`, so the caller knows their true height.
+    pub fn notices(&self, t: &Theme, width: u16) -> Vec<Line<'static>> {
         self.notes
             .iter()
-            .map(|(tone, text)| Line::from(Span::styled(format!(" {text}"), tone.style(t))))
+            .flat_map(|(tone, text)| {
+                let style = tone.style(t);
+                wrap(text, usize::from(width).saturating_sub(1))
+                    .into_iter()
+                    .map(move |l| Line::from(Span::styled(format!(" {l}"), style)))
+            })
             .collect()
     }
 
@@ -109,5 +156,23 @@ impl PaneStatus {
             format!(" {hint}"),
             Style::new().fg(t.muted),
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn wraps_on_words_and_splits_long_ones() {
+        assert_eq!(
+            wrap("EFS unavailable: denied — fix it", 16),
+            ["EFS unavailable:", "denied — fix it"]
+        );
+        assert_eq!(
+            wrap("abcdefghijklmnopqrstuvwxyz", 10),
+            ["abcdefghij", "klmnopqrst", "uvwxyz"]
+        );
+        assert_eq!(wrap("", 10), [""]);
     }
 }

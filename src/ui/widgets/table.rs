@@ -5,7 +5,7 @@ use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::Text;
-use ratatui::widgets::{Cell, Row, StatefulWidget, Table, TableState};
+use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState};
 
 use crate::ui::sanitize::sanitize;
 use crate::ui::theme::Theme;
@@ -141,7 +141,10 @@ impl<F: FnMut(usize) -> Vec<CellText>> VirtualTable<'_, F> {
             .header(header)
             .column_spacing(1)
             .style(theme.base())
-            .row_highlight_style(theme.selected());
+            .row_highlight_style(theme.selected())
+            // A mark as well as a colour: readable without colour and in text snapshots.
+            .highlight_symbol("›")
+            .highlight_spacing(HighlightSpacing::Always);
         let mut state = TableState::default()
             .with_selected((self.len > 0).then(|| self.selected.min(self.len - 1) - first));
         StatefulWidget::render(table, area, buf, &mut state);
@@ -197,7 +200,7 @@ mod tests {
         assert_eq!(built, 20);
         assert_eq!(calls, (54_302..=54_321).collect::<Vec<_>>());
         let last_line: String = (0..40).map(|x| buf[(x, 20)].symbol().to_string()).collect();
-        assert!(last_line.starts_with("row 54321"), "{last_line:?}");
+        assert!(last_line.starts_with("›row 54321"), "{last_line:?}");
     }
 
     #[test]
@@ -216,6 +219,6 @@ mod tests {
         }
         .render(area, &mut buf);
         let line: String = (0..20).map(|x| buf[(x, 1)].symbol().to_string()).collect();
-        assert_eq!(line.trim_end(), "abc");
+        assert_eq!(line.trim_end(), "›abc");
     }
 }
