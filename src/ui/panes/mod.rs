@@ -23,6 +23,7 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, thousands};
+use crate::ui::sanitize::sanitize;
 use crate::ui::state::{FilterCache, UiState};
 use crate::ui::widgets::table::{CellText, Column, Tone, VirtualTable, body_height};
 use crate::ui::{ObjectRef, PaneId};
@@ -142,32 +143,50 @@ fn filtered<P: TablePane + ?Sized>(
         std::ptr::from_ref(world) as usize,
         world.version,
     );
-    if let Some(c) = ui.filter_cache.borrow().as_ref().filter(|c| c.key == key) {
-        return Some(Rc::clone(&c.matches));
-    }
+    // Typing one more character can only narrow the rows: re-check just the last matches.
+    let candidates: Option<Rc<Vec<usize>>> = {
+        let cache = ui.filter_cache.borrow();
+        match cache.as_ref() {
+            Some(c) if c.key == key => return Some(Rc::clone(&c.matches)),
+            Some(c)
+                if (c.key.0, c.key.2, c.key.3) == (key.0, key.2, key.3)
+                    && filter.starts_with(&c.key.1) =>
+            {
+                Some(Rc::clone(&c.matches))
+            }
+            _ => None,
+        }
+    };
     let cols = p.columns();
-    let matches: Vec<usize> = items
-        .iter()
-        .enumerate()
-        .filter(|(_, it)| {
-            p.cells(world, **it, Timestamp::UNIX_EPOCH)
+    let is_match = |i: usize| {
+        items.get(i).is_some_and(|it| {
+            p.cells(world, *it, Timestamp::UNIX_EPOCH)
                 .iter()
                 .zip(cols)
-                .filter(|(_, col)| !col.timed)
-                .any(|(c, _)| {
-                    crate::ui::sanitize::sanitize(&c.text)
-                        .to_lowercase()
-                        .contains(&filter)
-                })
+                .any(|(c, col)| !col.timed && contains_folded(&sanitize(&c.text), &filter))
         })
-        .map(|(i, _)| i)
-        .collect();
+    };
+    let matches: Vec<usize> = match candidates {
+        Some(prev) => prev.iter().copied().filter(|i| is_match(*i)).collect(),
+        None => (0..items.len()).filter(|i| is_match(*i)).collect(),
+    };
     let matches = Rc::new(matches);
     *ui.filter_cache.borrow_mut() = Some(FilterCache {
         key,
         matches: Rc::clone(&matches),
     });
     Some(matches)
+}
+
+/// Whether `hay` contains `needle` (already lower-case), ignoring case; allocation-free
+/// for ASCII, which nearly every name is.
+fn contains_folded(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
 }
 
 /// The bordered frame every pane sits in, titled with its name, counts, filter and
@@ -255,4 +274,17 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
         theme: t,
     }
     .render(table_area, frame.buffer_mut());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::contains_folded;
+
+    #[test]
+    fn folded_contains() {
+        assert!(contains_folded("PVC-0aB", "c-0ab"));
+        assert!(!contains_folded("pvc", "pvcc"));
+        assert!(contains_folded("ÄRGER-x", "ärger"));
+        assert!(contains_folded("x", ""));
+    }
 }
