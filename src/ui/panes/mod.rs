@@ -277,14 +277,4 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
 }
 
 #[cfg(test)]
-mod tests {
-    use super::contains_folded;
-
-    #[test]
-    fn folded_contains() {
-        assert!(contains_folded("PVC-0aB", "c-0ab"));
-        assert!(!contains_folded("pvc", "pvcc"));
-        assert!(contains_folded("ÄRGER-x", "ärger"));
-        assert!(contains_folded("x", ""));
-    }
-}
+mod tests;
