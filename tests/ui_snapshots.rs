@@ -189,3 +189,16 @@ fn failing_sources_say_what_to_do() {
     keys(&mut ui, &w, "3");
     insta::assert_snapshot!("volumes_syncing", screen(&w, &ui));
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let w = rich_world();
+    for (width, height) in [(1, 1), (10, 3), (40, 8), (200, 6)] {
+        for setup in ["", "2", "3", "4", "5", "3\n", "?", "4/x"] {
+            let mut ui = new_ui(true);
+            keys(&mut ui, &w, setup);
+            let mut term = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+            term.draw(|f| ui::render(f, &w, &ui, now())).expect("draw");
+        }
+    }
+}

@@ -215,3 +215,18 @@ fn detail_fetches_scrolls_and_ignores_stale_answers() {
         vec![UiCommand::Quit]
     );
 }
+
+#[test]
+fn enter_opens_the_row_drawn_as_selected_after_rows_vanish() {
+    let w = world_with_pvs(10);
+    let mut ui = volumes(&w);
+    press(&mut ui, &w, KeyCode::Char('G'));
+    let fewer = world_with_pvs(4);
+    assert_eq!(
+        press(&mut ui, &fewer, KeyCode::Enter),
+        vec![UiCommand::FetchObject(ObjectRef::cluster(
+            ObjectKind::Pv,
+            "pv-003"
+        ))]
+    );
+}

@@ -101,7 +101,11 @@ pub fn row_count(world: &World, ui: &UiState) -> usize {
 pub fn selected_ref(world: &World, ui: &UiState) -> Option<ObjectRef> {
     with_pane!(ui.pane(), p => {
         let items = p.items(world);
-        let i = resolve(filtered(p, world, ui, &items).as_deref().map(Vec::as_slice), ui.selection())?;
+        let matches = filtered(p, world, ui, &items);
+        let len = matches.as_ref().map_or(items.len(), |m| m.len());
+        // Rows may have gone since the cursor was placed: open what is drawn as selected.
+        let shown = ui.selection().min(len.checked_sub(1)?);
+        let i = resolve(matches.as_deref().map(Vec::as_slice), shown)?;
         items.get(i).map(|it| p.object_ref(*it))
     })
 }
