@@ -38,7 +38,8 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let mut signals = Signals::new()?;
     let mut keys = EventStream::new();
-    let mut world = World { target: conn.target.clone(), ..World::default() };
+    let mut world = World::default();
+    world.target = conn.target.clone();
     let mut ticker = tokio::time::interval(AGE_TICK);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;

@@ -4,8 +4,10 @@
 //! say into a `World` and its findings, `ui` renders it, `actions` change things, and `sim`
 //! is the embedded cluster and account the demo, tests and benchmarks run against.
 
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod model;
 pub mod sim;
 pub mod sources;
+pub mod ui;

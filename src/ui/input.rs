@@ -1,0 +1,138 @@
+//! Key presses in, state changes and commands out. What a key means comes from the key
+//! map; this file only says what each action does in each situation.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+
+use super::keymap::{Action, Key, lookup};
+use super::panes::{self, detail::max_scroll};
+use super::state::{Detail, UiState};
+use super::widgets::table::window_offset;
+use super::{PaneId, UiCommand};
+use crate::model::World;
+
+pub fn handle_key(ui: &mut UiState, key: KeyEvent, world: &World) -> Vec<UiCommand> {
+    if key.kind == KeyEventKind::Release {
+        return Vec::new();
+    }
+    let Some((binding, matched)) = lookup(&key, ui.typing_filter) else {
+        return Vec::new();
+    };
+    match binding.action {
+        Action::Quit => return vec![UiCommand::Quit],
+        Action::Refresh => {
+            let mut out = vec![UiCommand::Refresh];
+            if let Some(d) = ui.detail.as_mut() {
+                d.yaml = None;
+                out.push(UiCommand::FetchObject(d.target.clone()));
+            }
+            return out;
+        }
+        Action::Help => ui.help = !ui.help,
+        Action::Back => back(ui),
+        Action::NextPane => switch(ui, ui.pane.step(1)),
+        Action::PrevPane => switch(ui, ui.pane.step(-1)),
+        Action::GotoPane => {
+            let digit = match matched {
+                Key::Char(c) => c.to_digit(10),
+                _ => None,
+            };
+            if let Some(p) = digit.and_then(|d| PaneId::ALL.get((d as usize).checked_sub(1)?)) {
+                switch(ui, *p);
+            }
+        }
+        Action::Down => move_by(ui, world, 1),
+        Action::Up => move_by(ui, world, -1),
+        Action::PageDown => move_by(ui, world, ui.page() as isize),
+        Action::PageUp => move_by(ui, world, -(ui.page() as isize)),
+        Action::Top => move_by(ui, world, isize::MIN),
+        Action::Bottom => move_by(ui, world, isize::MAX),
+        Action::StartFilter => {
+            if !ui.help && ui.detail.is_none() {
+                ui.typing_filter = true;
+            }
+        }
+        Action::Open => {
+            if !ui.help
+                && ui.detail.is_none()
+                && let Some(target) = panes::selected_ref(world, ui)
+            {
+                ui.detail = Some(Detail {
+                    target: target.clone(),
+                    yaml: None,
+                    scroll: 0,
+                });
+                return vec![UiCommand::FetchObject(target)];
+            }
+        }
+        Action::FilterKeep => ui.typing_filter = false,
+        Action::FilterClear => {
+            ui.typing_filter = false;
+            set_filter(ui, String::new());
+        }
+        Action::FilterDelete => {
+            let mut f = ui.filter().to_string();
+            f.pop();
+            set_filter(ui, f);
+        }
+        Action::FilterInsert => {
+            if let KeyCode::Char(c) = key.code {
+                let mut f = ui.filter().to_string();
+                f.push(c);
+                set_filter(ui, f);
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// Esc: close help, else the detail view, else clear the filter.
+fn back(ui: &mut UiState) {
+    if ui.help {
+        ui.help = false;
+    } else if ui.detail.is_some() {
+        ui.detail = None;
+    } else if !ui.filter().is_empty() {
+        set_filter(ui, String::new());
+    }
+}
+
+fn switch(ui: &mut UiState, to: PaneId) {
+    ui.help = false;
+    ui.detail = None;
+    ui.pane = to;
+}
+
+/// A new filter changes which rows exist, so the cursor goes back to the first.
+fn set_filter(ui: &mut UiState, filter: String) {
+    let nav = ui.nav_mut();
+    nav.filter = filter;
+    nav.selected = 0;
+    nav.offset = 0;
+}
+
+/// Moves the cursor (or scrolls the detail view) by `delta`, saturating at both ends.
+fn move_by(ui: &mut UiState, world: &World, delta: isize) {
+    if ui.help {
+        return;
+    }
+    if let Some(d) = ui.detail.as_mut() {
+        d.scroll = step(d.scroll, delta, max_scroll(d) + 1);
+        return;
+    }
+    let len = panes::row_count(world, ui);
+    let page = ui.page();
+    let nav = ui.nav_mut();
+    nav.selected = step(nav.selected, delta, len);
+    nav.offset = window_offset(len, nav.selected, nav.offset, page);
+}
+
+fn step(from: usize, delta: isize, len: usize) -> usize {
+    if len == 0 {
+        return 0;
+    }
+    from.min(len - 1).saturating_add_signed(delta).min(len - 1)
+}
+
+#[cfg(test)]
+#[path = "input_tests.rs"]
+mod tests;

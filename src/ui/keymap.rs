@@ -1,0 +1,211 @@
+//! The one key map: dispatch, the footer hints and the help overlay all read [`BINDINGS`],
+//! so what the screen says a key does is what it does.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Refresh,
+    Help,
+    /// Close help, else close the detail view, else clear the filter.
+    Back,
+    NextPane,
+    PrevPane,
+    /// The pane is the digit pressed, counted from 1.
+    GotoPane,
+    Down,
+    Up,
+    PageDown,
+    PageUp,
+    Top,
+    Bottom,
+    StartFilter,
+    Open,
+    FilterKeep,
+    FilterClear,
+    FilterDelete,
+    FilterInsert,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A printable character, shift allowed (so `G` matches shift-g).
+    Char(char),
+    Ctrl(char),
+    /// Any printable character without ctrl or alt: typing into the filter.
+    AnyChar,
+    Code(KeyCode),
+}
+
+impl Key {
+    fn matches(self, ev: &KeyEvent) -> bool {
+        let chordless = !ev
+            .modifiers
+            .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+        match (self, ev.code) {
+            (Key::Char(c), KeyCode::Char(got)) => chordless && c == got,
+            (Key::Ctrl(c), KeyCode::Char(got)) => {
+                ev.modifiers.contains(KeyModifiers::CONTROL) && got.eq_ignore_ascii_case(&c)
+            }
+            (Key::AnyChar, KeyCode::Char(got)) => chordless && !got.is_control(),
+            (Key::Code(code), got) => code == got,
+            _ => false,
+        }
+    }
+
+    pub fn label(self) -> String {
+        match self {
+            Key::Char(c) => c.to_string(),
+            Key::Ctrl(c) => format!("ctrl-{c}"),
+            Key::AnyChar => "type".into(),
+            Key::Code(code) => match code {
+                KeyCode::Down => "↓".into(),
+                KeyCode::Up => "↑".into(),
+                KeyCode::PageDown => "PgDn".into(),
+                KeyCode::PageUp => "PgUp".into(),
+                KeyCode::Home => "Home".into(),
+                KeyCode::End => "End".into(),
+                KeyCode::Tab => "Tab".into(),
+                KeyCode::BackTab => "S-Tab".into(),
+                KeyCode::Enter => "Enter".into(),
+                KeyCode::Esc => "Esc".into(),
+                KeyCode::Backspace => "Bksp".into(),
+                other => format!("{other}"),
+            },
+        }
+    }
+}
+
+/// When a binding applies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scope {
+    /// Always, even while typing a filter.
+    Global,
+    /// Browsing a pane, the detail view or help.
+    Browse,
+    /// While typing a filter.
+    Filter,
+}
+
+pub struct Binding {
+    pub keys: &'static [Key],
+    pub action: Action,
+    pub scope: Scope,
+    /// Short word for the footer; `None` keeps the binding out of the footer.
+    pub hint: Option<&'static str>,
+    pub help: &'static str,
+}
+
+use Key::{Char, Code};
+
+// One binding a line reads as the table it is.
+#[rustfmt::skip]
+pub const BINDINGS: &[Binding] = &[
+    Binding { keys: &[Key::Ctrl('c')], action: Action::Quit, scope: Scope::Global, hint: None, help: "quit" },
+    Binding { keys: &[Char('1'), Char('2'), Char('3'), Char('4'), Char('5')], action: Action::GotoPane, scope: Scope::Browse, hint: Some("panes"), help: "go to pane: drivers, add-ons, volumes, access points, lifecycle" },
+    Binding { keys: &[Code(KeyCode::Tab)], action: Action::NextPane, scope: Scope::Browse, hint: None, help: "next pane" },
+    Binding { keys: &[Code(KeyCode::BackTab)], action: Action::PrevPane, scope: Scope::Browse, hint: None, help: "previous pane" },
+    Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, scope: Scope::Browse, hint: None, help: "down one row" },
+    Binding { keys: &[Char('k'), Code(KeyCode::Up)], action: Action::Up, scope: Scope::Browse, hint: None, help: "up one row" },
+    Binding { keys: &[Code(KeyCode::PageDown), Key::Ctrl('f')], action: Action::PageDown, scope: Scope::Browse, hint: None, help: "down one page" },
+    Binding { keys: &[Code(KeyCode::PageUp), Key::Ctrl('b')], action: Action::PageUp, scope: Scope::Browse, hint: None, help: "up one page" },
+    Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, scope: Scope::Browse, hint: None, help: "first row" },
+    Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, scope: Scope::Browse, hint: None, help: "last row" },
+    Binding { keys: &[Char('/')], action: Action::StartFilter, scope: Scope::Browse, hint: Some("filter"), help: "filter rows by their text (case-insensitive)" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, scope: Scope::Browse, hint: Some("detail"), help: "open the detail view of the selected row" },
+    Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, scope: Scope::Browse, hint: Some("back"), help: "close help or detail, else clear the filter" },
+    Binding { keys: &[Char('r')], action: Action::Refresh, scope: Scope::Browse, hint: Some("refresh"), help: "refresh now (and re-fetch the open object)" },
+    Binding { keys: &[Char('?')], action: Action::Help, scope: Scope::Browse, hint: Some("help"), help: "toggle this help" },
+    Binding { keys: &[Char('q')], action: Action::Quit, scope: Scope::Browse, hint: Some("quit"), help: "quit" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::FilterKeep, scope: Scope::Filter, hint: Some("keep"), help: "keep the filter and go back to the rows" },
+    Binding { keys: &[Code(KeyCode::Esc)], action: Action::FilterClear, scope: Scope::Filter, hint: Some("clear"), help: "clear the filter" },
+    Binding { keys: &[Code(KeyCode::Backspace)], action: Action::FilterDelete, scope: Scope::Filter, hint: None, help: "delete the last character" },
+    Binding { keys: &[Key::AnyChar], action: Action::FilterInsert, scope: Scope::Filter, hint: None, help: "edit the filter; rows update as you type" },
+];
+
+/// The binding for a key press in the given mode, and the key that matched it.
+pub fn lookup(ev: &KeyEvent, typing_filter: bool) -> Option<(&'static Binding, Key)> {
+    let active = |s: Scope| match s {
+        Scope::Global => true,
+        Scope::Browse => !typing_filter,
+        Scope::Filter => typing_filter,
+    };
+    BINDINGS
+        .iter()
+        .filter(|b| active(b.scope))
+        .find_map(|b| b.keys.iter().find(|k| k.matches(ev)).map(|k| (b, *k)))
+}
+
+/// How a binding's keys read on screen; a run of digits collapses to `1-5`.
+pub fn keys_label(b: &Binding) -> String {
+    let digits: Vec<char> = b
+        .keys
+        .iter()
+        .filter_map(|k| match k {
+            Char(c) if c.is_ascii_digit() => Some(*c),
+            _ => None,
+        })
+        .collect();
+    if digits.len() > 2 && digits.len() == b.keys.len() {
+        return format!("{}-{}", digits[0], digits[digits.len() - 1]);
+    }
+    b.keys
+        .iter()
+        .map(|k| k.label())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `(keys, hint)` pairs for the footer in the given mode.
+pub fn footer_hints(typing_filter: bool) -> Vec<(String, &'static str)> {
+    let scope = if typing_filter {
+        Scope::Filter
+    } else {
+        Scope::Browse
+    };
+    BINDINGS
+        .iter()
+        .filter(|b| b.scope == scope)
+        .filter_map(|b| Some((keys_label(b), b.hint?)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::KeyEvent;
+
+    fn ev(code: KeyCode, m: KeyModifiers) -> KeyEvent {
+        KeyEvent::new(code, m)
+    }
+
+    #[test]
+    fn modes_pick_the_right_binding() {
+        let q = ev(KeyCode::Char('q'), KeyModifiers::NONE);
+        assert_eq!(lookup(&q, false).map(|b| b.0.action), Some(Action::Quit));
+        assert_eq!(
+            lookup(&q, true).map(|b| b.0.action),
+            Some(Action::FilterInsert)
+        );
+        let cc = ev(KeyCode::Char('c'), KeyModifiers::CONTROL);
+        assert_eq!(lookup(&cc, true).map(|b| b.0.action), Some(Action::Quit));
+        let big_g = ev(KeyCode::Char('G'), KeyModifiers::SHIFT);
+        assert_eq!(
+            lookup(&big_g, false).map(|b| b.0.action),
+            Some(Action::Bottom)
+        );
+        let alt_j = ev(KeyCode::Char('j'), KeyModifiers::ALT);
+        assert!(lookup(&alt_j, false).is_none());
+    }
+
+    #[test]
+    fn labels_and_footer_come_from_the_table() {
+        let panes = BINDINGS.iter().find(|b| b.action == Action::GotoPane);
+        assert_eq!(panes.map(keys_label).as_deref(), Some("1-5"));
+        let hints = footer_hints(false);
+        assert!(hints.contains(&("/".to_string(), "filter")));
+        assert!(hints.contains(&("Enter".to_string(), "detail")));
+        assert_eq!(footer_hints(true)[0], ("Enter".to_string(), "keep"));
+    }
+}

@@ -1,0 +1,125 @@
+//! The terminal UI: renders a `World` and a `UiState` into a frame, and turns key presses
+//! into state changes and commands for the app loop. It never mutates the model, never
+//! blocks, and every string from outside reaches the terminal through `sanitize`.
+
+pub mod format;
+mod input;
+pub mod keymap;
+pub mod panes;
+pub mod sanitize;
+mod state;
+pub mod theme;
+mod view;
+pub mod widgets;
+
+pub use input::handle_key;
+pub use state::{Overlay, UiState};
+pub use theme::{Theme, ThemeError};
+pub use view::render;
+
+/// What the UI asks the app loop to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UiCommand {
+    Quit,
+    Refresh,
+    /// Fetch the whole object and hand it back through `UiState::set_detail_yaml`.
+    FetchObject(ObjectRef),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    Pv,
+    Pvc,
+    CsiDriver,
+    StorageClass,
+    DaemonSet,
+    Node,
+    AckFileSystem,
+    Addon,
+    FileSystem,
+    AccessPoint,
+    MountTarget,
+}
+
+impl ObjectKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ObjectKind::Pv => "PersistentVolume",
+            ObjectKind::Pvc => "PersistentVolumeClaim",
+            ObjectKind::CsiDriver => "CSIDriver",
+            ObjectKind::StorageClass => "StorageClass",
+            ObjectKind::DaemonSet => "DaemonSet",
+            ObjectKind::Node => "Node",
+            ObjectKind::AckFileSystem => "FileSystem (ACK)",
+            ObjectKind::Addon => "EKS add-on",
+            ObjectKind::FileSystem => "EFS file system",
+            ObjectKind::AccessPoint => "EFS access point",
+            ObjectKind::MountTarget => "EFS mount target",
+        }
+    }
+}
+
+/// Names one object, in Kubernetes or AWS, for the detail view and for fetching it whole.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ObjectRef {
+    pub kind: ObjectKind,
+    pub namespace: Option<String>,
+    pub name: String,
+}
+
+impl ObjectRef {
+    pub fn cluster(kind: ObjectKind, name: impl Into<String>) -> Self {
+        ObjectRef {
+            kind,
+            namespace: None,
+            name: name.into(),
+        }
+    }
+
+    /// `ns/name` or `name`, as kubectl prints it.
+    pub fn display_name(&self) -> String {
+        match &self.namespace {
+            Some(ns) if !ns.is_empty() => format!("{ns}/{}", self.name),
+            _ => self.name.clone(),
+        }
+    }
+}
+
+/// The five panes, in key order (`1`..`5`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum PaneId {
+    Drivers,
+    Addons,
+    Volumes,
+    AccessPoints,
+    Lifecycle,
+}
+
+impl PaneId {
+    pub const ALL: [PaneId; 5] = [
+        PaneId::Drivers,
+        PaneId::Addons,
+        PaneId::Volumes,
+        PaneId::AccessPoints,
+        PaneId::Lifecycle,
+    ];
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            PaneId::Drivers => "CSI drivers",
+            PaneId::Addons => "Add-ons",
+            PaneId::Volumes => "Volumes",
+            PaneId::AccessPoints => "Access points",
+            PaneId::Lifecycle => "Lifecycle",
+        }
+    }
+
+    fn step(self, by: isize) -> PaneId {
+        let n = Self::ALL.len() as isize;
+        Self::ALL[(self.index() as isize + by).rem_euclid(n) as usize]
+    }
+}

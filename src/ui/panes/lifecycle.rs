@@ -1,0 +1,237 @@
+//! Every file system, mount target and access point with its AWS lifecycle state; for
+//! file systems, what the ACK controller believes and how long the two have disagreed;
+//! below, the state changes stordeck has seen.
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+
+use super::access_points::state_tone;
+use super::{Ctx, TablePane, render_table};
+use crate::model::input::{AccessPointRec, FileSystemRec, MountTargetRec};
+use crate::model::{SourceId, World};
+use crate::ui::format::{clock, duration, opt};
+use crate::ui::sanitize::clean;
+use crate::ui::widgets::table::{CellText, Column, Tone};
+use crate::ui::{ObjectKind, ObjectRef, PaneId};
+
+pub struct Lifecycle;
+
+#[derive(Clone, Copy)]
+pub enum LifeRow<'w> {
+    Fs(&'w FileSystemRec),
+    Mt(&'w MountTargetRec),
+    Ap(&'w AccessPointRec),
+}
+
+const COLUMNS: &[Column] = &[
+    Column::new("KIND", Length(4)),
+    Column::new("ID", Length(24)),
+    Column::new("FILE SYSTEM", Length(21)),
+    Column::new("NAME / AZ", Fill(1)),
+    Column::new("AWS STATE", Length(10)),
+    Column::new("ACK RESOURCE", Fill(1)),
+    Column::new("ACK STATE", Length(10)),
+    Column::new("SYNCED", Length(7)),
+    Column::timed("DRIFT", Length(6)),
+];
+
+/// Transitions shown at most, newest first.
+const HISTORY: usize = 6;
+
+/// How long a file system's ACK resource has disagreed with AWS, coloured by how long:
+/// a stuck `creating` lasting hours is the known controller bug.
+pub fn drift_cell(world: &World, fs_id: &str, now: Timestamp) -> CellText {
+    match world.drift_since.get(fs_id) {
+        Some(since) => {
+            let secs = now.duration_since(*since).as_secs();
+            let tone = if secs >= 3_600 {
+                Tone::Critical
+            } else {
+                Tone::Warn
+            };
+            CellText::new(duration(secs), tone)
+        }
+        None => CellText::new("-", Tone::Muted),
+    }
+}
+
+fn synced_tone(s: Option<&str>) -> Tone {
+    match s {
+        Some("True") => Tone::Ok,
+        Some("False") => Tone::Error,
+        Some(_) => Tone::Warn,
+        None => Tone::Muted,
+    }
+}
+
+impl TablePane for Lifecycle {
+    type Item<'w> = LifeRow<'w>;
+
+    fn id(&self) -> PaneId {
+        PaneId::Lifecycle
+    }
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn sources(&self) -> &'static [SourceId] {
+        &[
+            SourceId::EfsFileSystems,
+            SourceId::EfsMountTargets,
+            SourceId::EfsAccessPoints,
+            SourceId::AckFileSystems,
+        ]
+    }
+
+    fn empty_hint(&self) -> &'static str {
+        "No EFS file systems in this account and region."
+    }
+
+    /// Each file system followed by its mount targets, then its access points.
+    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
+        let mut children: BTreeMap<&str, (Vec<LifeRow<'w>>, Vec<LifeRow<'w>>)> = BTreeMap::new();
+        for mt in world.mount_targets.values() {
+            children
+                .entry(&mt.file_system_id)
+                .or_default()
+                .0
+                .push(LifeRow::Mt(mt));
+        }
+        for ap in world.access_points.values() {
+            children
+                .entry(&ap.file_system_id)
+                .or_default()
+                .1
+                .push(LifeRow::Ap(ap));
+        }
+        let mut out = Vec::with_capacity(
+            world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
+        );
+        for fs in world.file_systems.values() {
+            out.push(LifeRow::Fs(fs));
+            if let Some((mts, aps)) = children.remove(fs.id.as_str()) {
+                out.extend(mts);
+                out.extend(aps);
+            }
+        }
+        // Children of a file system AWS no longer lists: shown rather than hidden.
+        for (mts, aps) in children.into_values() {
+            out.extend(mts);
+            out.extend(aps);
+        }
+        out
+    }
+
+    fn cells(&self, world: &World, row: LifeRow<'_>, now: Timestamp) -> Vec<CellText> {
+        let state = |s: &str| CellText::new(s, state_tone(s));
+        let none = || CellText::new("", Tone::Muted);
+        match row {
+            LifeRow::Fs(fs) => {
+                let ack = world.ack_for_file_system(&fs.id);
+                let ack_state = ack.and_then(|a| a.life_cycle_state.as_deref());
+                let differs = ack.is_some() && ack_state != Some(fs.life_cycle_state.as_str());
+                vec![
+                    CellText::new("fs", Tone::Accent),
+                    fs.id.clone().into(),
+                    none(),
+                    opt(fs.name.as_deref()).into(),
+                    state(&fs.life_cycle_state),
+                    ack.map_or_else(
+                        || CellText::new("none", Tone::Muted),
+                        |a| format!("{}/{}", opt(a.meta.namespace.as_deref()), a.meta.name).into(),
+                    ),
+                    CellText::new(
+                        opt(ack_state),
+                        if differs {
+                            Tone::Warn
+                        } else {
+                            state_tone(opt(ack_state))
+                        },
+                    ),
+                    CellText::new(
+                        opt(ack.and_then(|a| a.synced.as_deref())),
+                        synced_tone(ack.and_then(|a| a.synced.as_deref())),
+                    ),
+                    drift_cell(world, &fs.id, now),
+                ]
+            }
+            LifeRow::Mt(mt) => vec![
+                CellText::new("mt", Tone::Muted),
+                format!(" {}", mt.id).into(),
+                CellText::new(mt.file_system_id.clone(), Tone::Muted),
+                opt(mt.availability_zone.as_deref()).into(),
+                state(&mt.life_cycle_state),
+                none(),
+                none(),
+                none(),
+                none(),
+            ],
+            LifeRow::Ap(ap) => vec![
+                CellText::new("ap", Tone::Muted),
+                format!(" {}", ap.id).into(),
+                CellText::new(ap.file_system_id.clone(), Tone::Muted),
+                opt(ap.name.as_deref()).into(),
+                state(&ap.life_cycle_state),
+                none(),
+                none(),
+                none(),
+                none(),
+            ],
+        }
+    }
+
+    fn object_ref(&self, row: LifeRow<'_>) -> ObjectRef {
+        match row {
+            LifeRow::Fs(fs) => ObjectRef::cluster(ObjectKind::FileSystem, &fs.id),
+            LifeRow::Mt(mt) => ObjectRef::cluster(ObjectKind::MountTarget, &mt.id),
+            LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id),
+        }
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
+        let shown = cx.world.transitions.len().min(HISTORY);
+        let height = shown.max(1) as u16 + 2;
+        let [table, history] = Layout::vertical([Fill(1), Length(height)]).areas(area);
+        render_table(self, frame, table, cx);
+        render_history(frame, history, cx, shown);
+    }
+}
+
+fn render_history(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, shown: usize) {
+    let t = &cx.ui.theme;
+    let muted = Style::new().fg(t.muted);
+    let mut lines: Vec<Line<'_>> = cx
+        .world
+        .transitions
+        .iter()
+        .rev()
+        .take(shown)
+        .map(|tr| {
+            Line::from(vec![
+                Span::styled(format!(" {}  ", clock(tr.at, &cx.ui.time_zone)), muted),
+                Span::styled(format!("{:<28}", clean(&tr.object)), Style::new().fg(t.fg)),
+                Span::styled(clean(opt(tr.from.as_deref())), muted),
+                Span::styled(" → ", muted),
+                Span::styled(clean(&tr.to), state_tone(&tr.to).style(t)),
+            ])
+        })
+        .collect();
+    if lines.is_empty() {
+        lines.push(Line::styled(
+            " No lifecycle changes seen since stordeck started.",
+            muted,
+        ));
+    }
+    let block = Block::bordered()
+        .title(Line::styled(" Recent transitions ", t.title()))
+        .border_style(t.border());
+    frame.render_widget(Paragraph::new(lines).block(block).style(t.base()), area);
+}

@@ -1,0 +1,284 @@
+//! One file per pane. Each lists its rows in display order as cheap references into the
+//! `World` and formats only the rows asked for; this module gives them one shared frame:
+//! title with counts, filter and staleness, source errors and empty states, the table.
+
+pub mod access_points;
+pub mod addons;
+pub mod chain;
+mod chain_volume;
+pub mod detail;
+pub mod drivers;
+pub mod lifecycle;
+mod status;
+pub mod volumes;
+
+use std::rc::Rc;
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::model::{SourceId, World};
+use crate::ui::format::{clock, thousands};
+use crate::ui::sanitize::sanitize;
+use crate::ui::state::{FilterCache, UiState};
+use crate::ui::widgets::table::{CellText, Column, Tone, VirtualTable, body_height};
+use crate::ui::{ObjectRef, PaneId};
+
+pub use status::PaneStatus;
+
+/// Everything a pane may read while rendering.
+pub struct Ctx<'a> {
+    pub world: &'a World,
+    pub ui: &'a UiState,
+    pub now: Timestamp,
+}
+
+pub trait TablePane {
+    /// A row in display order: a reference (or a few) into the `World`.
+    type Item<'w>: Copy;
+
+    fn id(&self) -> PaneId;
+    fn columns(&self) -> &'static [Column];
+    /// The sources whose health this pane reports (errors, staleness, syncing).
+    fn sources(&self) -> &'static [SourceId];
+    /// What to say when the sources are live and there is nothing to show.
+    fn empty_hint(&self) -> &'static str;
+    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>>;
+    fn cells(&self, world: &World, item: Self::Item<'_>, now: Timestamp) -> Vec<CellText>;
+    fn object_ref(&self, item: Self::Item<'_>) -> ObjectRef;
+
+    /// Lays out the pane; panes with gauges or a history override this.
+    fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
+        render_table(self, frame, area, cx);
+    }
+}
+
+/// Calls `$body` with `$p` bound to the pane `$id` names.
+macro_rules! with_pane {
+    ($id:expr, $p:ident => $body:expr) => {
+        match $id {
+            PaneId::Drivers => {
+                let $p = &drivers::Drivers;
+                $body
+            }
+            PaneId::Addons => {
+                let $p = &addons::Addons;
+                $body
+            }
+            PaneId::Volumes => {
+                let $p = &volumes::Volumes;
+                $body
+            }
+            PaneId::AccessPoints => {
+                let $p = &access_points::AccessPoints;
+                $body
+            }
+            PaneId::Lifecycle => {
+                let $p = &lifecycle::Lifecycle;
+                $body
+            }
+        }
+    };
+}
+
+pub fn render(id: PaneId, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
+    with_pane!(id, p => p.render(frame, area, cx))
+}
+
+/// Rows the active pane shows after its filter.
+pub fn row_count(world: &World, ui: &UiState) -> usize {
+    with_pane!(ui.pane(), p => {
+        let items = p.items(world);
+        filtered(p, world, ui, &items).map_or(items.len(), |m| m.len())
+    })
+}
+
+/// The object behind the selected row of the active pane.
+pub fn selected_ref(world: &World, ui: &UiState) -> Option<ObjectRef> {
+    with_pane!(ui.pane(), p => {
+        let items = p.items(world);
+        let matches = filtered(p, world, ui, &items);
+        let len = matches.as_ref().map_or(items.len(), |m| m.len());
+        // Rows may have gone since the cursor was placed: open what is drawn as selected.
+        let shown = ui.selection().min(len.checked_sub(1)?);
+        let i = resolve(matches.as_deref().map(Vec::as_slice), shown)?;
+        items.get(i).map(|it| p.object_ref(*it))
+    })
+}
+
+/// Row counts for the tabs, straight from the tables (no row is formatted).
+pub fn counts(world: &World) -> [usize; 5] {
+    [
+        world.csi_drivers.len(),
+        world.addons.len(),
+        world.pvs.len(),
+        world.access_points.len(),
+        world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
+    ]
+}
+
+fn resolve(matches: Option<&[usize]>, i: usize) -> Option<usize> {
+    match matches {
+        Some(m) => m.get(i).copied(),
+        None => Some(i),
+    }
+}
+
+/// Indices of the items matching the pane's filter, or `None` without a filter. Matches
+/// on the sanitized text of the columns that do not tick with the clock.
+fn filtered<P: TablePane + ?Sized>(
+    p: &P,
+    world: &World,
+    ui: &UiState,
+    items: &[P::Item<'_>],
+) -> Option<Rc<Vec<usize>>> {
+    let filter = ui.nav[p.id().index()].filter.to_lowercase();
+    if filter.is_empty() {
+        return None;
+    }
+    // The world's address tells two worlds of the same version apart (tests build many).
+    let key = (
+        p.id(),
+        filter.clone(),
+        std::ptr::from_ref(world) as usize,
+        world.version,
+    );
+    // Typing one more character can only narrow the rows: re-check just the last matches.
+    let candidates: Option<Rc<Vec<usize>>> = {
+        let cache = ui.filter_cache.borrow();
+        match cache.as_ref() {
+            Some(c) if c.key == key => return Some(Rc::clone(&c.matches)),
+            Some(c)
+                if (c.key.0, c.key.2, c.key.3) == (key.0, key.2, key.3)
+                    && filter.starts_with(&c.key.1) =>
+            {
+                Some(Rc::clone(&c.matches))
+            }
+            _ => None,
+        }
+    };
+    let cols = p.columns();
+    let is_match = |i: usize| {
+        items.get(i).is_some_and(|it| {
+            p.cells(world, *it, Timestamp::UNIX_EPOCH)
+                .iter()
+                .zip(cols)
+                .any(|(c, col)| !col.timed && contains_folded(&sanitize(&c.text), &filter))
+        })
+    };
+    let matches: Vec<usize> = match candidates {
+        Some(prev) => prev.iter().copied().filter(|i| is_match(*i)).collect(),
+        None => (0..items.len()).filter(|i| is_match(*i)).collect(),
+    };
+    let matches = Rc::new(matches);
+    *ui.filter_cache.borrow_mut() = Some(FilterCache {
+        key,
+        matches: Rc::clone(&matches),
+    });
+    Some(matches)
+}
+
+/// Whether `hay` contains `needle` (already lower-case), ignoring case; allocation-free
+/// for ASCII, which nearly every name is.
+fn contains_folded(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
+}
+
+/// The bordered frame every pane sits in, titled with its name, counts, filter and
+/// source state.
+pub fn pane_block<'a>(
+    cx: &Ctx<'_>,
+    id: PaneId,
+    status: &PaneStatus,
+    shown: usize,
+    total: usize,
+) -> Block<'a> {
+    let t = &cx.ui.theme;
+    let nav = &cx.ui.nav[id.index()];
+    let mut title = vec![Span::styled(format!(" {} ", id.title()), t.title())];
+    if nav.filter.is_empty() {
+        title.push(Span::styled(
+            format!("[{}] ", thousands(total)),
+            Style::new().fg(t.muted),
+        ));
+    } else {
+        title.push(Span::styled(
+            format!("[{} of {}] ", thousands(shown), thousands(total)),
+            Style::new().fg(t.muted),
+        ));
+        title.push(Span::styled(
+            format!("/{} ", crate::ui::sanitize::clean(&nav.filter)),
+            Style::new().fg(t.accent),
+        ));
+    }
+    if let Some(since) = status.stale_since {
+        let text = format!("stale since {} ", clock(since, &cx.ui.time_zone));
+        title.push(Span::styled(text, Tone::Stale.style(t)));
+    }
+    if status.syncing {
+        title.push(Span::styled("syncing… ", Tone::Info.style(t)));
+    }
+    Block::bordered()
+        .title(Line::from(title))
+        .border_style(t.border())
+        .style(t.base())
+}
+
+/// The standard pane body: notices, then the table or what to do about its emptiness.
+pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
+    let t = &cx.ui.theme;
+    let items = p.items(cx.world);
+    let matches = filtered(p, cx.world, cx.ui, &items);
+    let len = matches.as_ref().map_or(items.len(), |m| m.len());
+    let status = PaneStatus::of(cx.world, p.sources());
+    let block = pane_block(cx, p.id(), &status, len, items.len());
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+
+    let notices = status.notices(t, inner.width);
+    let notice_h = (notices.len() as u16).min(inner.height / 2);
+    let [notes_area, table_area] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(notice_h),
+        ratatui::layout::Constraint::Fill(1),
+    ])
+    .areas(inner);
+    frame.render_widget(
+        Paragraph::new(notices).wrap(Wrap { trim: false }),
+        notes_area,
+    );
+
+    if len == 0 {
+        let msg = status.empty_message(cx.ui, p.empty_hint(), items.len());
+        if let Some(msg) = msg {
+            frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), table_area);
+        }
+        return;
+    }
+    let nav = &cx.ui.nav[p.id().index()];
+    cx.ui.viewport.set(body_height(table_area));
+    VirtualTable {
+        columns: p.columns(),
+        len,
+        selected: nav.selected,
+        offset: nav.offset,
+        build: |i| {
+            resolve(matches.as_deref().map(Vec::as_slice), i)
+                .and_then(|i| items.get(i))
+                .map_or_else(Vec::new, |it| p.cells(cx.world, *it, cx.now))
+        },
+        theme: t,
+    }
+    .render(table_area, frame.buffer_mut());
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,115 @@
+//! PersistentVolumes with what they join to: claim, class, driver, the EFS access point
+//! their handle names (or that it is gone) and the node they are attached to.
+
+use jiff::Timestamp;
+use ratatui::layout::Constraint::{Fill, Length};
+
+use super::TablePane;
+use crate::model::projection::PvRow;
+use crate::model::{HealthState, SourceId, World};
+use crate::ui::format::{access_modes, opt};
+use crate::ui::widgets::table::{CellText, Column, Tone};
+use crate::ui::{ObjectKind, ObjectRef, PaneId};
+
+pub struct Volumes;
+
+const COLUMNS: &[Column] = &[
+    Column::new("NAME", Fill(3)),
+    Column::new("CAP", Length(6)),
+    Column::new("MODES", Length(5)),
+    Column::new("RECLAIM", Length(7)),
+    Column::new("PHASE", Length(9)),
+    Column::new("CLAIM", Fill(3)),
+    Column::new("CLASS", Length(9)),
+    Column::new("DRIVER", Length(15)),
+    Column::new("ACCESS POINT", Length(22)),
+    Column::new("NODE", Fill(2)),
+];
+
+/// Whether EFS has answered for access points, so a missing one is known to be gone
+/// rather than not yet listed.
+pub fn access_points_synced(world: &World) -> bool {
+    matches!(
+        world
+            .health
+            .get(&SourceId::EfsAccessPoints)
+            .map(|h| &h.state),
+        Some(HealthState::Live | HealthState::Stale { .. })
+    )
+}
+
+/// The access point a PV's handle names: its id, or that EFS no longer lists it.
+pub fn access_point_cell(world: &World, pv: &PvRow) -> CellText {
+    let Some(id) = pv.efs.as_ref().and_then(|h| h.access_point_id.as_deref()) else {
+        return CellText::new("-", Tone::Muted);
+    };
+    if world.access_point_for_pv(pv).is_some() {
+        CellText::from(id)
+    } else if access_points_synced(world) {
+        CellText::new(format!("gone {id}"), Tone::Error)
+    } else {
+        CellText::new(id, Tone::Muted)
+    }
+}
+
+pub fn phase_tone(phase: Option<&str>) -> Tone {
+    match phase {
+        Some("Bound") => Tone::Ok,
+        Some("Available") => Tone::Info,
+        Some("Released") => Tone::Warn,
+        Some("Failed") => Tone::Error,
+        _ => Tone::Muted,
+    }
+}
+
+impl TablePane for Volumes {
+    type Item<'w> = &'w PvRow;
+
+    fn id(&self) -> PaneId {
+        PaneId::Volumes
+    }
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn sources(&self) -> &'static [SourceId] {
+        &[SourceId::Pvs]
+    }
+
+    fn empty_hint(&self) -> &'static str {
+        "No PersistentVolumes. Create a PVC with an EFS or EBS StorageClass to provision one."
+    }
+
+    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
+        world.pvs.values().collect()
+    }
+
+    fn cells(&self, world: &World, pv: &PvRow, _now: Timestamp) -> Vec<CellText> {
+        let claim = pv
+            .claim
+            .as_ref()
+            .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
+        let node = match world.attachment_for_pv(&pv.meta.name) {
+            Some(va) if va.attached => CellText::from(va.node.clone()),
+            Some(va) => CellText::new(format!("{} (detached)", va.node), Tone::Muted),
+            None => CellText::new("-", Tone::Muted),
+        };
+        vec![
+            pv.meta.name.clone().into(),
+            opt(pv.capacity.as_deref()).into(),
+            access_modes(&pv.access_modes).into(),
+            opt(pv.reclaim_policy.as_deref()).into(),
+            CellText::new(opt(pv.phase.as_deref()), phase_tone(pv.phase.as_deref())),
+            claim.into(),
+            opt(pv.storage_class.as_deref()).into(),
+            opt(pv.driver.as_deref()).into(),
+            access_point_cell(world, pv),
+            node,
+        ]
+    }
+
+    fn object_ref(&self, pv: &PvRow) -> ObjectRef {
+        ObjectRef::cluster(ObjectKind::Pv, &pv.meta.name)
+    }
+}

@@ -1,0 +1,128 @@
+//! What the UI remembers between frames: which pane, where in it, what filter, which
+//! overlay. The model is never stored here; everything shown is derived from the `World`
+//! at render time.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use jiff::tz::TimeZone;
+
+use super::theme::Theme;
+use super::{ObjectRef, PaneId};
+
+/// Where the cursor is in one pane, and that pane's filter.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Nav {
+    pub selected: usize,
+    /// First row shown; kept between frames so moving inside the window does not scroll.
+    pub offset: usize,
+    pub filter: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Detail {
+    pub target: ObjectRef,
+    /// `None` until the app delivers the object.
+    pub yaml: Option<Result<String, String>>,
+    pub scroll: usize,
+}
+
+/// The top-most thing covering the panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    Help,
+    Detail,
+}
+
+/// Rows of the active pane that match its filter, remembered for one world version so
+/// typing and redraws do not re-format every row of a large table each time.
+#[derive(Debug)]
+pub(crate) struct FilterCache {
+    pub key: (PaneId, String, usize, u64),
+    pub matches: Rc<Vec<usize>>,
+}
+
+pub struct UiState {
+    pub theme: Theme,
+    pub read_only: bool,
+    /// Zone for wall-clock times ("stale since 14:02:11"); the system zone by default.
+    pub time_zone: TimeZone,
+    pub(crate) pane: PaneId,
+    pub(crate) nav: [Nav; PaneId::ALL.len()],
+    pub(crate) typing_filter: bool,
+    pub(crate) help: bool,
+    pub(crate) detail: Option<Detail>,
+    /// Body rows the active table had at the last render: the page size for PgUp/PgDn.
+    /// Render is the only place that knows it, hence a `Cell`.
+    pub(crate) viewport: Cell<usize>,
+    pub(crate) filter_cache: RefCell<Option<FilterCache>>,
+}
+
+impl UiState {
+    pub fn new(theme: Theme, read_only: bool) -> Self {
+        UiState {
+            theme,
+            read_only,
+            time_zone: TimeZone::system(),
+            pane: PaneId::Drivers,
+            nav: Default::default(),
+            typing_filter: false,
+            help: false,
+            detail: None,
+            viewport: Cell::new(20),
+            filter_cache: RefCell::new(None),
+        }
+    }
+
+    /// Delivers the object the detail view asked for. Ignored if the view has since been
+    /// closed or moved to another object, so a slow answer never lands on the wrong one.
+    pub fn set_detail_yaml(&mut self, target: &ObjectRef, yaml: Result<String, String>) {
+        if let Some(d) = self.detail.as_mut().filter(|d| &d.target == target) {
+            d.yaml = Some(yaml);
+        }
+    }
+
+    pub fn pane(&self) -> PaneId {
+        self.pane
+    }
+
+    /// Selected row of the active pane, counted in its filtered rows.
+    pub fn selection(&self) -> usize {
+        self.nav().selected
+    }
+
+    pub fn filter(&self) -> &str {
+        &self.nav().filter
+    }
+
+    pub fn is_typing_filter(&self) -> bool {
+        self.typing_filter
+    }
+
+    pub fn overlay(&self) -> Overlay {
+        if self.help {
+            Overlay::Help
+        } else if self.detail.is_some() {
+            Overlay::Detail
+        } else {
+            Overlay::None
+        }
+    }
+
+    pub fn detail_target(&self) -> Option<&ObjectRef> {
+        self.detail.as_ref().map(|d| &d.target)
+    }
+
+    pub(crate) fn nav(&self) -> &Nav {
+        &self.nav[self.pane.index()]
+    }
+
+    pub(crate) fn nav_mut(&mut self) -> &mut Nav {
+        &mut self.nav[self.pane.index()]
+    }
+
+    pub(crate) fn page(&self) -> usize {
+        self.viewport.get().max(1)
+    }
+}

@@ -1,0 +1,282 @@
+//! Semantic colour slots, loaded from TOML. Built-ins are embedded; a user themes dir is
+//! searched first so a user can shadow `dark` itself. Every failure names the file, and
+//! where it can, the line and column.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use ratatui::style::{Color, Modifier, Style};
+use serde::Deserialize;
+use toml::Spanned;
+
+const BUILTINS: &[(&str, &str)] = &[
+    ("dark", include_str!("../../themes/dark.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+];
+
+macro_rules! slots {
+    ($($slot:ident),* $(,)?) => {
+        /// Colours by meaning, never by hue: panes ask for `warn`, not yellow.
+        #[derive(Debug, Clone, PartialEq, Eq)]
+        pub struct Theme {
+            pub name: String,
+            $(pub $slot: Color,)*
+        }
+
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ThemeFile {
+            $($slot: Option<Spanned<String>>,)*
+        }
+
+        impl Theme {
+            fn overlay(mut self, f: ThemeFile, src: &Source<'_>) -> Result<Self, ThemeError> {
+                $(if let Some(v) = f.$slot {
+                    self.$slot = parse_colour(stringify!($slot), &v, src)?;
+                })*
+                Ok(self)
+            }
+        }
+    };
+}
+
+slots!(
+    fg,
+    bg,
+    muted,
+    accent,
+    header_bg,
+    selected_bg,
+    ok,
+    warn,
+    error,
+    critical,
+    info,
+    stale,
+    badge_readonly,
+    border,
+);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ThemeError {
+    /// The file is not valid TOML, or has a key that is not a slot.
+    Parse {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        message: String,
+    },
+    UnknownColour {
+        file: PathBuf,
+        line: usize,
+        column: usize,
+        key: String,
+        value: String,
+    },
+    Io {
+        file: PathBuf,
+        message: String,
+    },
+    NotFound {
+        name: String,
+        searched: Option<PathBuf>,
+    },
+}
+
+impl fmt::Display for ThemeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ThemeError::Parse {
+                file,
+                line,
+                column,
+                message,
+            } => write!(f, "{}:{line}:{column}: {message}", file.display()),
+            ThemeError::UnknownColour {
+                file,
+                line,
+                column,
+                key,
+                value,
+            } => write!(
+                f,
+                "{}:{line}:{column}: unknown colour {value:?} for `{key}` \
+                 (use a name such as \"red\" or \"darkgray\", or \"#rrggbb\")",
+                file.display()
+            ),
+            ThemeError::Io { file, message } => write!(f, "{}: {message}", file.display()),
+            ThemeError::NotFound { name, searched } => {
+                let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
+                write!(
+                    f,
+                    "no theme named {name:?}; built-ins: {}",
+                    names.join(", ")
+                )?;
+                if let Some(dir) = searched {
+                    write!(
+                        f,
+                        "; also looked for {}",
+                        dir.join(format!("{name}.toml")).display()
+                    )?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for ThemeError {}
+
+/// Where a theme's text came from, for error positions.
+struct Source<'a> {
+    file: PathBuf,
+    text: &'a str,
+}
+
+impl Source<'_> {
+    /// 1-based line and column (in characters) of a byte offset.
+    fn position(&self, offset: usize) -> (usize, usize) {
+        let before = self.text.get(..offset).unwrap_or(self.text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        (line, column)
+    }
+}
+
+fn parse_colour(key: &str, v: &Spanned<String>, src: &Source<'_>) -> Result<Color, ThemeError> {
+    let value = v.get_ref().trim();
+    // Colour::from_str also takes bare palette indices; only names and #rrggbb are
+    // documented, so a number is more likely a mistake than a wish.
+    let looks_numeric = value.chars().all(|c| c.is_ascii_digit());
+    match Color::from_str(value) {
+        Ok(c) if !looks_numeric => Ok(c),
+        _ => {
+            let (line, column) = src.position(v.span().start);
+            Err(ThemeError::UnknownColour {
+                file: src.file.clone(),
+                line,
+                column,
+                key: key.to_string(),
+                value: value.to_string(),
+            })
+        }
+    }
+}
+
+impl Theme {
+    /// Loads `name`: `<user_dir>/<name>.toml` if it exists, else the built-in of that name.
+    /// Any file only needs the slots it changes; the rest come from the built-in `dark`.
+    pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        if let Some(dir) = user_dir {
+            let file = dir.join(format!("{name}.toml"));
+            match std::fs::read_to_string(&file) {
+                Ok(text) => return Theme::from_toml(name, &file, &text),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(ThemeError::Io {
+                        file,
+                        message: e.to_string(),
+                    });
+                }
+            }
+        }
+        match BUILTINS.iter().find(|(n, _)| *n == name) {
+            Some((n, text)) => {
+                Theme::from_toml(n, Path::new(&format!("<built-in>/{n}.toml")), text)
+            }
+            None => Err(ThemeError::NotFound {
+                name: name.to_string(),
+                searched: user_dir.map(Path::to_path_buf),
+            }),
+        }
+    }
+
+    /// Parses theme TOML; `file` is only used to name it in errors.
+    pub fn from_toml(name: &str, file: &Path, text: &str) -> Result<Theme, ThemeError> {
+        Theme::parse_over(Theme::builtin_dark(), name, file, text)
+    }
+
+    /// The embedded dark theme, complete on its own, as the base of every other theme.
+    fn builtin_dark() -> Theme {
+        let text = BUILTINS[0].1;
+        Theme::parse_over(
+            Theme::fallback(),
+            "dark",
+            Path::new("<built-in>/dark.toml"),
+            text,
+        )
+        .unwrap_or_else(|_| Theme::fallback())
+    }
+
+    fn parse_over(base: Theme, name: &str, file: &Path, text: &str) -> Result<Theme, ThemeError> {
+        let src = Source {
+            file: file.to_path_buf(),
+            text,
+        };
+        let parsed: ThemeFile = toml::from_str(text).map_err(|e| {
+            let (line, column) = src.position(e.span().map_or(0, |s| s.start));
+            ThemeError::Parse {
+                file: src.file.clone(),
+                line,
+                column,
+                message: e.message().trim().to_string(),
+            }
+        })?;
+        let mut base = base;
+        base.name = name.to_string();
+        base.overlay(parsed, &src)
+    }
+
+    pub fn dark() -> Theme {
+        Theme::builtin_dark()
+    }
+
+    /// Plain terminal colours: the floor under every theme, and what is used if even the
+    /// embedded dark theme failed to parse (a build-time mistake the tests catch).
+    fn fallback() -> Theme {
+        Theme {
+            name: "fallback".into(),
+            fg: Color::Reset,
+            bg: Color::Reset,
+            muted: Color::DarkGray,
+            accent: Color::Cyan,
+            header_bg: Color::Reset,
+            selected_bg: Color::Blue,
+            ok: Color::Green,
+            warn: Color::Yellow,
+            error: Color::Red,
+            critical: Color::Magenta,
+            info: Color::Cyan,
+            stale: Color::Magenta,
+            badge_readonly: Color::Yellow,
+            border: Color::DarkGray,
+        }
+    }
+
+    pub fn base(&self) -> Style {
+        Style::new().fg(self.fg).bg(self.bg)
+    }
+
+    pub fn fg(&self, c: Color) -> Style {
+        Style::new().fg(c)
+    }
+
+    pub fn title(&self) -> Style {
+        Style::new().fg(self.accent).add_modifier(Modifier::BOLD)
+    }
+
+    pub fn selected(&self) -> Style {
+        Style::new()
+            .bg(self.selected_bg)
+            .add_modifier(Modifier::BOLD)
+    }
+
+    pub fn border(&self) -> Style {
+        Style::new().fg(self.border)
+    }
+}
+
+#[cfg(test)]
+#[path = "theme_tests.rs"]
+mod tests;

@@ -1,0 +1,40 @@
+//! The whole screen: header, tabs, the active pane (or the detail view), footer, and the
+//! help overlay on top.
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::Layout;
+use ratatui::widgets::Block;
+
+use super::panes::{self, Ctx};
+use super::state::UiState;
+use super::widgets::{footer, header, help, tabs};
+use crate::model::World;
+
+/// Draws one frame. Pure with respect to the model; `now` is passed in so ages and
+/// "stale since" are deterministic. The only state it touches is the UI's own view
+/// bookkeeping (page size, filter memo).
+pub fn render(frame: &mut Frame, world: &World, ui: &UiState, now: Timestamp) {
+    let area = frame.area();
+    frame.render_widget(Block::new().style(ui.theme.base()), area);
+    let [head, tab_bar, body, foot] =
+        Layout::vertical([Length(header::HEIGHT), Length(1), Fill(1), Length(1)]).areas(area);
+    header::render(head, frame.buffer_mut(), world, ui);
+    tabs::render(
+        tab_bar,
+        frame.buffer_mut(),
+        ui.pane(),
+        panes::counts(world),
+        &ui.theme,
+    );
+    let cx = Ctx { world, ui, now };
+    match &ui.detail {
+        Some(d) => panes::detail::render(frame, body, &cx, d),
+        None => panes::render(ui.pane(), frame, body, &cx),
+    }
+    footer::render(foot, frame.buffer_mut(), ui);
+    if ui.help {
+        help::render(area, frame.buffer_mut(), &ui.theme);
+    }
+}

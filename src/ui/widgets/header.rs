@@ -1,0 +1,110 @@
+//! Two lines at the top: which cluster, region and account this is (and READ-ONLY when it
+//! is), then how each source is doing — counted when live, named when not.
+
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::{Modifier, Style};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget};
+
+use crate::model::{HealthState, World};
+use crate::ui::format::{arn_region_account, clock, opt};
+use crate::ui::sanitize::clean;
+use crate::ui::state::UiState;
+use crate::ui::widgets::table::Tone;
+
+pub const HEIGHT: u16 = 2;
+
+pub fn render(area: Rect, buf: &mut Buffer, world: &World, ui: &UiState) {
+    let t = &ui.theme;
+    let bg = Style::new().bg(t.header_bg).fg(t.fg);
+    let key = |s: &'static str| Span::styled(s, Style::new().fg(t.muted));
+    let val = |s: String| Span::styled(s, Style::new().fg(t.fg).add_modifier(Modifier::BOLD));
+
+    let mut top = vec![Span::styled(" stordeck ", t.title()), Span::raw(" ")];
+    match &world.cluster {
+        Some(c) => {
+            let (region, account) = c
+                .arn
+                .as_deref()
+                .and_then(arn_region_account)
+                .unwrap_or(("-", "-"));
+            top.push(key("cluster "));
+            top.push(val(clean(&c.name)));
+            top.push(Span::styled(
+                format!(
+                    " ({}, {})",
+                    clean(opt(c.version.as_deref())),
+                    clean(&c.status)
+                ),
+                Style::new().fg(t.muted),
+            ));
+            top.push(key("  region "));
+            top.push(val(clean(region)));
+            top.push(key("  account "));
+            top.push(val(clean(account)));
+        }
+        None => top.push(key("cluster not known yet (EKS DescribeCluster pending)")),
+    }
+    if ui.read_only {
+        top.push(Span::raw("  "));
+        top.push(Span::styled(
+            " READ-ONLY ",
+            Style::new()
+                .bg(t.badge_readonly)
+                .fg(t.header_bg)
+                .add_modifier(Modifier::BOLD),
+        ));
+    }
+
+    Paragraph::new(vec![Line::from(top), sources_line(world, ui)])
+        .style(bg)
+        .render(area, buf);
+}
+
+fn sources_line(world: &World, ui: &UiState) -> Line<'static> {
+    let t = &ui.theme;
+    let (mut live, mut syncing) = (0, 0);
+    let mut others: Vec<Span<'static>> = Vec::new();
+    for h in world.health.values() {
+        let name = h.source.label();
+        let (text, tone) = match &h.state {
+            HealthState::Live => {
+                live += 1;
+                continue;
+            }
+            HealthState::Syncing => {
+                syncing += 1;
+                continue;
+            }
+            HealthState::Stale { since, .. } => (
+                format!("{name} stale since {}", clock(*since, &ui.time_zone)),
+                Tone::Stale,
+            ),
+            HealthState::Error { .. } => (format!("{name} error"), Tone::Error),
+            HealthState::Absent { .. } => (format!("{name} absent"), Tone::Muted),
+        };
+        if !others.is_empty() {
+            others.push(Span::styled(" · ", Style::new().fg(t.muted)));
+        }
+        others.push(Span::styled(text, tone.style(t)));
+    }
+    let mut spans = vec![
+        Span::styled(" sources ", Style::new().fg(t.muted)),
+        Span::styled(format!("{live} live"), Tone::Ok.style(t)),
+    ];
+    if syncing > 0 {
+        spans.push(Span::styled(
+            format!(" · {syncing} syncing"),
+            Tone::Info.style(t),
+        ));
+    }
+    if world.health.is_empty() {
+        spans = vec![Span::styled(" sources: connecting…", Tone::Info.style(t))];
+    }
+    if !others.is_empty() {
+        spans.push(Span::styled("  │ ", Style::new().fg(t.border)));
+        spans.extend(others);
+    }
+    Line::from(spans)
+}

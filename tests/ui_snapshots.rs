@@ -1,0 +1,204 @@
+//! Screens as text: every pane, the detail view, help and the header, rendered with
+//! `TestBackend` at 120×32 from synthetic worlds with fixed times, so a snapshot changes
+//! only when what the operator would see changes.
+
+#[path = "ui_snapshots/fixture.rs"]
+mod fixture;
+#[path = "ui_snapshots/rich.rs"]
+mod rich;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use stordeck::model::World;
+use stordeck::ui::{self, ObjectKind, ObjectRef, Theme, UiCommand, UiState};
+
+use fixture::{failing_world, now};
+use rich::rich_world;
+
+const W: u16 = 120;
+const H: u16 = 32;
+
+fn new_ui(read_only: bool) -> UiState {
+    let mut ui = UiState::new(Theme::dark(), read_only);
+    ui.time_zone = jiff::tz::TimeZone::UTC;
+    ui
+}
+
+/// The screen as lines of text, trailing blanks trimmed.
+fn screen(world: &World, ui: &UiState) -> String {
+    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
+    term.draw(|f| ui::render(f, world, ui, now()))
+        .expect("draw");
+    let buf = term.backend().buffer();
+    let text: Vec<String> = (0..H)
+        .map(|y| {
+            let line: String = (0..W).map(|x| buf[(x, y)].symbol()).collect();
+            line.trim_end().to_string()
+        })
+        .collect();
+    let text = text.join("\n");
+    assert!(
+        !text.chars().any(|c| c.is_control() && c != '\n'),
+        "a control character reached the screen:\n{text}"
+    );
+    text
+}
+
+fn keys(ui: &mut UiState, world: &World, keys: &str) -> Vec<UiCommand> {
+    let mut out = Vec::new();
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\u{1b}' => KeyCode::Esc,
+            c => KeyCode::Char(c),
+        };
+        out.extend(ui::handle_key(
+            ui,
+            KeyEvent::new(code, KeyModifiers::NONE),
+            world,
+        ));
+    }
+    out
+}
+
+#[test]
+fn csi_drivers_pane() {
+    let w = rich_world();
+    insta::assert_snapshot!("drivers", screen(&w, &new_ui(false)));
+}
+
+#[test]
+fn addons_pane() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "2");
+    insta::assert_snapshot!("addons", screen(&w, &ui));
+}
+
+#[test]
+fn volumes_pane_marks_gone_access_points_and_stale_source() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "3");
+    let s = screen(&w, &ui);
+    assert!(s.contains("stale since 11:58:00"), "{s}");
+    assert!(s.contains("gone fsap-0ccc"), "{s}");
+    insta::assert_snapshot!("volumes", s);
+}
+
+#[test]
+fn access_points_pane_with_orphan_gauge_and_sanitized_row() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "4");
+    let s = screen(&w, &ui);
+    assert!(s.contains("orphan"), "{s}");
+    assert!(
+        s.contains("/dynamic/evil"),
+        "the row with escapes is shown, cleaned: {s}"
+    );
+    insta::assert_snapshot!("access_points", s);
+}
+
+#[test]
+fn lifecycle_pane_with_drift_and_history() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "5");
+    insta::assert_snapshot!("lifecycle", screen(&w, &ui));
+}
+
+#[test]
+fn filter_narrows_rows() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "3/GONE");
+    insta::assert_snapshot!("volumes_filter_typing", screen(&w, &ui));
+    keys(&mut ui, &w, "\n");
+    keys(&mut ui, &w, "4/nomatch\n");
+    insta::assert_snapshot!("access_points_filter_no_match", screen(&w, &ui));
+}
+
+#[test]
+fn detail_view_loads_then_shows_yaml() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    let cmds = keys(&mut ui, &w, "3\n");
+    let target = ObjectRef {
+        kind: ObjectKind::Pv,
+        namespace: None,
+        name: "pvc-aaa".into(),
+    };
+    assert_eq!(cmds, vec![UiCommand::FetchObject(target.clone())]);
+    insta::assert_snapshot!("detail_volume_loading", screen(&w, &ui));
+    let yaml = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pvc-aaa\n  \
+                annotations:\n    note: \"\u{1b}[2Jcleared\u{1b}]0;title\u{7}\"\nspec:\n  \
+                csi:\n    driver: efs.csi.aws.com\n    volumeHandle: fs-0123456789abcdef0::fsap-0aaa0000000000001\n";
+    ui.set_detail_yaml(&target, Ok(yaml.into()));
+    insta::assert_snapshot!("detail_volume_yaml", screen(&w, &ui));
+}
+
+#[test]
+fn detail_view_of_addon_orphan_and_fetch_error() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "2jjj\n");
+    insta::assert_snapshot!("detail_addon", screen(&w, &ui));
+    let mut ui = new_ui(false);
+    let cmds = keys(&mut ui, &w, "4jj\n");
+    let [UiCommand::FetchObject(target)] = cmds.as_slice() else {
+        panic!("expected one fetch, got {cmds:?}");
+    };
+    ui.set_detail_yaml(
+        target,
+        Err("forbidden: elasticfilesystem:DescribeAccessPoints".into()),
+    );
+    insta::assert_snapshot!("detail_orphan_access_point_error", screen(&w, &ui));
+}
+
+#[test]
+fn help_overlay() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "?");
+    insta::assert_snapshot!("help", screen(&w, &ui));
+}
+
+#[test]
+fn header_with_read_only_badge() {
+    let w = rich_world();
+    let s = screen(&w, &new_ui(true));
+    let header: Vec<&str> = s.lines().take(3).collect();
+    assert!(header[0].contains("READ-ONLY"), "{s}");
+    insta::assert_snapshot!("header_read_only", header.join("\n"));
+}
+
+#[test]
+fn failing_sources_say_what_to_do() {
+    let w = failing_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "4");
+    let s = screen(&w, &ui);
+    assert!(s.contains("EFS unavailable: AccessDenied"), "{s}");
+    insta::assert_snapshot!("access_points_error", s);
+    keys(&mut ui, &w, "5");
+    let s = screen(&w, &ui);
+    assert!(s.contains("ACK EFS controller CRD not installed"), "{s}");
+    insta::assert_snapshot!("lifecycle_ack_absent", s);
+    keys(&mut ui, &w, "3");
+    insta::assert_snapshot!("volumes_syncing", screen(&w, &ui));
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let w = rich_world();
+    for (width, height) in [(1, 1), (10, 3), (40, 8), (200, 6)] {
+        for setup in ["", "2", "3", "4", "5", "3\n", "?", "4/x"] {
+            let mut ui = new_ui(true);
+            keys(&mut ui, &w, setup);
+            let mut term = Terminal::new(TestBackend::new(width, height)).expect("terminal");
+            term.draw(|f| ui::render(f, &w, &ui, now())).expect("draw");
+        }
+    }
+}
