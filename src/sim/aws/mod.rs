@@ -1,43 +1,204 @@
 //! The simulated AWS account: EFS and EKS state, their REST-JSON endpoints, and the state
 //! machines (add-on deletion) that the clock drives.
 
+mod efs;
+mod eks;
+mod errors;
+mod paging;
+pub mod state;
+mod steer;
+
 use std::collections::{BTreeMap, HashMap};
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
+use jiff::{SignedDuration, Timestamp};
 
-use super::{Shared, SimState};
+use super::kube_api::parse_query;
+use super::{Shared, SimState, lock};
+use errors::{AwsError, Service};
+pub use state::{
+    AccessPoint, Addon, AddonIssue, Cluster, FargateProfile, FargateSelector, FileSystem,
+    ManagedObject, MountTarget, PendingDelete,
+};
+
+/// How long EKS takes to finish a DeleteAddon, in scenario time.
+pub const ADDON_DELETE_SECONDS: i64 = 5;
 
 #[derive(Debug, Default)]
 pub struct AwsState {
     pub account_id: String,
     pub region: String,
-    pub clusters: BTreeMap<String, ()>,
+    pub clusters: BTreeMap<String, Cluster>,
+    pub file_systems: BTreeMap<String, FileSystem>,
+    /// By access point id; paging walks this order.
+    pub access_points: BTreeMap<String, AccessPoint>,
+    pub mount_targets: BTreeMap<String, MountTarget>,
+    /// Seed of the next generated resource id.
+    pub id_seq: u64,
+}
+
+impl AwsState {
+    pub fn new(account_id: &str, region: &str) -> Self {
+        AwsState {
+            account_id: account_id.into(),
+            region: region.into(),
+            ..Default::default()
+        }
+    }
+
+    /// A fresh AWS-looking id (`fsap-0…`); distinct for every call.
+    pub fn next_id(&mut self, prefix: &str) -> String {
+        self.id_seq += 1;
+        state::hex_id(prefix, self.id_seq)
+    }
+
+    pub fn file_system_arn(&self, id: &str) -> String {
+        format!(
+            "arn:aws:elasticfilesystem:{}:{}:file-system/{id}",
+            self.region, self.account_id
+        )
+    }
+
+    pub fn access_point_arn(&self, id: &str) -> String {
+        format!(
+            "arn:aws:elasticfilesystem:{}:{}:access-point/{id}",
+            self.region, self.account_id
+        )
+    }
+
+    pub fn addon_arn(&self, cluster: &str, addon: &str) -> String {
+        let suffix = state::uuid_like(state::name_seed(&format!("{cluster}/{addon}")));
+        format!(
+            "arn:aws:eks:{}:{}:addon/{cluster}/{addon}/{suffix}",
+            self.region, self.account_id
+        )
+    }
+
+    /// Creates an access point the way the EFS CSI driver does for a PV: root directory
+    /// `/dynamic_provisioning/<pv>`, owned by the allocated uid/gid.
+    pub fn provision_access_point(
+        &mut self,
+        file_system_id: &str,
+        client_token: &str,
+        gid: i64,
+        permissions: &str,
+    ) -> AccessPoint {
+        let ap = AccessPoint {
+            id: self.next_id("fsap"),
+            file_system_id: file_system_id.into(),
+            client_token: client_token.into(),
+            name: None,
+            uid: gid,
+            gid,
+            root_path: format!("/dynamic_provisioning/{client_token}"),
+            permissions: permissions.into(),
+            life_cycle_state: "available".into(),
+            tags: vec![("efs.csi.aws.com/cluster".into(), "true".into())],
+        };
+        self.access_points.insert(ap.id.clone(), ap.clone());
+        ap
+    }
+}
+
+/// Wire timestamps: restJson1 defaults to epoch seconds.
+pub fn epoch(t: Timestamp) -> i64 {
+    t.as_second()
 }
 
 /// True for the paths the EFS and EKS endpoints serve.
 pub fn owns_path(path: &str) -> bool {
-    path.starts_with("/2015-02-01/") || path == "/clusters" || path.starts_with("/clusters/")
+    path.starts_with(efs::PREFIX) || path == "/clusters" || path.starts_with("/clusters/")
 }
 
 pub fn handle(
-    _shared: &Shared,
-    _method: &Method,
-    _uri: &Uri,
+    shared: &Shared,
+    method: &Method,
+    uri: &Uri,
     _headers: &HeaderMap,
     _body: &Bytes,
 ) -> Response {
-    StatusCode::NOT_IMPLEMENTED.into_response()
+    let path = uri.path();
+    let svc = if path.starts_with(efs::PREFIX) {
+        Service::Efs
+    } else {
+        Service::Eks
+    };
+    let q = parse_query(uri.query().unwrap_or_default());
+    let mut st = lock(shared);
+    let result = match injected_fault(&mut st, svc) {
+        Some(err) => Err(err),
+        None => match svc {
+            Service::Efs => efs::route(&mut st, method, path, &q),
+            Service::Eks => eks::route(&mut st, method, path, &q),
+        },
+    };
+    drop(st);
+    result.unwrap_or_else(|e| e.into_response(svc))
 }
 
-pub fn tick(_st: &mut SimState, _now: jiff::Timestamp) {}
+/// Faults apply before routing, as AWS's front door answers before the service does.
+fn injected_fault(st: &mut SimState, svc: Service) -> Option<AwsError> {
+    let f = &mut st.faults;
+    if f.aws_throttle > 0 {
+        f.aws_throttle -= 1;
+        return Some(AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            "Rate exceeded",
+        ));
+    }
+    if f.aws_fail > 0 {
+        f.aws_fail -= 1;
+        return Some(AwsError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            svc.internal_error_code(),
+            "An internal error occurred (injected by the simulator).",
+        ));
+    }
+    if f.forbidden.contains(svc.name()) {
+        return Some(AwsError::new(
+            StatusCode::FORBIDDEN,
+            "AccessDeniedException",
+            format!(
+                "User: arn:aws:iam::{}:user/stordeck is not authorized to perform {}:* \
+                 (denied by the simulator)",
+                st.aws.account_id,
+                svc.name()
+            ),
+        ));
+    }
+    None
+}
+
+/// Finishes add-on deletions that have run their course. Without `preserve`, EKS removes
+/// every object the add-on manages — adopted ones such as a pre-existing CSIDriver too.
+pub fn tick(st: &mut SimState, now: Timestamp) {
+    let due = SignedDuration::from_secs(ADDON_DELETE_SECONDS);
+    let mut doomed: Vec<ManagedObject> = Vec::new();
+    for cl in st.aws.clusters.values_mut() {
+        cl.addons.retain(|_, ad| match ad.deleting {
+            Some(d) if now.duration_since(d.requested) >= due => {
+                if !d.preserve {
+                    doomed.extend(ad.managed.iter().cloned());
+                }
+                false
+            }
+            _ => true,
+        });
+    }
+    for m in doomed {
+        st.store.delete(&m.resource, &m.namespace, &m.name);
+    }
+}
 
 pub fn control(
-    _shared: &Shared,
-    _rest: &str,
-    _q: &HashMap<String, String>,
+    shared: &Shared,
+    rest: &str,
+    q: &HashMap<String, String>,
     _body: &Bytes,
 ) -> Response {
-    StatusCode::NOT_IMPLEMENTED.into_response()
+    let mut st = lock(shared);
+    steer::run(&mut st, rest, q)
 }

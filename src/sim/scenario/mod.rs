@@ -1,6 +1,19 @@
 //! Scenarios: the world the simulator starts with, and what happens as its clock moves.
 
+mod addons;
+mod base;
+mod demo;
+mod objects;
+mod scale;
+#[cfg(test)]
+mod tests;
+mod volumes;
+
+use serde_json::Value;
+
 use super::SimState;
+
+pub use base::{ACCOUNT, CLUSTER, FS_A, FS_B, REGION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ScenarioName {
@@ -39,13 +52,31 @@ pub trait Scenario: Send {
     fn advance(&mut self, st: &mut SimState, elapsed: jiff::SignedDuration);
 }
 
-struct Empty;
-
-impl Scenario for Empty {
-    fn advance(&mut self, _st: &mut SimState, _elapsed: jiff::SignedDuration) {}
+/// Populates `st` with the scenario's starting world and returns its timeline.
+pub fn build(name: ScenarioName, scale: &ScaleOptions, st: &mut SimState) -> Box<dyn Scenario> {
+    match name {
+        ScenarioName::Demo => Box::new(demo::Demo::build(st)),
+        ScenarioName::Scale => Box::new(scale::Scale::build(st, scale)),
+    }
 }
 
-/// Populates `st` with the scenario's starting world and returns its timeline.
-pub fn build(_name: ScenarioName, _scale: &ScaleOptions, _st: &mut SimState) -> Box<dyn Scenario> {
-    Box::new(Empty)
+/// Writes one object the scenario built. The objects are ours, so a rejection is a bug
+/// in this module; unit tests deserialize every one of them.
+fn put(st: &mut SimState, obj: Value) {
+    let now = st.now();
+    let stored = st.store.upsert(obj, now);
+    debug_assert!(stored.is_ok(), "scenario object rejected: {stored:?}");
+}
+
+/// Applies `edit` to a stored object and writes it back, if it exists.
+fn modify(st: &mut SimState, resource: &str, ns: &str, name: &str, edit: impl FnOnce(&mut Value)) {
+    if let Some(cur) = st.store.get(resource, ns, name) {
+        let mut obj = (*cur).clone();
+        edit(&mut obj);
+        put(st, obj);
+    }
+}
+
+fn days_ago(now: jiff::Timestamp, days: i64) -> jiff::Timestamp {
+    now - jiff::SignedDuration::from_hours(24 * days)
 }
