@@ -96,7 +96,10 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
     finish(tasks, result)
 }
 
-fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: anyhow::Result<()>) -> anyhow::Result<()> {
+fn finish(
+    tasks: Vec<tokio::task::JoinHandle<()>>,
+    result: anyhow::Result<()>,
+) -> anyhow::Result<()> {
     for t in tasks {
         t.abort();
     }
@@ -105,7 +108,12 @@ fn finish(tasks: Vec<tokio::task::JoinHandle<()>>, result: anyhow::Result<()>) -
 }
 
 /// Kubernetes objects are fetched whole; AWS objects are shown as stordeck last saw them.
-fn spawn_fetch(client: &kube::Client, world: &World, r: ObjectRef, itx: mpsc::UnboundedSender<Internal>) {
+fn spawn_fetch(
+    client: &kube::Client,
+    world: &World,
+    r: ObjectRef,
+    itx: mpsc::UnboundedSender<Internal>,
+) {
     let Some((group, version, kind, plural)) = kube_kind(r.kind) else {
         let yaml = crate::model::describe::aws_yaml(world, r.kind.label(), &r.name);
         let _ = itx.send(Internal::Detail(r, yaml));
@@ -127,8 +135,16 @@ fn kube_kind(k: ObjectKind) -> Option<(&'static str, &'static str, &'static str,
         ObjectKind::CsiDriver => ("storage.k8s.io", "v1", "CSIDriver", "csidrivers"),
         ObjectKind::StorageClass => ("storage.k8s.io", "v1", "StorageClass", "storageclasses"),
         ObjectKind::DaemonSet => ("apps", "v1", "DaemonSet", "daemonsets"),
-        ObjectKind::AckFileSystem => ("efs.services.k8s.aws", "v1alpha1", "FileSystem", "filesystems"),
-        ObjectKind::Addon | ObjectKind::FileSystem | ObjectKind::AccessPoint | ObjectKind::MountTarget => return None,
+        ObjectKind::AckFileSystem => (
+            "efs.services.k8s.aws",
+            "v1alpha1",
+            "FileSystem",
+            "filesystems",
+        ),
+        ObjectKind::Addon
+        | ObjectKind::FileSystem
+        | ObjectKind::AccessPoint
+        | ObjectKind::MountTarget => return None,
     })
 }
 
@@ -143,7 +159,11 @@ impl Signals {
         #[cfg(unix)]
         {
             use tokio::signal::unix::{SignalKind, signal};
-            let set = vec![signal(SignalKind::terminate())?, signal(SignalKind::hangup())?, signal(SignalKind::interrupt())?];
+            let set = vec![
+                signal(SignalKind::terminate())?,
+                signal(SignalKind::hangup())?,
+                signal(SignalKind::interrupt())?,
+            ];
             Ok(Signals { set })
         }
         #[cfg(not(unix))]

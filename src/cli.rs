@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::sim::{self, ScaleOptions, ScenarioName, SimOptions};
+use crate::sim::{self, ScaleOptions, ScenarioName, SimHandle, SimOptions};
+use crate::sources::connect::{self, Connection, LiveOptions};
+use crate::ui::{Theme, UiState};
+use crate::{app, config};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -20,6 +23,34 @@ Run `stordeck --demo` to try it on an embedded simulated cluster."
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
+    #[command(flatten)]
+    pub run: RunArgs,
+}
+
+/// How to connect and show: shared by the dashboard and `report`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RunArgs {
+    /// Run on the embedded simulated EKS cluster and AWS account (no cluster needed).
+    #[arg(long, global = true)]
+    pub demo: bool,
+    /// Look, never touch: the component that can change anything is not even built.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Colour theme: `dark`, `light`, or a file NAME.toml in the config dir's themes/.
+    #[arg(long, global = true)]
+    pub theme: Option<String>,
+    /// kubeconfig context to use (default: the current context).
+    #[arg(long, global = true)]
+    pub context: Option<String>,
+    /// EKS cluster name (default: inferred from the kubeconfig context).
+    #[arg(long, global = true)]
+    pub cluster: Option<String>,
+    /// AWS region (default: inferred from the context, else the AWS config).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// AWS profile from ~/.aws/config.
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -57,9 +88,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Sim(args)) => rt.block_on(run_sim(args)),
-        None => Err(anyhow::anyhow!(
-            "the dashboard is not built yet; try `stordeck sim`"
-        )),
+        None => rt.block_on(run_dashboard(cli.run)),
     };
     match result {
         Ok(code) => code,
@@ -68,6 +97,55 @@ pub fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Flags merged over config.toml: a flag given wins.
+pub struct Settings {
+    pub read_only: bool,
+    pub theme: String,
+    pub live: LiveOptions,
+}
+
+pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
+    let cfg = config::load()?;
+    Ok(Settings {
+        read_only: args.readonly || cfg.read_only,
+        theme: args
+            .theme
+            .clone()
+            .or(cfg.theme)
+            .unwrap_or_else(|| "dark".into()),
+        live: LiveOptions {
+            context: args.context.clone().or(cfg.context),
+            cluster: args.cluster.clone().or(cfg.cluster),
+            region: args.region.clone().or(cfg.region),
+            profile: args.profile.clone().or(cfg.profile),
+        },
+    })
+}
+
+/// Connects to the demo simulator or the live cluster. The simulator handle must outlive
+/// the connection, so it is returned alongside.
+pub async fn connect(
+    args: &RunArgs,
+    s: &Settings,
+) -> anyhow::Result<(Connection, Option<SimHandle>)> {
+    if args.demo {
+        let sim = sim::start(SimOptions::default()).await?;
+        let (cluster, region, account) = sim.cluster();
+        let conn = connect::simulator(&sim.url(), &cluster, &region, &account).await?;
+        Ok((conn, Some(sim)))
+    } else {
+        Ok((connect::live(&s.live).await?, None))
+    }
+}
+
+async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
+    let s = settings(&args)?;
+    let theme = Theme::load(&s.theme, config::themes_dir().as_deref())?;
+    let (conn, _sim) = connect(&args, &s).await?;
+    app::run(conn, UiState::new(theme, s.read_only)).await?;
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {

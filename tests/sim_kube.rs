@@ -14,7 +14,7 @@ use kube::runtime::watcher::{self, Event};
 use serde_json::json;
 
 fn pv(name: &str) -> serde_json::Value {
-    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name, "labels": {"team": "a"}},
+    json!({"apiVersion": "v1", "kind": "PersistentVolume", "metadata": {"name": name, "labels": {"team": "a", "suite": "sim-kube"}},
         "spec": {"capacity": {"storage": "5Gi"}, "accessModes": ["ReadWriteMany"],
             "csi": {"driver": "efs.csi.aws.com", "volumeHandle": format!("fs-1::fsap-{name}")}}})
 }
@@ -38,7 +38,10 @@ async fn watcher_pages_initial_list_then_follows_live_events_and_relists_after_4
         ctl.post("/objects", Some(pv(&format!("pv-{i}")))).await;
     }
     let api: Api<PersistentVolume> = Api::all(common::kube_client(&sim));
-    let cfg = watcher::Config::default().page_size(3);
+    // The demo's own PVs are there too; the label keeps this test to its own.
+    let cfg = watcher::Config::default()
+        .page_size(3)
+        .labels("suite=sim-kube");
     let mut stream = watcher::watcher(api, cfg).boxed();
 
     assert!(matches!(next_event(&mut stream).await, Event::Init));
@@ -105,7 +108,8 @@ async fn watch_resumes_after_a_dropped_connection_without_relisting() {
     let ctl = common::Control::new(&sim);
     ctl.post("/objects", Some(pv("a"))).await;
     let api: Api<PersistentVolume> = Api::all(common::kube_client(&sim));
-    let mut stream = watcher::watcher(api, watcher::Config::default()).boxed();
+    let mut stream =
+        watcher::watcher(api, watcher::Config::default().labels("suite=sim-kube")).boxed();
     while !matches!(next_event(&mut stream).await, Event::InitDone) {}
     ctl.post("/watches/drop", None).await;
     ctl.post("/objects", Some(pv("b"))).await;
@@ -205,7 +209,7 @@ async fn kubectl_gets_watches_and_discovers_the_simulator() {
                 .expect("kubectl runs")
         }
     };
-    let out = run(&["get", "pv", "-o", "name"]).await;
+    let out = run(&["get", "pv", "-l", "suite=sim-kube", "-o", "name"]).await;
     assert!(
         out.status.success(),
         "{}",

@@ -170,9 +170,11 @@ pub fn by_plural(group: &str, version: &str, plural: &str) -> Option<&'static Re
 
 /// Finds the resource for an object's `apiVersion` and `kind`.
 pub fn by_kind(api_version: &str, kind: &str) -> Option<&'static ResourceDef> {
+    // Kind first: it is cheap and rules out all but one, so the formatted apiVersion is
+    // built once per upsert rather than once per served resource.
     RESOURCES
         .iter()
-        .find(|r| r.api_version() == api_version && r.kind == kind)
+        .find(|r| r.kind == kind && r.api_version() == api_version)
 }
 
 /// Finds a resource by its plural alone (plurals are unique in this table).
