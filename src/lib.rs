@@ -7,6 +7,7 @@
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod headless;
 pub mod model;
 pub mod sim;
 pub mod sources;

@@ -154,6 +154,27 @@ pub enum SourceId {
 }
 
 impl SourceId {
+    pub const ALL: [SourceId; 18] = [
+        SourceId::CsiDrivers,
+        SourceId::Pvs,
+        SourceId::Pvcs,
+        SourceId::StorageClasses,
+        SourceId::VolumeAttachments,
+        SourceId::Nodes,
+        SourceId::DaemonSets,
+        SourceId::ServiceAccounts,
+        SourceId::ClusterRoles,
+        SourceId::ClusterRoleBindings,
+        SourceId::AckFileSystems,
+        SourceId::EfsFileSystems,
+        SourceId::EfsAccessPoints,
+        SourceId::EfsMountTargets,
+        SourceId::EksCluster,
+        SourceId::EksAddons,
+        SourceId::EksFargateProfiles,
+        SourceId::EksNodegroups,
+    ];
+
     pub fn label(self) -> &'static str {
         match self {
             SourceId::CsiDrivers => "csidrivers",

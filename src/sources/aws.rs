@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use aws_sdk_efs::Client as Efs;
 use aws_sdk_eks::Client as Eks;
-use tokio::sync::Notify;
 use tokio::sync::mpsc::Sender;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::aws_convert as conv;
@@ -21,23 +21,36 @@ pub const STEADY_INTERVAL: Duration = Duration::from_secs(30);
 const BUSY_INTERVAL: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
 
-/// Wakes every poller at once.
-#[derive(Clone, Default)]
-pub struct Refresh(Arc<Notify>);
+/// Wakes every poller at once. A generation counter rather than a bare notification, so a
+/// refresh asked for while a poller is mid-sweep is not lost: it sweeps again right after.
+#[derive(Clone)]
+pub struct Refresh(Arc<watch::Sender<u64>>);
 
-impl Refresh {
-    pub fn now(&self) {
-        self.0.notify_waiters();
-    }
-
-    async fn wait(&self, d: Duration) {
-        tokio::select! {
-            _ = tokio::time::sleep(d) => {}
-            _ = self.0.notified() => {}
-        }
+impl Default for Refresh {
+    fn default() -> Self {
+        Refresh(Arc::new(watch::channel(0).0))
     }
 }
 
+impl Refresh {
+    pub fn now(&self) {
+        self.0.send_modify(|g| *g = g.wrapping_add(1));
+    }
+
+    fn subscribe(&self) -> watch::Receiver<u64> {
+        self.0.subscribe()
+    }
+}
+
+/// Sleeps for `d`, or until a refresh is asked for.
+async fn wait(rx: &mut watch::Receiver<u64>, d: Duration) {
+    tokio::select! {
+        _ = tokio::time::sleep(d) => {}
+        _ = rx.changed() => {}
+    }
+}
+
+#[derive(Clone)]
 pub struct AwsSources {
     pub efs: Efs,
     pub eks: Eks,
@@ -77,6 +90,7 @@ pub(super) async fn report(tx: &Sender<SourceMsg>, h: Health) -> bool {
 }
 
 async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
+    let mut wake = refresh.subscribe();
     let mut fs_h = Tracker::new(SourceId::EfsFileSystems);
     let mut ap_h = Tracker::new(SourceId::EfsAccessPoints);
     let mut mt_h = Tracker::new(SourceId::EfsMountTargets);
@@ -102,7 +116,7 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
                 },
             )
         };
-        refresh.wait(delay).await;
+        wait(&mut wake, delay).await;
     }
 }
 
@@ -124,7 +138,16 @@ async fn efs_sweep(
     while let Some(page) = pages.next().await {
         match page {
             Ok(p) => systems.extend(p.file_systems().iter().map(conv::file_system)),
-            Err(e) => return fail(tx, fs_h, classify("EFS", &e)).await,
+            Err(e) => {
+                // Without file system ids nothing below can be listed: all three share it.
+                let f = classify("EFS", &e);
+                for h in [&*ap_h, &*mt_h] {
+                    report(tx, h.failed(f.reason.clone(), f.hint.clone()))
+                        .await
+                        .then_some(())?;
+                }
+                return fail(tx, fs_h, f).await;
+            }
         }
     }
     let ids: Vec<String> = systems.iter().map(|f| f.id.clone()).collect();
@@ -232,6 +255,7 @@ async fn mount_targets(
 }
 
 async fn eks_loop(eks: Eks, cluster: Option<String>, tx: Sender<SourceMsg>, refresh: Refresh) {
+    let mut wake = refresh.subscribe();
     let mut hs = [
         SourceId::EksCluster,
         SourceId::EksAddons,
@@ -273,7 +297,7 @@ async fn eks_loop(eks: Eks, cluster: Option<String>, tx: Sender<SourceMsg>, refr
                 },
             ),
         };
-        refresh.wait(delay).await;
+        wait(&mut wake, delay).await;
     }
 }
 
