@@ -57,6 +57,16 @@ pub struct RunArgs {
 pub enum Command {
     /// Serve the embedded EKS/AWS simulator alone, for kubectl, AWS SDKs or other dashboards.
     Sim(SimArgs),
+    /// Render each pane of the demo as an SVG picture (the README's screenshots).
+    Screenshots {
+        /// Directory to write the pictures into.
+        #[arg(long, default_value = "screenshots")]
+        out: PathBuf,
+        #[arg(long, default_value_t = 150)]
+        width: u16,
+        #[arg(long, default_value_t = 40)]
+        height: u16,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -88,6 +98,14 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Sim(args)) => rt.block_on(run_sim(args)),
+        Some(Command::Screenshots { out, width, height }) => rt.block_on(async {
+            let s = settings(&cli.run)?;
+            let theme = Theme::load(&s.theme, config::themes_dir().as_deref())?;
+            for p in crate::screenshots::write_all(&out, width, height, theme).await? {
+                println!("wrote {}", p.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }),
         None => rt.block_on(run_dashboard(cli.run)),
     };
     match result {

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod headless;
 pub mod model;
+pub mod screenshots;
 pub mod sim;
 pub mod sources;
 pub mod ui;

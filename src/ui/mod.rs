@@ -8,6 +8,7 @@ pub mod keymap;
 pub mod panes;
 pub mod sanitize;
 mod state;
+pub mod svg;
 pub mod theme;
 mod view;
 pub mod widgets;
