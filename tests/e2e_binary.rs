@@ -1,0 +1,161 @@
+//! The whole program as a user runs it: `stordeck sim` in one process, and the dashboard
+//! in live mode in a terminal (tmux), pointed at it through a kubeconfig and
+//! `AWS_ENDPOINT_URL`. Keys in, screen out.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_stordeck");
+
+struct Sim {
+    child: Child,
+    url: String,
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_sim(kubeconfig: &std::path::Path) -> Sim {
+    let mut child = Command::new(BIN)
+        .args(["sim", "--frozen-clock", "--kubeconfig"])
+        .arg(kubeconfig)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("stordeck sim starts");
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(out).lines();
+    let first = lines.next().and_then(Result::ok).unwrap_or_default();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .expect("sim prints its URL")
+        .to_string();
+    // Keep draining so the sim never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    Sim { child, url }
+}
+
+struct Tmux {
+    session: String,
+}
+
+impl Tmux {
+    fn capture(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.session])
+            .output()
+            .expect("tmux capture");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.session])
+            .args(keys)
+            .status()
+            .expect("tmux send-keys");
+        assert!(status.success());
+    }
+
+    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.capture();
+            if pred(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "waited 30s for {what}; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.session])
+            .status()
+            .is_ok_and(|s| s.success())
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["kill-session", "-t", &self.session])
+            .status();
+    }
+}
+
+#[test]
+fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let sim = start_sim(&kubeconfig);
+    let session = format!("stordeck-e2e-{}", std::process::id());
+    // A clean environment: only the kubeconfig, the endpoint and dummy credentials.
+    let cmd = format!(
+        "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color KUBECONFIG={kc} AWS_ENDPOINT_URL={url} \
+         AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x STORDECK_CONFIG_DIR={home}/cfg STORDECK_DATA_DIR={home}/data {BIN}; \
+         echo EXITED $? > {home}/exit",
+        home = dir.path().display(),
+        kc = kubeconfig.display(),
+        url = sim.url,
+    );
+    let status = Command::new("tmux")
+        .args([
+            "new-session",
+            "-d",
+            "-s",
+            &session,
+            "-x",
+            "160",
+            "-y",
+            "40",
+            &cmd,
+        ])
+        .status()
+        .expect("tmux is installed");
+    assert!(status.success());
+    let tmux = Tmux { session };
+
+    // The region and cluster come from the kubeconfig's EKS ARN, as on a real cluster.
+    let screen = tmux.wait_for("all sources live", |s| s.contains("sources 18 live"));
+    assert!(
+        screen.contains("cluster demo") && screen.contains("us-east-1"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("efs.csi.aws.com") && screen.contains("ebs.csi.aws.com"),
+        "{screen}"
+    );
+
+    tmux.keys(&["2"]);
+    tmux.wait_for("add-ons pane", |s| {
+        s.contains("aws-efs-csi-driver") && s.contains("vpc-cni")
+    });
+    tmux.keys(&["3"]);
+    tmux.wait_for("volumes pane", |s| {
+        s.contains("Volumes [") && s.contains("efs-sc")
+    });
+    tmux.keys(&["?"]);
+    tmux.wait_for("help overlay", |s| s.contains("Esc or ? closes"));
+    // Apart: ESC followed at once by q reads as Alt-q, in any terminal.
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", |s| s.contains("Volumes ["));
+    tmux.keys(&["q"]);
+
+    let start = Instant::now();
+    while tmux.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let exit = std::fs::read_to_string(dir.path().join("exit")).unwrap_or_default();
+    assert_eq!(exit.trim(), "EXITED 0", "q quits with status 0");
+}
