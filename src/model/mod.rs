@@ -10,3 +10,6 @@ pub mod world;
 
 pub use input::{AwsMsg, Change, Health, HealthState, KubeMsg, SourceId, SourceMsg};
 pub use world::World;
+
+#[cfg(test)]
+mod world_tests;

@@ -1,0 +1,268 @@
+//! Folding synthetic watch events and poll results into the World, and the joins.
+
+use k8s_openapi::api::core::v1::PersistentVolume;
+use k8s_openapi::api::storage::v1::VolumeAttachment;
+use kube::api::DynamicObject;
+use serde_json::json;
+
+use super::input::{AccessPointRec, AwsMsg, Change, FileSystemRec, KubeMsg, SourceMsg};
+use super::world::World;
+
+fn at(s: &str) -> jiff::Timestamp {
+    s.parse().expect("timestamp")
+}
+
+fn pv(name: &str, handle: &str) -> PersistentVolume {
+    serde_json::from_value(json!({"metadata": {"name": name}, "spec": {"csi": {"driver": "efs.csi.aws.com", "volumeHandle": handle}}}))
+        .expect("PV")
+}
+
+fn ap(id: &str, fs: &str, token: Option<&str>) -> AccessPointRec {
+    AccessPointRec {
+        id: id.into(),
+        arn: None,
+        file_system_id: fs.into(),
+        client_token: token.map(Into::into),
+        name: None,
+        root_path: None,
+        uid: None,
+        gid: None,
+        life_cycle_state: "available".into(),
+        tags: vec![],
+    }
+}
+
+fn fs(id: &str, state: &str) -> FileSystemRec {
+    FileSystemRec {
+        id: id.into(),
+        name: None,
+        arn: None,
+        life_cycle_state: state.into(),
+        creation_time: None,
+        size_bytes: None,
+        number_of_mount_targets: 0,
+        tags: vec![],
+    }
+}
+
+fn apply(w: &mut World, m: impl Into<SourceMsg>, now: &str) {
+    w.apply(m.into(), at(now));
+}
+
+#[test]
+fn both_handle_forms_join_pvs_and_access_points_and_follow_updates() {
+    let mut w = World::default();
+    let t = "2026-01-01T00:00:00Z";
+    apply(
+        &mut w,
+        KubeMsg::Pv(Change::Apply(pv("old-form", "fs-1::fsap-a"))),
+        t,
+    );
+    apply(
+        &mut w,
+        KubeMsg::Pv(Change::Apply(pv("new-form", "efs:fs-1:/data:fsap-b"))),
+        t,
+    );
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available")]),
+        t,
+    );
+    let aps = vec![
+        ap("fsap-a", "fs-1", Some("old-form")),
+        ap("fsap-b", "fs-1", None),
+        ap("fsap-c", "fs-1", Some("gone-pv")),
+    ];
+    apply(
+        &mut w,
+        AwsMsg::AccessPoints {
+            file_system_id: "fs-1".into(),
+            items: aps,
+        },
+        t,
+    );
+
+    let bound = |w: &World, id: &str| {
+        w.pv_for_access_point(w.access_points.get(&id.to_string()).expect("ap"))
+            .map(|p| p.meta.name.clone())
+    };
+    assert_eq!(bound(&w, "fsap-a").as_deref(), Some("old-form"));
+    assert_eq!(
+        bound(&w, "fsap-b").as_deref(),
+        Some("new-form"),
+        "efs: prefix with a path"
+    );
+    assert_eq!(
+        bound(&w, "fsap-c"),
+        None,
+        "client token names no PV: an orphan"
+    );
+    assert_eq!(w.pvs_for_driver("efs.csi.aws.com"), 2);
+
+    // The PV moves to another access point: the index follows, the old one is freed.
+    apply(
+        &mut w,
+        KubeMsg::Pv(Change::Apply(pv("old-form", "fs-1::fsap-c"))),
+        t,
+    );
+    assert_eq!(bound(&w, "fsap-a"), None);
+    assert_eq!(bound(&w, "fsap-c").as_deref(), Some("old-form"));
+    apply(
+        &mut w,
+        KubeMsg::Pv(Change::Delete(pv("old-form", "fs-1::fsap-c"))),
+        t,
+    );
+    assert_eq!(bound(&w, "fsap-c"), None);
+    assert_eq!(w.pvs_for_driver("efs.csi.aws.com"), 1);
+}
+
+#[test]
+fn client_token_binds_only_when_the_handle_does_not_name_another_access_point() {
+    let mut w = World::default();
+    let t = "2026-01-01T00:00:00Z";
+    apply(
+        &mut w,
+        KubeMsg::Pv(Change::Apply(pv("pv-x", "fs-1::fsap-other"))),
+        t,
+    );
+    apply(
+        &mut w,
+        AwsMsg::AccessPoints {
+            file_system_id: "fs-1".into(),
+            items: vec![ap("fsap-z", "fs-1", Some("pv-x"))],
+        },
+        t,
+    );
+    let z = w.access_points.get(&"fsap-z".to_string()).expect("ap");
+    assert!(w.pv_for_access_point(z).is_none());
+}
+
+#[test]
+fn relist_rebuilds_indexes_and_attachments_join_nodes() {
+    let mut w = World::default();
+    let t = "2026-01-01T00:00:00Z";
+    let va = |name: &str, node: &str, pv: &str| -> VolumeAttachment {
+        serde_json::from_value(json!({"metadata": {"name": name},
+            "spec": {"attacher": "ebs.csi.aws.com", "nodeName": node, "source": {"persistentVolumeName": pv}},
+            "status": {"attached": true}}))
+        .expect("VA")
+    };
+    apply(
+        &mut w,
+        KubeMsg::VolumeAttachment(Change::Apply(va("va-1", "node-a", "pv-1"))),
+        t,
+    );
+    apply(
+        &mut w,
+        KubeMsg::VolumeAttachment(Change::Apply(va("va-2", "node-a", "pv-2"))),
+        t,
+    );
+    assert_eq!(w.attachments_on_node("node-a").len(), 2);
+    assert_eq!(
+        w.attachment_for_pv("pv-2").map(|v| v.node.as_str()),
+        Some("node-a")
+    );
+
+    // A relist (after a 410) that no longer has va-1 and moved va-2.
+    apply(&mut w, KubeMsg::VolumeAttachment(Change::InitStart), t);
+    apply(
+        &mut w,
+        KubeMsg::VolumeAttachment(Change::InitApply(va("va-2", "node-b", "pv-2"))),
+        t,
+    );
+    assert_eq!(
+        w.attachments_on_node("node-a").len(),
+        2,
+        "old data stays until the relist is done"
+    );
+    apply(&mut w, KubeMsg::VolumeAttachment(Change::InitDone), t);
+    assert!(w.attachments_on_node("node-a").is_empty());
+    assert_eq!(
+        w.attachment_for_pv("pv-2").map(|v| v.node.as_str()),
+        Some("node-b")
+    );
+    assert!(w.attachment_for_pv("pv-1").is_none());
+}
+
+#[test]
+fn drift_starts_when_ack_and_aws_disagree_and_clears_when_they_agree() {
+    let mut w = World::default();
+    let ack = |state: &str, synced: &str| -> DynamicObject {
+        serde_json::from_value(json!({"apiVersion": "efs.services.k8s.aws/v1alpha1", "kind": "FileSystem",
+            "metadata": {"name": "shared", "namespace": "default"},
+            "status": {"fileSystemID": "fs-1", "lifeCycleState": state,
+                "conditions": [{"type": "ACK.ResourceSynced", "status": synced, "lastTransitionTime": "2026-01-01T00:00:00Z"}]}}))
+        .expect("ACK FileSystem")
+    };
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "creating")]),
+        "2026-01-01T00:00:00Z",
+    );
+    apply(
+        &mut w,
+        KubeMsg::AckFileSystem(Change::Apply(ack("creating", "True"))),
+        "2026-01-01T00:00:00Z",
+    );
+    assert!(w.drift_since.is_empty(), "both say creating and synced");
+
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available")]),
+        "2026-01-01T01:00:00Z",
+    );
+    assert_eq!(w.drift_since.get("fs-1"), Some(&at("2026-01-01T01:00:00Z")));
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available")]),
+        "2026-01-01T02:00:00Z",
+    );
+    assert_eq!(
+        w.drift_since.get("fs-1"),
+        Some(&at("2026-01-01T01:00:00Z")),
+        "since the first disagreement"
+    );
+    let seen: Vec<_> = w
+        .transitions
+        .iter()
+        .map(|t| (t.object.as_str(), t.to.as_str()))
+        .collect();
+    assert!(seen.contains(&("fs-1", "available")), "{seen:?}");
+
+    apply(
+        &mut w,
+        KubeMsg::AckFileSystem(Change::Apply(ack("available", "True"))),
+        "2026-01-01T03:00:00Z",
+    );
+    assert!(w.drift_since.is_empty());
+    assert_eq!(
+        w.ack_for_file_system("fs-1")
+            .and_then(|a| a.life_cycle_state.as_deref()),
+        Some("available")
+    );
+}
+
+#[test]
+fn a_file_system_that_disappears_takes_its_access_points_with_it() {
+    let mut w = World::default();
+    let t = "2026-01-01T00:00:00Z";
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available"), fs("fs-2", "available")]),
+        t,
+    );
+    apply(
+        &mut w,
+        AwsMsg::AccessPoints {
+            file_system_id: "fs-2".into(),
+            items: vec![ap("fsap-2", "fs-2", None)],
+        },
+        t,
+    );
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available")]),
+        t,
+    );
+    assert!(w.access_points.is_empty());
+}
