@@ -1,0 +1,141 @@
+//! `stordeck report`: connect, wait for the first full sync, print the findings, and exit
+//! with a code a ticket or a CI pipeline can act on.
+//!
+//! Exit codes: 0 no findings above info, 1 warnings, 2 critical findings, 3 the picture is
+//! incomplete (a source could not be read) and nothing critical was seen in what could be.
+//!
+//! The JSON shape (`--format json`) is stable; fields are only ever added:
+//! ```text
+//! { "schema": "stordeck.report/v1",
+//!   "generated_at": RFC 3339,
+//!   "cluster": { "name": str|null, "region": str|null, "account": str|null },
+//!   "complete": bool,                        // every source answered and none failed
+//!   "sources": [ { "source": str, "state": "live"|"syncing"|"stale"|"error"|"absent",
+//!                  "reason": str|null } ],
+//!   "counts": { "critical": n, "warning": n, "info": n },
+//!   "findings": [ Finding ] }                // see model::findings::types::Finding
+//! ```
+
+use std::fmt::Write;
+
+use serde_json::{Value, json};
+
+use crate::model::findings::{Evidence, Finding, Severity};
+use crate::model::{HealthState, SourceId, World};
+use crate::ui::sanitize::clean;
+
+pub const SCHEMA: &str = "stordeck.report/v1";
+
+pub struct Report {
+    pub findings: Vec<Finding>,
+    pub complete: bool,
+    pub generated_at: jiff::Timestamp,
+    sources: Vec<(SourceId, &'static str, Option<String>)>,
+    cluster: (Option<String>, Option<String>, Option<String>),
+}
+
+impl Report {
+    pub fn new(world: &World, synced: bool, now: jiff::Timestamp) -> Self {
+        let sources: Vec<_> = SourceId::ALL
+            .iter()
+            .map(|s| {
+                let (state, reason) = match world.health.get(s).map(|h| &h.state) {
+                    None | Some(HealthState::Syncing) => ("syncing", None),
+                    Some(HealthState::Live) => ("live", None),
+                    Some(HealthState::Stale { reason, .. }) => ("stale", Some(reason.clone())),
+                    Some(HealthState::Error { reason, hint }) => ("error", Some(format!("{reason} — {hint}"))),
+                    Some(HealthState::Absent { reason }) => ("absent", Some(reason.clone())),
+                };
+                (*s, state, reason)
+            })
+            .collect();
+        let failed = sources.iter().any(|(_, st, _)| matches!(*st, "error" | "stale" | "syncing"));
+        let t = &world.target;
+        let name = world.cluster.as_ref().map(|c| c.name.clone()).or_else(|| t.cluster.clone());
+        Report {
+            findings: crate::model::findings::evaluate(world, now),
+            complete: synced && !failed,
+            generated_at: now,
+            sources,
+            cluster: (name, t.region.clone(), t.account.clone()),
+        }
+    }
+
+    pub fn count(&self, s: Severity) -> usize {
+        self.findings.iter().filter(|f| f.severity == s).count()
+    }
+
+    pub fn exit_code(&self) -> u8 {
+        if self.count(Severity::Critical) > 0 {
+            2
+        } else if !self.complete {
+            3
+        } else if self.count(Severity::Warning) > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    pub fn json(&self) -> Value {
+        let (name, region, account) = &self.cluster;
+        json!({
+            "schema": SCHEMA,
+            "generated_at": self.generated_at.to_string(),
+            "cluster": {"name": name, "region": region, "account": account},
+            "complete": self.complete,
+            "sources": self.sources.iter().map(|(s, state, reason)| json!({"source": s.label(), "state": state, "reason": reason})).collect::<Vec<_>>(),
+            "counts": {"critical": self.count(Severity::Critical), "warning": self.count(Severity::Warning), "info": self.count(Severity::Info)},
+            "findings": self.findings,
+        })
+    }
+
+    /// Plain text for a terminal or a ticket; every outside string is sanitized.
+    pub fn text(&self) -> String {
+        let mut out = String::new();
+        let (name, region, account) = &self.cluster;
+        let or_unknown = |v: &Option<String>| clean(v.as_deref().unwrap_or("unknown"));
+        let _ = writeln!(
+            out,
+            "stordeck report — cluster {} ({}, account {}) at {}",
+            or_unknown(name),
+            or_unknown(region),
+            or_unknown(account),
+            self.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        );
+        let live = self.sources.iter().filter(|(_, st, _)| *st == "live").count();
+        let _ = writeln!(out, "sources: {live} of {} live", self.sources.len());
+        for (s, state, reason) in self.sources.iter().filter(|(_, st, _)| *st != "live") {
+            let _ = writeln!(out, "  {:<20} {state}: {}", s.label(), clean(reason.as_deref().unwrap_or("no answer before the timeout")));
+        }
+        if !self.complete {
+            let _ = writeln!(out, "INCOMPLETE: some sources could not be read; findings cover only what could.");
+        }
+        let _ = writeln!(
+            out,
+            "findings: {} critical, {} warning, {} info\n",
+            self.count(Severity::Critical),
+            self.count(Severity::Warning),
+            self.count(Severity::Info)
+        );
+        for f in &self.findings {
+            let _ = writeln!(out, "{:<8} {:<20} {}", f.severity.label().to_uppercase(), f.id, clean(&f.title));
+            for e in &f.evidence {
+                match e {
+                    Evidence::Object { object, fields } => {
+                        let fields: Vec<String> = fields.0.iter().map(|(k, v)| format!("{}={}", clean(k), clean(v))).collect();
+                        let _ = writeln!(out, "         {} {}: {}", object.kind.label(), clean(&object.display_name()), fields.join(", "));
+                    }
+                    Evidence::Note(n) => {
+                        let _ = writeln!(out, "         {}", clean(n));
+                    }
+                }
+            }
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(out, "         fix: {}", clean(&fix.describe()));
+            }
+            out.push('\n');
+        }
+        out
+    }
+}
