@@ -133,10 +133,11 @@ pub async fn connect(
     if args.demo {
         let sim = sim::start(SimOptions::default()).await?;
         let (cluster, region, account) = sim.cluster();
-        let conn = connect::simulator(&sim.url(), &cluster, &region, &account).await?;
+        let conn =
+            connect::simulator(&sim.url(), &cluster, &region, &account, s.read_only).await?;
         Ok((conn, Some(sim)))
     } else {
-        Ok((connect::live(&s.live).await?, None))
+        Ok((connect::live(&s.live, s.read_only).await?, None))
     }
 }
 
