@@ -60,7 +60,7 @@ pub fn pane_actions(pane: PaneId) -> &'static [(Key, &'static str)] {
             (Key::Tolerate, "tolerate disruption"),
         ],
         PaneId::AccessPoints => &[(Key::Delete, "delete orphan")],
-        PaneId::Volumes | PaneId::Lifecycle => &[],
+        _ => &[],
     }
 }
 
