@@ -9,6 +9,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::actions::{Action, Executor, Outcome};
 use crate::model::{SourceMsg, World};
 use crate::sources::aws::{Refresh, spawn_pollers};
 use crate::sources::connect::Connection;
@@ -25,9 +26,15 @@ const BATCH: usize = 4096;
 /// What finished in the background and comes back to the loop.
 enum Internal {
     Detail(ObjectRef, Result<String, String>),
+    Action(Outcome),
 }
 
-pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
+/// `executor` is `None` in read-only mode: then nothing here can change anything.
+pub async fn run(
+    conn: Connection,
+    mut ui: UiState,
+    executor: Option<Executor>,
+) -> anyhow::Result<()> {
     let (tx, mut rx) = mpsc::channel::<SourceMsg>(BATCH);
     let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
     let refresh = Refresh::default();
@@ -74,6 +81,7 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
                             UiCommand::Quit => return finish(tasks, Ok(())),
                             UiCommand::Refresh => refresh.now(),
                             UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &world, r, itx.clone()),
+                            UiCommand::Execute(a) => spawn_action(executor.as_ref(), a, itx.clone()),
                         }
                     }
                     dirty = true;
@@ -85,6 +93,11 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
             Some(done) = irx.recv() => {
                 match done {
                     Internal::Detail(r, yaml) => ui.set_detail_yaml(&r, yaml),
+                    Internal::Action(outcome) => {
+                        // Kubernetes changes arrive through the watches; AWS ones need a poll.
+                        refresh.now();
+                        ui.action_finished(outcome);
+                    }
                 }
                 dirty = true;
             }
@@ -105,6 +118,22 @@ fn finish(
     }
     ratatui::restore();
     result
+}
+
+/// Runs off the render path; the outcome comes back as a message.
+fn spawn_action(executor: Option<&Executor>, action: Action, itx: mpsc::UnboundedSender<Internal>) {
+    let Some(ex) = executor.cloned() else {
+        let outcome = Outcome {
+            action,
+            result: Err("read-only: no component that can change anything exists".into()),
+        };
+        let _ = itx.send(Internal::Action(outcome));
+        return;
+    };
+    tokio::spawn(async move {
+        let outcome = ex.run(action).await;
+        let _ = itx.send(Internal::Action(outcome));
+    });
 }
 
 /// Kubernetes objects are fetched whole; AWS objects are shown as stordeck last saw them.

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::actions::{AuditLog, Executor};
 use crate::sim::{self, ScaleOptions, ScenarioName, SimHandle, SimOptions};
 use crate::sources::connect::{self, Connection, LiveOptions};
 use crate::ui::{Theme, UiState};
@@ -151,10 +152,10 @@ pub async fn connect(
     if args.demo {
         let sim = sim::start(SimOptions::default()).await?;
         let (cluster, region, account) = sim.cluster();
-        let conn = connect::simulator(&sim.url(), &cluster, &region, &account).await?;
+        let conn = connect::simulator(&sim.url(), &cluster, &region, &account, s.read_only).await?;
         Ok((conn, Some(sim)))
     } else {
-        Ok((connect::live(&s.live).await?, None))
+        Ok((connect::live(&s.live, s.read_only).await?, None))
     }
 }
 
@@ -162,8 +163,26 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     let s = settings(&args)?;
     let theme = Theme::load(&s.theme, config::themes_dir().as_deref())?;
     let (conn, _sim) = connect(&args, &s).await?;
-    app::run(conn, UiState::new(theme, s.read_only)).await?;
+    let mut ui = UiState::new(theme, s.read_only);
+    let executor = executor(&conn, &mut ui);
+    app::run(conn, ui, executor).await?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// The component that can change things: never built in read-only mode, nor without a
+/// place for the audit log (then the dialogs say why actions are off).
+fn executor(conn: &Connection, ui: &mut UiState) -> Option<Executor> {
+    if conn.read_only {
+        return None;
+    }
+    let Some(dir) = config::data_dir() else {
+        ui.disable_actions(
+            "actions are off: no data directory for the audit log (set STORDECK_DATA_DIR)",
+        );
+        return None;
+    };
+    let cluster = conn.target.cluster.clone().unwrap_or_else(|| "-".into());
+    Executor::new(conn, AuditLog::in_dir(&dir, cluster))
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {

@@ -4,6 +4,7 @@
 //! say into a `World` and its findings, `ui` renders it, `actions` change things, and `sim`
 //! is the embedded cluster and account the demo, tests and benchmarks run against.
 
+pub mod actions;
 pub mod app;
 pub mod cli;
 pub mod config;

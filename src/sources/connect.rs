@@ -1,16 +1,41 @@
 //! Building the real clients: for live mode from the kubeconfig and the AWS default
-//! credential chain, for the demo and tests from a simulator URL.
+//! credential chain, for the demo and tests from a simulator URL. Read-only bundles refuse
+//! every non-GET request inside the clients themselves (see `actions::guard`).
 
 use aws_config::{BehaviorVersion, Region};
+use aws_sdk_efs::Client as Efs;
+use aws_sdk_eks::Client as Eks;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::aws::AwsSources;
+use crate::actions::guard::{ReadOnlyInterceptor, ReadOnlyLayer};
 pub use crate::model::input::Target;
 
 pub struct Connection {
     pub kube: kube::Client,
     pub aws: AwsSources,
     pub target: Target,
+    /// The clients refuse anything but GET, and no `actions::Executor` can be built.
+    pub read_only: bool,
+}
+
+fn kube_client(config: kube::Config, read_only: bool) -> anyhow::Result<kube::Client> {
+    let builder = kube::client::ClientBuilder::try_from(config)?;
+    Ok(if read_only {
+        builder.with_layer(&ReadOnlyLayer).build()
+    } else {
+        builder.build()
+    })
+}
+
+fn aws_clients(sdk: &aws_config::SdkConfig, read_only: bool) -> (Efs, Eks) {
+    let mut efs = aws_sdk_efs::config::Builder::from(sdk);
+    let mut eks = aws_sdk_eks::config::Builder::from(sdk);
+    if read_only {
+        efs = efs.interceptor(ReadOnlyInterceptor);
+        eks = eks.interceptor(ReadOnlyInterceptor);
+    }
+    (Efs::from_conf(efs.build()), Eks::from_conf(eks.build()))
 }
 
 #[derive(Debug, Clone, Default)]
@@ -23,7 +48,7 @@ pub struct LiveOptions {
 
 /// Connects through the kubeconfig (`KUBECONFIG` or ~/.kube/config) and the AWS default
 /// credential chain; `AWS_ENDPOINT_URL` is honoured by the SDK's own config loader.
-pub async fn live(opts: &LiveOptions) -> anyhow::Result<Connection> {
+pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connection> {
     let kubeconfig =
         Kubeconfig::read().map_err(|e| anyhow::anyhow!("cannot read the kubeconfig: {e}"))?;
     let inferred = infer_eks(&kubeconfig, opts.context.as_deref());
@@ -34,7 +59,7 @@ pub async fn live(opts: &LiveOptions) -> anyhow::Result<Connection> {
     let config = kube::Config::from_custom_kubeconfig(kubeconfig, &kopts)
         .await
         .map_err(|e| anyhow::anyhow!("cannot use the kubeconfig context: {e}"))?;
-    let kube = kube::Client::try_from(config)?;
+    let kube = kube_client(config, read_only)?;
     let target = Target {
         cluster: opts.cluster.clone().or(inferred.cluster),
         region: opts.region.clone().or(inferred.region),
@@ -55,12 +80,18 @@ pub async fn live(opts: &LiveOptions) -> anyhow::Result<Connection> {
             .or_else(|| sdk.region().map(|r| r.to_string())),
         ..target
     };
+    let (efs, eks) = aws_clients(&sdk, read_only);
     let aws = AwsSources {
-        efs: aws_sdk_efs::Client::new(&sdk),
-        eks: aws_sdk_eks::Client::new(&sdk),
+        efs,
+        eks,
         cluster: target.cluster.clone(),
     };
-    Ok(Connection { kube, aws, target })
+    Ok(Connection {
+        kube,
+        aws,
+        target,
+        read_only,
+    })
 }
 
 /// Connects the real clients to a simulator (the demo, tests, benchmarks).
@@ -69,8 +100,9 @@ pub async fn simulator(
     cluster: &str,
     region: &str,
     account: &str,
+    read_only: bool,
 ) -> anyhow::Result<Connection> {
-    let kube = kube::Client::try_from(kube::Config::new(url.parse()?))?;
+    let kube = kube_client(kube::Config::new(url.parse()?), read_only)?;
     let sdk = aws_config::defaults(BehaviorVersion::latest())
         .endpoint_url(url)
         .region(Region::new(region.to_string()))
@@ -83,11 +115,12 @@ pub async fn simulator(
         ))
         .load()
         .await;
+    let (efs, eks) = aws_clients(&sdk, read_only);
     Ok(Connection {
         kube,
         aws: AwsSources {
-            efs: aws_sdk_efs::Client::new(&sdk),
-            eks: aws_sdk_eks::Client::new(&sdk),
+            efs,
+            eks,
             cluster: Some(cluster.to_string()),
         },
         target: Target {
@@ -96,6 +129,7 @@ pub async fn simulator(
             account: Some(account.to_string()),
             context: Some("stordeck-sim".into()),
         },
+        read_only,
     })
 }
 

@@ -3,6 +3,7 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
 
+use super::action_dialog;
 use super::keymap::{Action, Key, lookup};
 use super::panes::{self, detail::max_scroll};
 use super::state::{Detail, UiState};
@@ -13,6 +14,9 @@ use crate::model::World;
 pub fn handle_key(ui: &mut UiState, key: KeyEvent, world: &World) -> Vec<UiCommand> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
+    }
+    if ui.is_dialog_open() {
+        return action_dialog::handle_key(ui, key);
     }
     let Some((binding, matched)) = lookup(&key, ui.typing_filter) else {
         return Vec::new();
@@ -81,6 +85,17 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, world: &World) -> Vec<UiComma
                 set_filter(ui, f);
             }
         }
+        Action::Delete | Action::AdoptHelm | Action::Tolerate => {
+            if !ui.help && ui.detail.is_none() {
+                return action_dialog::open(ui, world, binding.action);
+            }
+        }
+        // Dialog keys reach `action_dialog::handle_key` while a dialog is open.
+        Action::Confirm
+        | Action::Cancel
+        | Action::TogglePreserve
+        | Action::DialogDelete
+        | Action::DialogInsert => {}
     }
     Vec::new()
 }

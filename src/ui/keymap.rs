@@ -26,6 +26,16 @@ pub enum Action {
     FilterClear,
     FilterDelete,
     FilterInsert,
+    /// Delete the selected add-on (preserving its objects) or orphaned access point.
+    Delete,
+    AdoptHelm,
+    Tolerate,
+    Confirm,
+    /// Close the dialog, or step back from switching preserve off.
+    Cancel,
+    TogglePreserve,
+    DialogDelete,
+    DialogInsert,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,6 +96,8 @@ pub enum Scope {
     Browse,
     /// While typing a filter.
     Filter,
+    /// While a confirmation dialog is open.
+    Dialog,
 }
 
 pub struct Binding {
@@ -122,6 +134,14 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::FilterClear, scope: Scope::Filter, hint: Some("clear"), help: "clear the filter" },
     Binding { keys: &[Code(KeyCode::Backspace)], action: Action::FilterDelete, scope: Scope::Filter, hint: None, help: "delete the last character" },
     Binding { keys: &[Key::AnyChar], action: Action::FilterInsert, scope: Scope::Filter, hint: None, help: "edit the filter; rows update as you type" },
+    Binding { keys: &[Key::Ctrl('d')], action: Action::Delete, scope: Scope::Browse, hint: None, help: "delete the selected add-on (preserve=true) or orphaned access point" },
+    Binding { keys: &[Char('a')], action: Action::AdoptHelm, scope: Scope::Browse, hint: None, help: "adopt the selected add-on's objects into Helm (annotate, label)" },
+    Binding { keys: &[Char('t')], action: Action::Tolerate, scope: Scope::Browse, hint: None, help: "add the karpenter.sh/disrupted toleration to the driver's or add-on's DaemonSet" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Confirm, scope: Scope::Dialog, hint: Some("confirm"), help: "run exactly what the dialog shows" },
+    Binding { keys: &[Code(KeyCode::Esc)], action: Action::Cancel, scope: Scope::Dialog, hint: Some("cancel"), help: "close the dialog (or keep preserve on)" },
+    Binding { keys: &[Key::Ctrl('p')], action: Action::TogglePreserve, scope: Scope::Dialog, hint: None, help: "switch preserve off (asks twice) or back on" },
+    Binding { keys: &[Code(KeyCode::Backspace)], action: Action::DialogDelete, scope: Scope::Dialog, hint: None, help: "delete the last character typed" },
+    Binding { keys: &[Key::AnyChar], action: Action::DialogInsert, scope: Scope::Dialog, hint: None, help: "type the confirmation the dialog asks for" },
 ];
 
 /// The binding for a key press in the given mode, and the key that matched it.
@@ -130,11 +150,27 @@ pub fn lookup(ev: &KeyEvent, typing_filter: bool) -> Option<(&'static Binding, K
         Scope::Global => true,
         Scope::Browse => !typing_filter,
         Scope::Filter => typing_filter,
+        Scope::Dialog => false,
     };
     BINDINGS
         .iter()
         .filter(|b| active(b.scope))
         .find_map(|b| b.keys.iter().find(|k| k.matches(ev)).map(|k| (b, *k)))
+}
+
+/// The binding for a key press while a confirmation dialog is open.
+pub fn lookup_dialog(ev: &KeyEvent) -> Option<(&'static Binding, Key)> {
+    BINDINGS
+        .iter()
+        .filter(|b| matches!(b.scope, Scope::Global | Scope::Dialog))
+        .find_map(|b| b.keys.iter().find(|k| k.matches(ev)).map(|k| (b, *k)))
+}
+
+/// The first binding for `action` in `scope`, for screens that name its keys.
+pub fn binding_for(action: Action, scope: Scope) -> Option<&'static Binding> {
+    BINDINGS
+        .iter()
+        .find(|b| b.action == action && b.scope == scope)
 }
 
 /// How a binding's keys read on screen; a run of digits collapses to `1-5`.

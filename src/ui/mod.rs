@@ -2,6 +2,8 @@
 //! into state changes and commands for the app loop. It never mutates the model, never
 //! blocks, and every string from outside reaches the terminal through `sanitize`.
 
+mod action_bar;
+mod action_dialog;
 pub mod format;
 mod input;
 pub mod keymap;
@@ -25,6 +27,9 @@ pub enum UiCommand {
     Refresh,
     /// Fetch the whole object and hand it back through `UiState::set_detail_yaml`.
     FetchObject(ObjectRef),
+    /// Run this action — the value the confirmation dialog showed — and report back
+    /// through `UiState::action_finished`.
+    Execute(crate::actions::Action),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use jiff::tz::TimeZone;
 
+use super::action_dialog::ActionUi;
 use super::theme::Theme;
 use super::{ObjectRef, PaneId};
 
@@ -57,6 +58,8 @@ pub struct UiState {
     /// Render is the only place that knows it, hence a `Cell`.
     pub(crate) viewport: Cell<usize>,
     pub(crate) filter_cache: RefCell<Option<FilterCache>>,
+    /// The open confirmation dialog, the last action's outcome, and whether actions can run.
+    pub(crate) actions: ActionUi,
 }
 
 impl UiState {
@@ -72,6 +75,7 @@ impl UiState {
             detail: None,
             viewport: Cell::new(20),
             filter_cache: RefCell::new(None),
+            actions: ActionUi::new(read_only),
         }
     }
 

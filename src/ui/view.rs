@@ -1,5 +1,5 @@
-//! The whole screen: header, tabs, the active pane (or the detail view), footer, and the
-//! help overlay on top.
+//! The whole screen: header, tabs, the active pane (or the detail view), the action bar,
+//! footer, and the help overlay or a confirmation dialog on top.
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -7,6 +7,7 @@ use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::Layout;
 use ratatui::widgets::Block;
 
+use super::action_bar;
 use super::panes::{self, Ctx};
 use super::state::UiState;
 use super::widgets::{footer, header, help, tabs};
@@ -18,8 +19,14 @@ use crate::model::World;
 pub fn render(frame: &mut Frame, world: &World, ui: &UiState, now: Timestamp) {
     let area = frame.area();
     frame.render_widget(Block::new().style(ui.theme.base()), area);
-    let [head, tab_bar, body, foot] =
-        Layout::vertical([Length(header::HEIGHT), Length(1), Fill(1), Length(1)]).areas(area);
+    let [head, tab_bar, body, bar, foot] = Layout::vertical([
+        Length(header::HEIGHT),
+        Length(1),
+        Fill(1),
+        Length(action_bar::height(ui)),
+        Length(1),
+    ])
+    .areas(area);
     header::render(head, frame.buffer_mut(), world, ui);
     tabs::render(
         tab_bar,
@@ -33,7 +40,13 @@ pub fn render(frame: &mut Frame, world: &World, ui: &UiState, now: Timestamp) {
         Some(d) => panes::detail::render(frame, body, &cx, d),
         None => panes::render(ui.pane(), frame, body, &cx),
     }
-    footer::render(foot, frame.buffer_mut(), ui);
+    action_bar::render_bar(bar, frame.buffer_mut(), world, ui);
+    if ui.is_dialog_open() {
+        action_bar::render_footer(foot, frame.buffer_mut(), ui);
+        action_bar::render_dialog(area, frame.buffer_mut(), ui);
+    } else {
+        footer::render(foot, frame.buffer_mut(), ui);
+    }
     if ui.help {
         help::render(area, frame.buffer_mut(), &ui.theme);
     }

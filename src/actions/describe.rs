@@ -1,0 +1,171 @@
+//! What a confirmation dialog says about an action: built from the action value alone, so
+//! the dialog cannot describe anything but what will run.
+
+use super::{Action, AdoptHelm, DeleteAccessPoint, DeleteAddon, KubeObject, Tolerate};
+
+impl Action {
+    pub fn title(&self) -> String {
+        match self {
+            Action::DeleteAddon(d) if d.preserve => {
+                format!("Delete add-on {} (preserve its objects)", d.addon)
+            }
+            Action::DeleteAddon(d) => format!("Delete add-on {} AND its objects", d.addon),
+            Action::DeleteAccessPoint(d) => {
+                format!("Delete orphaned access point {}", d.access_point_id)
+            }
+            Action::AdoptHelm(a) => format!("Adopt {} into Helm release {}", a.addon, a.release),
+            Action::Tolerate(t) => format!("Tolerate disruption: {}", t.patch.object.display()),
+        }
+    }
+
+    /// The word on the confirm button.
+    pub fn confirm_word(&self) -> &'static str {
+        match self {
+            Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) => "delete",
+            Action::AdoptHelm(_) | Action::Tolerate(_) => "patch",
+        }
+    }
+
+    /// One line for the status bar while it runs and after.
+    pub fn summary(&self) -> String {
+        match self {
+            Action::DeleteAddon(d) => {
+                format!("delete add-on {} (preserve={})", d.addon, d.preserve)
+            }
+            Action::DeleteAccessPoint(d) => format!("delete access point {}", d.access_point_id),
+            Action::AdoptHelm(a) => {
+                format!("adopt {} objects of {} into Helm", a.patches.len(), a.addon)
+            }
+            Action::Tolerate(t) => format!("add toleration to {}", t.patch.object.display()),
+        }
+    }
+
+    /// The dialog body: the exact requests, what they change, and the findings about it.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = match self {
+            Action::DeleteAddon(d) => delete_addon(d),
+            Action::DeleteAccessPoint(d) => delete_access_point(d),
+            Action::AdoptHelm(a) => adopt(a),
+            Action::Tolerate(t) => tolerate(t),
+        };
+        let findings = match self {
+            Action::DeleteAddon(d) => &d.findings,
+            Action::DeleteAccessPoint(d) => &d.findings,
+            Action::AdoptHelm(a) => &a.findings,
+            Action::Tolerate(t) => &t.findings,
+        };
+        if !findings.is_empty() {
+            out.push(String::new());
+            out.push("Findings:".into());
+            out.extend(findings.iter().map(|f| format!("  {f}")));
+        }
+        out
+    }
+}
+
+fn objects(list: &[KubeObject]) -> impl Iterator<Item = String> + '_ {
+    list.iter().map(|o| format!("  {}", o.display()))
+}
+
+fn delete_addon(d: &DeleteAddon) -> Vec<String> {
+    let mut out = vec![
+        format!(
+            "EKS DeleteAddon  cluster {}  add-on {}  preserve={}",
+            d.cluster, d.addon, d.preserve
+        ),
+        format!("  DELETE {}", d.path_and_query()),
+        String::new(),
+    ];
+    if d.preserve {
+        out.push(format!(
+            "Kept in the cluster ({} objects), no longer managed by EKS:",
+            d.objects.len()
+        ));
+        out.extend(objects(&d.objects));
+        out.push(String::new());
+        out.push(
+            "What changes: EKS stops managing the add-on; nobody updates or repairs these \
+             objects until another owner adopts them."
+                .into(),
+        );
+    } else {
+        out.push(format!(
+            "DELETED from the cluster with the add-on ({} objects):",
+            d.objects.len()
+        ));
+        out.extend(objects(&d.objects));
+        if let Some(driver) = d.csi_driver() {
+            out.push(format!(
+                "Without the CSIDriver {}, volumes of this driver can no longer be mounted.",
+                driver.name
+            ));
+        }
+    }
+    out.push(match &d.role_arn {
+        Some(arn) => format!("The IAM role {arn} is untouched."),
+        None => "No IAM role is attached to the add-on; none is touched.".into(),
+    });
+    out
+}
+
+fn delete_access_point(d: &DeleteAccessPoint) -> Vec<String> {
+    vec![
+        format!(
+            "EFS DeleteAccessPoint  {}  file system {}",
+            d.access_point_id, d.file_system_id
+        ),
+        format!("  DELETE {}", d.path()),
+        String::new(),
+        format!(
+            "No PersistentVolume uses it (client token {}, root {}).",
+            d.client_token.as_deref().unwrap_or("-"),
+            d.root_path.as_deref().unwrap_or("-")
+        ),
+        "Files under its root directory stay on the file system; only the access point goes."
+            .into(),
+    ]
+}
+
+fn adopt(a: &AdoptHelm) -> Vec<String> {
+    let mut out = vec![
+        format!(
+            "{} merge patches (field manager stordeck), so Helm release {} in {} can adopt them:",
+            a.patches.len(),
+            a.release,
+            a.namespace
+        ),
+        String::new(),
+    ];
+    for p in &a.patches {
+        out.push(p.object.display());
+        out.push(format!(
+            "  PATCH {}",
+            p.path_and_query().unwrap_or_default()
+        ));
+        out.push(format!("  {}", p.body_text()));
+    }
+    out.push(String::new());
+    out.push("Nothing else changes; `helm upgrade` can then take these objects over.".into());
+    out
+}
+
+fn tolerate(t: &Tolerate) -> Vec<String> {
+    let how = if t.creates_list {
+        "It has no tolerations: the patch creates the list."
+    } else {
+        "The toleration is appended; the existing ones stay."
+    };
+    vec![
+        format!(
+            "JSON patch (field manager stordeck) to {}:",
+            t.patch.object.display()
+        ),
+        format!("  PATCH {}", t.patch.path_and_query().unwrap_or_default()),
+        format!("  {}", t.patch.body_text()),
+        String::new(),
+        how.into(),
+        "Its pods then stay on nodes Karpenter is draining, so volumes get unmounted; the \
+         DaemonSet rolls its pods to apply it."
+            .into(),
+    ]
+}

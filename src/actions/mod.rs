@@ -1,0 +1,153 @@
+//! Actions change the cluster or the account. Each is a value that holds the exact requests
+//! it will send: the confirmation dialog renders that value and the executor sends that
+//! value, so what the operator confirmed is what runs. Only [`Executor`] can send anything,
+//! and it is built only when stordeck is not read-only.
+
+pub mod audit;
+mod describe;
+mod errors;
+pub mod executor;
+#[cfg(test)]
+pub(crate) mod fixture;
+pub mod follow;
+pub mod guard;
+mod kube_object;
+pub mod plan;
+
+pub use audit::AuditLog;
+pub use executor::{Executor, Outcome};
+pub use kube_object::{FIELD_MANAGER, KubeObject, KubePatch, PatchType};
+
+/// The taint Karpenter puts on a node it is about to remove (story 4).
+pub const DISRUPTED_TAINT: &str = "karpenter.sh/disrupted";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    DeleteAddon(DeleteAddon),
+    DeleteAccessPoint(DeleteAccessPoint),
+    AdoptHelm(AdoptHelm),
+    Tolerate(Tolerate),
+}
+
+/// EKS `DeleteAddon`, by default with `preserve=true` so the add-on's objects stay.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteAddon {
+    pub cluster: String,
+    pub addon: String,
+    pub preserve: bool,
+    /// The add-on's objects as the cluster had them when the dialog opened: kept with
+    /// `preserve`, deleted without it.
+    pub objects: Vec<KubeObject>,
+    pub role_arn: Option<String>,
+    pub findings: Vec<String>,
+}
+
+/// EFS `DeleteAccessPoint` of an access point no PV uses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DeleteAccessPoint {
+    pub access_point_id: String,
+    pub file_system_id: String,
+    pub client_token: Option<String>,
+    pub root_path: Option<String>,
+    pub findings: Vec<String>,
+}
+
+/// Helm's release annotations and managed-by label on an add-on's objects (story 2).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdoptHelm {
+    pub addon: String,
+    pub release: String,
+    pub namespace: String,
+    pub patches: Vec<KubePatch>,
+    pub findings: Vec<String>,
+}
+
+/// The `karpenter.sh/disrupted` toleration on a DaemonSet (story 4).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Tolerate {
+    pub patch: KubePatch,
+    /// The DaemonSet had no tolerations when the dialog opened, so the patch creates the
+    /// list; the executor refuses if that is no longer so rather than replace a list.
+    pub creates_list: bool,
+    pub findings: Vec<String>,
+}
+
+impl Action {
+    /// Short machine name, as the audit log records it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Action::DeleteAddon(_) => "delete-addon",
+            Action::DeleteAccessPoint(_) => "delete-access-point",
+            Action::AdoptHelm(_) => "adopt-helm",
+            Action::Tolerate(_) => "tolerate-disruption",
+        }
+    }
+
+    /// What the action is done to, as the audit log records it.
+    pub fn target(&self) -> String {
+        match self {
+            Action::DeleteAddon(d) => format!("addon {}/{}", d.cluster, d.addon),
+            Action::DeleteAccessPoint(d) => {
+                format!("access point {} ({})", d.access_point_id, d.file_system_id)
+            }
+            Action::AdoptHelm(a) => format!("addon {} objects", a.addon),
+            Action::Tolerate(t) => t.patch.object.display(),
+        }
+    }
+
+    /// The exact requests, one a line: what the dialog shows and the audit log keeps.
+    pub fn requests(&self) -> Vec<String> {
+        match self {
+            Action::DeleteAddon(d) => vec![format!("DELETE {}", d.path_and_query())],
+            Action::DeleteAccessPoint(d) => vec![format!("DELETE {}", d.path())],
+            Action::AdoptHelm(a) => a.patches.iter().map(KubePatch::request_line).collect(),
+            Action::Tolerate(t) => vec![t.patch.request_line()],
+        }
+    }
+
+    /// Deletes and other hard-to-undo acts are drawn in the critical colour.
+    pub fn dangerous(&self) -> bool {
+        match self {
+            Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) => true,
+            Action::AdoptHelm(_) | Action::Tolerate(_) => false,
+        }
+    }
+
+    /// What the operator must type before the action may run, if anything.
+    pub fn typed_confirmation(&self) -> Option<&str> {
+        match self {
+            Action::DeleteAddon(d) => Some(&d.addon),
+            _ => None,
+        }
+    }
+
+    pub fn findings_mut(&mut self) -> &mut Vec<String> {
+        match self {
+            Action::DeleteAddon(d) => &mut d.findings,
+            Action::DeleteAccessPoint(d) => &mut d.findings,
+            Action::AdoptHelm(a) => &mut a.findings,
+            Action::Tolerate(t) => &mut t.findings,
+        }
+    }
+}
+
+impl DeleteAddon {
+    /// The REST path the EKS SDK sends DeleteAddon to.
+    pub fn path_and_query(&self) -> String {
+        format!(
+            "/clusters/{}/addons/{}?preserve={}",
+            self.cluster, self.addon, self.preserve
+        )
+    }
+
+    pub fn csi_driver(&self) -> Option<&KubeObject> {
+        self.objects.iter().find(|o| o.kind == "CSIDriver")
+    }
+}
+
+impl DeleteAccessPoint {
+    /// The REST path the EFS SDK sends DeleteAccessPoint to.
+    pub fn path(&self) -> String {
+        format!("/2015-02-01/access-points/{}", self.access_point_id)
+    }
+}

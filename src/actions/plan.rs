@@ -1,0 +1,228 @@
+//! Building actions from what the World shows: each plan either returns the exact action
+//! the dialog will show, or says why there is nothing (safe) to do.
+
+use serde_json::json;
+
+use super::{
+    Action, AdoptHelm, DISRUPTED_TAINT, DeleteAccessPoint, DeleteAddon, KubeObject, KubePatch,
+    PatchType, Tolerate,
+};
+use crate::model::projection::{DaemonSetRow, Meta};
+use crate::model::{HealthState, SourceId, World};
+
+const RELEASE_NAME: &str = "meta.helm.sh/release-name";
+const RELEASE_NAMESPACE: &str = "meta.helm.sh/release-namespace";
+const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
+
+/// The findings about an object, one line each, for its action's dialog.
+///
+/// Hook for the findings engine: fill this from the findings that name `subject` (an
+/// add-on name, access point id or `namespace/name` of a DaemonSet). Until then it is empty
+/// and dialogs show no findings section.
+pub fn finding_lines(_world: &World, _subject: &str) -> Vec<String> {
+    Vec::new()
+}
+
+fn cluster_name(world: &World) -> Result<String, String> {
+    world
+        .cluster
+        .as_ref()
+        .map(|c| c.name.clone())
+        .or_else(|| world.target.cluster.clone())
+        .ok_or_else(|| "the EKS cluster name is not known (pass --cluster)".to_string())
+}
+
+pub fn delete_addon(world: &World, addon: &str) -> Result<Action, String> {
+    let cluster = cluster_name(world)?;
+    let rec = world
+        .addons
+        .get(&addon.to_string())
+        .ok_or_else(|| format!("add-on {addon} is not (or no longer) on the cluster"))?;
+    if rec.status == "DELETING" {
+        return Err(format!("add-on {addon} is already DELETING"));
+    }
+    let objects = world
+        .addon_objects(addon)
+        .iter()
+        .map(|o| KubeObject::new(o.kind, o.meta.namespace.as_deref(), &o.meta.name))
+        .collect();
+    Ok(Action::DeleteAddon(DeleteAddon {
+        cluster,
+        addon: addon.to_string(),
+        preserve: true,
+        objects,
+        role_arn: rec.service_account_role_arn.clone(),
+        findings: finding_lines(world, addon),
+    }))
+}
+
+/// Only an access point no PV uses, judged on a PV list that is live: on a stale or
+/// half-synced list every access point would look orphaned.
+pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
+    let ap = world
+        .access_points
+        .get(&id.to_string())
+        .ok_or_else(|| format!("access point {id} is not (or no longer) known"))?;
+    let pvs_live = matches!(
+        world.health.get(&SourceId::Pvs).map(|h| &h.state),
+        Some(HealthState::Live)
+    );
+    if !pvs_live {
+        return Err(
+            "the PersistentVolume list is not live, so whether a PV uses this access \
+                    point cannot be told; try again once it is"
+                .into(),
+        );
+    }
+    if let Some(pv) = world.pv_for_access_point(ap) {
+        return Err(format!(
+            "PV {} uses {id}; only orphaned access points can be deleted",
+            pv.meta.name
+        ));
+    }
+    Ok(Action::DeleteAccessPoint(DeleteAccessPoint {
+        access_point_id: ap.id.clone(),
+        file_system_id: ap.file_system_id.clone(),
+        client_token: ap.client_token.clone(),
+        root_path: ap.root_path.clone(),
+        findings: finding_lines(world, id),
+    }))
+}
+
+fn adopted(meta: &Meta, release: &str, namespace: &str) -> bool {
+    meta.annotations.get(RELEASE_NAME).map(String::as_str) == Some(release)
+        && meta.annotations.get(RELEASE_NAMESPACE).map(String::as_str) == Some(namespace)
+        && meta.label(MANAGED_BY) == Some("Helm")
+}
+
+/// The release is the one Helm's own labels name (`app.kubernetes.io/instance`, which
+/// `helm template` sets), else the add-on's name; the namespace is the objects'.
+pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
+    let objects = world.addon_objects(addon);
+    if objects.is_empty() {
+        return Err(format!(
+            "stordeck does not know which objects {addon} manages"
+        ));
+    }
+    let release = objects
+        .iter()
+        .find_map(|o| o.meta.label("app.kubernetes.io/instance"))
+        .unwrap_or(addon)
+        .to_string();
+    let namespace = objects
+        .iter()
+        .find_map(|o| o.meta.namespace.clone())
+        .unwrap_or_else(|| "kube-system".into());
+    if let Some(o) = objects.iter().find(|o| {
+        o.meta
+            .annotations
+            .get(RELEASE_NAME)
+            .is_some_and(|r| r != &release)
+    }) {
+        return Err(format!(
+            "{} {} already belongs to Helm release {}; not overwriting that",
+            o.kind,
+            o.meta.name,
+            o.meta
+                .annotations
+                .get(RELEASE_NAME)
+                .map_or("", String::as_str)
+        ));
+    }
+    let body = json!({"metadata": {
+        "annotations": {RELEASE_NAME: release, RELEASE_NAMESPACE: namespace},
+        "labels": {MANAGED_BY: "Helm"},
+    }});
+    let patches: Vec<KubePatch> = objects
+        .iter()
+        .filter(|o| !adopted(o.meta, &release, &namespace))
+        .map(|o| KubePatch {
+            object: KubeObject::new(o.kind, o.meta.namespace.as_deref(), &o.meta.name),
+            patch_type: PatchType::Merge,
+            body: body.clone(),
+        })
+        .collect();
+    if patches.is_empty() {
+        return Err(format!(
+            "all {} objects of {addon} already carry release {release}'s annotations and label",
+            objects.len()
+        ));
+    }
+    Ok(Action::AdoptHelm(AdoptHelm {
+        addon: addon.to_string(),
+        release,
+        namespace,
+        patches,
+        findings: finding_lines(world, addon),
+    }))
+}
+
+pub fn tolerates_disruption(ds: &DaemonSetRow) -> bool {
+    ds.tolerates(DISRUPTED_TAINT, None, "NoSchedule")
+}
+
+pub fn tolerate(world: &World, namespace: &str, name: &str) -> Result<Action, String> {
+    let ds = world
+        .daemonsets
+        .get(&(namespace.to_string(), name.to_string()))
+        .ok_or_else(|| format!("DaemonSet {namespace}/{name} is not known"))?;
+    if tolerates_disruption(ds) {
+        return Err(format!(
+            "DaemonSet {namespace}/{name} already tolerates {DISRUPTED_TAINT}"
+        ));
+    }
+    let toleration = json!({"key": DISRUPTED_TAINT, "operator": "Exists", "effect": "NoSchedule"});
+    let creates_list = ds.tolerations.is_empty();
+    let body = if creates_list {
+        json!([{"op": "add", "path": "/spec/template/spec/tolerations", "value": [toleration]}])
+    } else {
+        json!([{"op": "add", "path": "/spec/template/spec/tolerations/-", "value": toleration}])
+    };
+    Ok(Action::Tolerate(Tolerate {
+        patch: KubePatch {
+            object: KubeObject::new("DaemonSet", Some(namespace), name),
+            patch_type: PatchType::Json,
+            body,
+        },
+        creates_list,
+        findings: finding_lines(world, &format!("{namespace}/{name}")),
+    }))
+}
+
+/// The DaemonSet to fix for an add-on: the first of its DaemonSets lacking the toleration.
+pub fn tolerate_for_addon(world: &World, addon: &str) -> Result<Action, String> {
+    let mut found = false;
+    for o in world.addon_objects(addon) {
+        if o.kind != "DaemonSet" {
+            continue;
+        }
+        found = true;
+        let ns = o.meta.namespace.clone().unwrap_or_default();
+        let key = (ns.clone(), o.meta.name.clone());
+        if world
+            .daemonsets
+            .get(&key)
+            .is_some_and(|d| !tolerates_disruption(d))
+        {
+            return tolerate(world, &ns, &o.meta.name);
+        }
+    }
+    Err(if found {
+        format!("every DaemonSet of {addon} already tolerates {DISRUPTED_TAINT}")
+    } else {
+        format!("{addon} has no DaemonSet")
+    })
+}
+
+/// The node DaemonSet of a CSI driver.
+pub fn tolerate_for_driver(world: &World, driver: &str) -> Result<Action, String> {
+    let ds = world
+        .node_daemonset_for_driver(driver)
+        .ok_or_else(|| format!("no node DaemonSet is known for {driver}"))?;
+    let ns = ds.meta.namespace.clone().unwrap_or_default();
+    tolerate(world, &ns, &ds.meta.name.clone())
+}
+
+#[cfg(test)]
+#[path = "plan_tests.rs"]
+mod tests;

@@ -1,0 +1,151 @@
+use serde_json::{Value, json};
+
+use super::*;
+use crate::actions::fixture::{de, ds, kube, now, world};
+use crate::model::input::{AccessPointRec, Health};
+use crate::model::{AwsMsg, Change, KubeMsg, SourceMsg};
+
+#[test]
+fn delete_addon_preserves_by_default_and_lists_what_stays() {
+    let w = world();
+    let Ok(Action::DeleteAddon(d)) = delete_addon(&w, "aws-efs-csi-driver") else {
+        panic!("planned");
+    };
+    assert!(d.preserve);
+    assert_eq!(d.cluster, "prod");
+    assert_eq!(
+        d.path_and_query(),
+        "/clusters/prod/addons/aws-efs-csi-driver?preserve=true"
+    );
+    assert_eq!(
+        d.csi_driver().map(|o| o.name.as_str()),
+        Some("efs.csi.aws.com")
+    );
+    let a = Action::DeleteAddon(d.clone());
+    let text = a.lines().join("\n");
+    assert!(text.contains("Kept in the cluster (2 objects)"), "{text}");
+    assert!(text.contains("CSIDriver efs.csi.aws.com"), "{text}");
+    assert!(
+        text.contains("arn:aws:iam::1:role/efs is untouched"),
+        "{text}"
+    );
+    let off = Action::DeleteAddon(DeleteAddon {
+        preserve: false,
+        ..d
+    });
+    let text = off.lines().join("\n");
+    assert!(text.contains("DELETED from the cluster"), "{text}");
+    assert!(text.contains("?preserve=false"), "{text}");
+    assert_eq!(off.typed_confirmation(), Some("aws-efs-csi-driver"));
+
+    assert!(delete_addon(&w, "aws-ebs-csi-driver").is_err_and(|e| e.contains("DELETING")));
+    assert!(delete_addon(&w, "nope").is_err());
+    assert!(delete_addon(&World::default(), "x").is_err_and(|e| e.contains("cluster")));
+}
+
+#[test]
+fn only_orphans_on_a_live_pv_list_can_be_deleted() {
+    let mut w = world();
+    let ap = |id: &str, token: &str| AccessPointRec {
+        id: id.into(),
+        arn: None,
+        file_system_id: "fs-1".into(),
+        client_token: Some(token.into()),
+        name: None,
+        root_path: Some(format!("/dynamic_provisioning/{token}")),
+        uid: None,
+        gid: None,
+        life_cycle_state: "available".into(),
+        tags: Vec::new(),
+    };
+    w.apply(
+        SourceMsg::Aws(AwsMsg::AccessPoints {
+            file_system_id: "fs-1".into(),
+            items: vec![ap("fsap-used", "pv-a"), ap("fsap-orphan", "pv-gone")],
+        }),
+        now(),
+    );
+    kube(
+        &mut w,
+        KubeMsg::Pv(Change::Apply(de(json!({"metadata": {"name": "pv-a"},
+            "spec": {"csi": {"driver": "efs.csi.aws.com", "volumeHandle": "fs-1::fsap-used"}}})))),
+    );
+    assert!(delete_access_point(&w, "fsap-orphan").is_err_and(|e| e.contains("not live")));
+    let live = Health {
+        source: SourceId::Pvs,
+        state: HealthState::Live,
+        at: now(),
+    };
+    w.apply(SourceMsg::Health(live), now());
+    assert!(delete_access_point(&w, "fsap-used").is_err_and(|e| e.contains("pv-a")));
+    let Ok(a) = delete_access_point(&w, "fsap-orphan") else {
+        panic!("planned");
+    };
+    assert_eq!(
+        a.requests(),
+        vec!["DELETE /2015-02-01/access-points/fsap-orphan"]
+    );
+}
+
+#[test]
+fn adopt_patches_only_what_lacks_the_release_and_never_steals_one() {
+    let mut w = world();
+    let Ok(Action::AdoptHelm(a)) = adopt_helm(&w, "vpc-cni") else {
+        panic!("planned");
+    };
+    assert_eq!(
+        (a.release.as_str(), a.namespace.as_str()),
+        ("aws-vpc-cni", "kube-system")
+    );
+    // The ServiceAccount already carries both annotations and the label.
+    assert_eq!(a.patches.len(), 1);
+    let p = &a.patches[0];
+    assert_eq!(p.object.display(), "DaemonSet kube-system/aws-node");
+    assert_eq!(p.patch_type, PatchType::Merge);
+    assert_eq!(
+        p.body_text(),
+        r#"{"metadata":{"annotations":{"meta.helm.sh/release-name":"aws-vpc-cni","meta.helm.sh/release-namespace":"kube-system"},"labels":{"app.kubernetes.io/managed-by":"Helm"}}}"#
+    );
+    assert!(
+        Action::AdoptHelm(a.clone())
+            .lines()
+            .join("\n")
+            .contains(&p.body_text())
+    );
+
+    kube(
+        &mut w,
+        KubeMsg::ServiceAccount(Change::Apply(de(json!({"metadata": {
+            "name": "aws-node", "namespace": "kube-system",
+            "annotations": {"meta.helm.sh/release-name": "other"}}})))),
+    );
+    assert!(adopt_helm(&w, "vpc-cni").is_err_and(|e| e.contains("other")));
+    assert!(adopt_helm(&w, "coredns").is_err());
+}
+
+#[test]
+fn toleration_is_appended_or_creates_the_list() {
+    let mut w = world();
+    let Ok(Action::Tolerate(t)) = tolerate(&w, "kube-system", "aws-node") else {
+        panic!("planned");
+    };
+    assert!(!t.creates_list);
+    assert_eq!(t.patch.patch_type, PatchType::Json);
+    assert_eq!(
+        t.patch.body,
+        json!([{"op": "add", "path": "/spec/template/spec/tolerations/-",
+                "value": {"key": "karpenter.sh/disrupted", "operator": "Exists", "effect": "NoSchedule"}}])
+    );
+    assert!(tolerate(&w, "kube-system", "efs-csi-node").is_err_and(|e| e.contains("already")));
+    assert!(tolerate_for_addon(&w, "aws-efs-csi-driver").is_err());
+    assert!(tolerate_for_addon(&w, "vpc-cni").is_ok());
+    assert!(tolerate_for_driver(&w, "efs.csi.aws.com").is_err_and(|e| e.contains("already")));
+
+    kube(&mut w, ds("ebs-csi-node", json!({}), Value::Null));
+    let Ok(Action::Tolerate(t)) = tolerate_for_driver(&w, "ebs.csi.aws.com") else {
+        panic!("planned");
+    };
+    assert!(t.creates_list);
+    assert_eq!(t.patch.body[0]["path"], "/spec/template/spec/tolerations");
+    assert!(t.patch.body[0]["value"].is_array());
+}
