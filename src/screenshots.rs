@@ -42,7 +42,7 @@ pub async fn write_all(
         st.run_due();
     }
     let (cluster, region, account) = handle.cluster();
-    let conn = connect::simulator(&handle.url(), &cluster, &region, &account).await?;
+    let conn = connect::simulator(&handle.url(), &cluster, &region, &account, true).await?;
     let mut h = Headless::start(&conn);
     if !h.first_sync(Duration::from_secs(60)).await {
         anyhow::bail!("the demo did not sync within 60 s");

@@ -48,7 +48,7 @@ fn press(ui: &mut UiState, world: &World, code: KeyCode) {
 async fn control_api_changes_reach_the_rendered_panes() {
     let sim = common::start_sim().await;
     let ctl = common::Control::new(&sim);
-    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT)
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
         .await
         .expect("connect");
     let mut h = Headless::start(&conn);
@@ -123,7 +123,7 @@ async fn a_forbidden_source_shows_its_reason_while_the_rest_stays_live() {
     ctl.post("/faults/forbid?resource=volumeattachments", None)
         .await;
     ctl.post("/faults/forbid?resource=efs", None).await;
-    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT)
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
         .await
         .expect("connect");
     let mut h = Headless::start(&conn);

@@ -47,7 +47,7 @@ async fn run(pvs: usize) {
         built.elapsed()
     );
     let (cluster, region, account) = handle.cluster();
-    let conn = connect::simulator(&handle.url(), &cluster, &region, &account)
+    let conn = connect::simulator(&handle.url(), &cluster, &region, &account, true)
         .await
         .expect("connect");
 
