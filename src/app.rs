@@ -9,6 +9,7 @@ use futures::StreamExt;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
+use crate::model::findings::Findings;
 use crate::model::{SourceMsg, World};
 use crate::sources::aws::{Refresh, spawn_pollers};
 use crate::sources::connect::Connection;
@@ -40,6 +41,7 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
     let mut keys = EventStream::new();
     let mut world = World::default();
     world.target = conn.target.clone();
+    let mut findings = Findings::default();
     let mut ticker = tokio::time::interval(AGE_TICK);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
@@ -47,7 +49,8 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
     let result: anyhow::Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = jiff::Timestamp::now();
-            if let Err(e) = terminal.draw(|f| ui::render(f, &world, &ui, now)) {
+            findings.refresh(&world, now);
+            if let Err(e) = terminal.draw(|f| ui::render(f, &world, &findings, &ui, now)) {
                 break Err(e.into());
             }
             last_draw = Instant::now();
@@ -69,7 +72,7 @@ pub async fn run(conn: Connection, mut ui: UiState) -> anyhow::Result<()> {
             }
             Some(ev) = keys.next() => match ev {
                 Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-                    for cmd in ui::handle_key(&mut ui, k, &world) {
+                    for cmd in ui::handle_key(&mut ui, k, &world, &findings) {
                         match cmd {
                             UiCommand::Quit => return finish(tasks, Ok(())),
                             UiCommand::Refresh => refresh.now(),

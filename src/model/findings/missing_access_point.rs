@@ -1,6 +1,7 @@
 //! Story 3, PVs whose access point is gone: the PV's volumeHandle (`fs-x::fsap-y` or
 //! `efs:fs-x::fsap-y`, with or without a path) names an access point EFS no longer lists,
-//! so the next pod to mount the claim fails.
+//! so the next pod to mount a bound claim fails. A PV nothing is bound to only needs
+//! cleaning up.
 
 use jiff::Timestamp;
 
@@ -42,7 +43,7 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
             severity: if bound {
                 Severity::Critical
             } else {
-                Severity::Warning
+                Severity::Info
             },
             title: format!(
                 "PV {} names access point {ap_id}, which EFS no longer lists",
@@ -111,7 +112,7 @@ mod tests {
     }
 
     #[test]
-    fn a_pv_whose_access_point_is_gone_is_critical_while_bound() {
+    fn a_pv_whose_access_point_is_gone_is_critical_while_bound_else_info() {
         let found = run(&world(true), ID);
         let got: Vec<(&str, Severity)> = found
             .iter()
@@ -121,7 +122,7 @@ mod tests {
             got,
             [
                 ("pvc-lost", Severity::Critical),
-                ("pvc-old", Severity::Warning)
+                ("pvc-old", Severity::Info)
             ]
         );
         assert!(text(&found[0]).contains("efs:fs-0a1b2c3d4e5f60718:/data:fsap-09"));
