@@ -392,6 +392,12 @@ impl World {
         (!names_other).then_some(pv)
     }
 
+    /// Whether some PV uses the access point: `pv_for_access_point(ap).is_some()`, with
+    /// the common case (a PV's handle names it) answered from the index alone.
+    pub fn access_point_in_use(&self, ap: &AccessPointRec) -> bool {
+        self.idx.pv_by_access_point.contains_key(&ap.id) || self.pv_for_access_point(ap).is_some()
+    }
+
     pub fn access_point_for_pv(&self, pv: &PvRow) -> Option<&AccessPointRec> {
         let id = pv.efs.as_ref()?.access_point_id.as_ref()?;
         self.access_points.get(id)

@@ -3,6 +3,8 @@
 //! so the next pod to mount a bound claim fails. A PV nothing is bound to only needs
 //! cleaning up.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 
 use super::meta_ref;
@@ -12,6 +14,8 @@ use crate::model::World;
 pub const ID: &str = "missing-access-point";
 
 pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+    // Access points per file system, counted once and only if some PV needs it.
+    let mut listed_per_fs: Option<BTreeMap<&str, usize>> = None;
     for pv in w.pvs.values() {
         let Some(h) = &pv.efs else {
             continue;
@@ -37,7 +41,14 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
                 opt(pv.reclaim_policy.as_deref()),
             )
             .with("spec.claimRef", claim);
-        let listed = w.access_points_of(&h.file_system_id).count();
+        let per_fs = listed_per_fs.get_or_insert_with(|| {
+            let mut m = BTreeMap::new();
+            for ap in w.access_points.values() {
+                *m.entry(ap.file_system_id.as_str()).or_default() += 1;
+            }
+            m
+        });
+        let listed = per_fs.get(h.file_system_id.as_str()).copied().unwrap_or(0);
         out.push(Finding {
             id: ID,
             severity: if bound {

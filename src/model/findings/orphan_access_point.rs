@@ -19,7 +19,7 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
         // An access point being created has no PV yet; one being deleted is handled.
         if ap.life_cycle_state != "available"
             || !w.access_points_listed(&ap.file_system_id)
-            || w.pv_for_access_point(ap).is_some()
+            || w.access_point_in_use(ap)
         {
             continue;
         }
