@@ -24,7 +24,8 @@ const CNI_NAMES: &[&str] = &[
 const CSI_IMAGES: &[&str] = &["csi-node-driver-registrar"];
 const CNI_IMAGES: &[&str] = &["amazon-k8s-cni", "cilium/cilium:", "calico/node:"];
 
-/// "CSI node" or "CNI" when the DaemonSet is one of the agents volumes depend on.
+/// "CSI node" or "CNI" when the DaemonSet is one of the agents volumes depend on
+/// (`ebs-csi-node`, `ebs-csi-node-windows`, `aws-node`, `cilium`, …).
 fn role(ds: &DaemonSetRow) -> Option<&'static str> {
     let name = ds.meta.name.as_str();
     let image_has = |marks: &[&str]| {
@@ -32,7 +33,7 @@ fn role(ds: &DaemonSetRow) -> Option<&'static str> {
             .iter()
             .any(|i| marks.iter().any(|m| i.contains(m)))
     };
-    if name.ends_with("-csi-node") || image_has(CSI_IMAGES) {
+    if name.contains("-csi-node") || image_has(CSI_IMAGES) {
         Some("CSI node")
     } else if CNI_NAMES.contains(&name) || image_has(CNI_IMAGES) {
         Some("CNI")
