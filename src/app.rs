@@ -10,6 +10,7 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::actions::{Action, Executor, Outcome};
+use crate::model::findings::Findings;
 use crate::model::{SourceMsg, World};
 use crate::sources::aws::{Refresh, spawn_pollers};
 use crate::sources::connect::Connection;
@@ -47,6 +48,7 @@ pub async fn run(
     let mut keys = EventStream::new();
     let mut world = World::default();
     world.target = conn.target.clone();
+    let mut findings = Findings::default();
     let mut ticker = tokio::time::interval(AGE_TICK);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
@@ -54,7 +56,8 @@ pub async fn run(
     let result: anyhow::Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             let now = jiff::Timestamp::now();
-            if let Err(e) = terminal.draw(|f| ui::render(f, &world, &ui, now)) {
+            findings.refresh(&world, now);
+            if let Err(e) = terminal.draw(|f| ui::render(f, &world, &findings, &ui, now)) {
                 break Err(e.into());
             }
             last_draw = Instant::now();
@@ -76,7 +79,7 @@ pub async fn run(
             }
             Some(ev) = keys.next() => match ev {
                 Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-                    for cmd in ui::handle_key(&mut ui, k, &world) {
+                    for cmd in ui::handle_key(&mut ui, k, &world, &findings) {
                         match cmd {
                             UiCommand::Quit => return finish(tasks, Ok(())),
                             UiCommand::Refresh => refresh.now(),

@@ -9,6 +9,7 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::headless::Headless;
+use crate::model::findings::Findings;
 use crate::sim::{self, SimOptions};
 use crate::sources::connect;
 use crate::ui::{self, Theme, UiState};
@@ -20,6 +21,7 @@ const SHOTS: &[(&str, &str)] = &[
     ("3-volumes", "3"),
     ("4-access-points", "4"),
     ("5-lifecycle", "5"),
+    ("6-findings", "6"),
     ("volume-detail", "3\n"),
     ("help", "?"),
 ];
@@ -48,6 +50,7 @@ pub async fn write_all(
         anyhow::bail!("the demo did not sync within 60 s");
     }
     std::fs::create_dir_all(out)?;
+    let findings = Findings::evaluate(&h.world, jiff::Timestamp::now());
     let mut written = Vec::new();
     for (stem, keys) in SHOTS {
         let mut ui = UiState::new(theme.clone(), false);
@@ -59,10 +62,15 @@ pub async fn write_all(
             } else {
                 KeyCode::Char(c)
             };
-            ui::handle_key(&mut ui, KeyEvent::new(code, KeyModifiers::NONE), &h.world);
+            ui::handle_key(
+                &mut ui,
+                KeyEvent::new(code, KeyModifiers::NONE),
+                &h.world,
+                &findings,
+            );
         }
         let mut term = Terminal::new(TestBackend::new(width, height))?;
-        term.draw(|f| ui::render(f, &h.world, &ui, now))?;
+        term.draw(|f| ui::render(f, &h.world, &findings, &ui, now))?;
         let path = out.join(format!("{stem}.svg"));
         std::fs::write(&path, ui::svg::to_svg(term.backend().buffer()))?;
         written.push(path);

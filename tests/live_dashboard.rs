@@ -11,13 +11,15 @@ use ratatui::backend::TestBackend;
 use serde_json::json;
 use stordeck::headless::Headless;
 use stordeck::model::World;
+use stordeck::model::findings::Findings;
 use stordeck::sim::scenario::{ACCOUNT, CLUSTER, FS_B, REGION};
 use stordeck::sources::connect;
 use stordeck::ui::{self, Theme, UiState};
 
 fn screen(world: &World, ui: &UiState) -> String {
     let mut term = Terminal::new(TestBackend::new(200, 60)).expect("test terminal");
-    term.draw(|f| ui::render(f, world, ui, jiff::Timestamp::now()))
+    let findings = Findings::evaluate(world, jiff::Timestamp::now());
+    term.draw(|f| ui::render(f, world, &findings, ui, jiff::Timestamp::now()))
         .expect("draw");
     let buf = term.backend().buffer();
     (0..buf.area.height)
@@ -36,12 +38,18 @@ fn type_keys(ui: &mut UiState, world: &World, text: &str) {
             ui,
             KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
             world,
+            &Findings::default(),
         );
     }
 }
 
 fn press(ui: &mut UiState, world: &World, code: KeyCode) {
-    ui::handle_key(ui, KeyEvent::new(code, KeyModifiers::NONE), world);
+    ui::handle_key(
+        ui,
+        KeyEvent::new(code, KeyModifiers::NONE),
+        world,
+        &Findings::default(),
+    );
 }
 
 #[tokio::test]

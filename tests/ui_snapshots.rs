@@ -10,8 +10,8 @@ mod rich;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use stordeck::model::World;
-use stordeck::ui::{self, ObjectKind, ObjectRef, Theme, UiCommand, UiState};
+use stordeck::model::{Change, KubeMsg, World};
+use stordeck::ui::{self, Findings, ObjectKind, ObjectRef, PaneId, Theme, UiCommand, UiState};
 
 use fixture::{failing_world, now};
 use rich::rich_world;
@@ -27,8 +27,9 @@ fn new_ui(read_only: bool) -> UiState {
 
 /// The screen as lines of text, trailing blanks trimmed.
 fn screen(world: &World, ui: &UiState) -> String {
+    let findings = Findings::evaluate(world, now());
     let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
-    term.draw(|f| ui::render(f, world, ui, now()))
+    term.draw(|f| ui::render(f, world, &findings, ui, now()))
         .expect("draw");
     let buf = term.backend().buffer();
     let text: Vec<String> = (0..H)
@@ -46,6 +47,7 @@ fn screen(world: &World, ui: &UiState) -> String {
 }
 
 fn keys(ui: &mut UiState, world: &World, keys: &str) -> Vec<UiCommand> {
+    let findings = Findings::evaluate(world, now());
     let mut out = Vec::new();
     for c in keys.chars() {
         let code = match c {
@@ -57,6 +59,7 @@ fn keys(ui: &mut UiState, world: &World, keys: &str) -> Vec<UiCommand> {
             ui,
             KeyEvent::new(code, KeyModifiers::NONE),
             world,
+            &findings,
         ));
     }
     out
@@ -194,11 +197,85 @@ fn failing_sources_say_what_to_do() {
 fn tiny_terminals_do_not_panic() {
     let w = rich_world();
     for (width, height) in [(1, 1), (10, 3), (40, 8), (200, 6)] {
-        for setup in ["", "2", "3", "4", "5", "3\n", "?", "4/x"] {
+        for setup in ["", "2", "3", "4", "5", "6", "0j", "0\n", "3\n", "?", "4/x"] {
             let mut ui = new_ui(true);
             keys(&mut ui, &w, setup);
+            let findings = Findings::evaluate(&w, now());
             let mut term = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-            term.draw(|f| ui::render(f, &w, &ui, now())).expect("draw");
+            term.draw(|f| ui::render(f, &w, &findings, &ui, now()))
+                .expect("draw");
         }
     }
+}
+
+#[test]
+fn findings_pane_ranks_with_evidence_of_the_selected() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "6");
+    let s = screen(&w, &ui);
+    assert!(s.contains("Evidence"), "{s}");
+    insta::assert_snapshot!("findings", s);
+    keys(&mut ui, &w, "/orphan\n");
+    let s = screen(&w, &ui);
+    assert!(s.contains("fix delete-access-point"), "{s}");
+    insta::assert_snapshot!("findings_filtered_orphan", s);
+}
+
+#[test]
+fn header_counts_findings_by_severity() {
+    let w = rich_world();
+    let s = screen(&w, &new_ui(false));
+    let header: Vec<&str> = s.lines().take(3).collect();
+    assert!(
+        header[1].starts_with(" ✖ 1 critical  ⚠ 6 warning  ℹ 1 info  │ sources"),
+        "{s}"
+    );
+    insta::assert_snapshot!("header_findings_counts", header.join("\n"));
+}
+
+/// Moves the Findings pane's cursor to the first finding of rule `id`.
+fn select_finding(ui: &mut UiState, w: &World, id: &str) {
+    let found = Findings::evaluate(w, now());
+    let i = found.all().iter().position(|f| f.id == id).expect(id);
+    keys(ui, w, &format!("0{}", "j".repeat(i)));
+}
+
+#[test]
+fn enter_on_a_finding_selects_its_object_in_its_pane() {
+    let w = rich_world();
+    let mut ui = new_ui(false);
+    // A filter on the target pane that hides the row is cleared by the jump.
+    keys(&mut ui, &w, "4/aaa\n");
+    select_finding(&mut ui, &w, "orphan-access-point");
+    assert_eq!(keys(&mut ui, &w, "\n"), vec![]);
+    assert_eq!(ui.pane(), PaneId::AccessPoints);
+    assert_eq!((ui.selection(), ui.filter()), (2, ""));
+    insta::assert_snapshot!("findings_jump_orphan", screen(&w, &ui));
+
+    let mut ui = new_ui(false);
+    select_finding(&mut ui, &w, "lifecycle-drift");
+    keys(&mut ui, &w, "\n");
+    assert_eq!((ui.pane(), ui.selection()), (PaneId::Lifecycle, 0));
+}
+
+#[test]
+fn enter_on_a_finding_no_pane_lists_opens_the_object() {
+    let mut w = World::default();
+    let ds = fixture::obj(serde_json::json!({
+        "metadata": fixture::meta("cilium", Some("kube-system"), "2025-05-01T10:00:00Z", &["helm"], serde_json::json!({})),
+        "spec": {"selector": {}, "template": {"spec": {"containers": [{"name": "agent", "image": "quay.io/cilium/cilium:v1.17.4"}]}}},
+    }));
+    fixture::kube(&mut w, KubeMsg::DaemonSet(Change::Apply(ds)), now());
+    let mut ui = new_ui(false);
+    let cmds = keys(&mut ui, &w, "0\n");
+    let target = ObjectRef {
+        kind: ObjectKind::DaemonSet,
+        namespace: Some("kube-system".into()),
+        name: "cilium".into(),
+    };
+    assert_eq!(cmds, vec![UiCommand::FetchObject(target)]);
+    let s = screen(&w, &ui);
+    assert!(s.contains("⚠ missing-toleration"), "{s}");
+    insta::assert_snapshot!("detail_daemonset_with_finding", s);
 }

@@ -14,6 +14,7 @@ pub mod guard;
 mod kube_object;
 pub mod plan;
 
+use crate::model::findings::{Findings, Kind};
 pub use audit::AuditLog;
 pub use executor::{Executor, Outcome};
 pub use kube_object::{FIELD_MANAGER, KubeObject, KubePatch, PatchType};
@@ -73,6 +74,36 @@ pub struct Tolerate {
 }
 
 impl Action {
+    /// The object the findings about this action are about, as findings name it.
+    pub fn subject(&self) -> (Kind, Option<String>, String) {
+        match self {
+            Action::DeleteAddon(d) => (Kind::Addon, None, d.addon.clone()),
+            Action::DeleteAccessPoint(d) => (Kind::AccessPoint, None, d.access_point_id.clone()),
+            Action::AdoptHelm(a) => (Kind::Addon, None, a.addon.clone()),
+            Action::Tolerate(t) => (
+                Kind::DaemonSet,
+                t.patch.object.namespace.clone(),
+                t.patch.object.name.clone(),
+            ),
+        }
+    }
+
+    /// Fills the dialog's findings section from the findings naming the subject.
+    pub fn with_findings(mut self, findings: &Findings) -> Self {
+        let (kind, ns, name) = self.subject();
+        let lines: Vec<String> = findings
+            .naming(kind, ns.as_deref(), &name)
+            .map(|f| format!("{} {}: {}", f.severity.label(), f.id, f.title))
+            .collect();
+        match &mut self {
+            Action::DeleteAddon(d) => d.findings = lines,
+            Action::DeleteAccessPoint(d) => d.findings = lines,
+            Action::AdoptHelm(a) => a.findings = lines,
+            Action::Tolerate(t) => t.findings = lines,
+        }
+        self
+    }
+
     /// Short machine name, as the audit log records it.
     pub fn kind(&self) -> &'static str {
         match self {

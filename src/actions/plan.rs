@@ -14,15 +14,6 @@ const RELEASE_NAME: &str = "meta.helm.sh/release-name";
 const RELEASE_NAMESPACE: &str = "meta.helm.sh/release-namespace";
 const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 
-/// The findings about an object, one line each, for its action's dialog.
-///
-/// Hook for the findings engine: fill this from the findings that name `subject` (an
-/// add-on name, access point id or `namespace/name` of a DaemonSet). Until then it is empty
-/// and dialogs show no findings section.
-pub fn finding_lines(_world: &World, _subject: &str) -> Vec<String> {
-    Vec::new()
-}
-
 fn cluster_name(world: &World) -> Result<String, String> {
     world
         .cluster
@@ -52,7 +43,7 @@ pub fn delete_addon(world: &World, addon: &str) -> Result<Action, String> {
         preserve: true,
         objects,
         role_arn: rec.service_account_role_arn.clone(),
-        findings: finding_lines(world, addon),
+        findings: Vec::new(),
     }))
 }
 
@@ -85,7 +76,7 @@ pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
         file_system_id: ap.file_system_id.clone(),
         client_token: ap.client_token.clone(),
         root_path: ap.root_path.clone(),
-        findings: finding_lines(world, id),
+        findings: Vec::new(),
     }))
 }
 
@@ -153,7 +144,7 @@ pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
         release,
         namespace,
         patches,
-        findings: finding_lines(world, addon),
+        findings: Vec::new(),
     }))
 }
 
@@ -185,7 +176,7 @@ pub fn tolerate(world: &World, namespace: &str, name: &str) -> Result<Action, St
             body,
         },
         creates_list,
-        findings: finding_lines(world, &format!("{namespace}/{name}")),
+        findings: Vec::new(),
     }))
 }
 

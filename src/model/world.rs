@@ -67,6 +67,9 @@ struct Indexes {
     pvs_by_driver: HashMap<String, BTreeSet<String>>,
     attachments_by_node: HashMap<String, BTreeSet<String>>,
     attachment_by_pv: HashMap<String, String>,
+    /// File systems whose access points EFS has listed at least once: until then a PV's
+    /// access point is not known to be gone, nor an access point known to be unused.
+    access_points_listed: BTreeSet<String>,
 }
 
 impl Indexes {
@@ -266,6 +269,7 @@ impl World {
                     .retain(|_, ap| live.contains(&ap.file_system_id));
                 self.mount_targets
                     .retain(|_, mt| live.contains(&mt.file_system_id));
+                self.idx.access_points_listed.retain(|id| live.contains(id));
                 self.update_drift(now);
             }
             AwsMsg::AccessPoints {
@@ -284,6 +288,7 @@ impl World {
                 for ap in items {
                     self.access_points.insert(ap.id.clone(), ap);
                 }
+                self.idx.access_points_listed.insert(file_system_id);
             }
             AwsMsg::MountTargets {
                 file_system_id,
@@ -387,6 +392,12 @@ impl World {
         (!names_other).then_some(pv)
     }
 
+    /// Whether some PV uses the access point: `pv_for_access_point(ap).is_some()`, with
+    /// the common case (a PV's handle names it) answered from the index alone.
+    pub fn access_point_in_use(&self, ap: &AccessPointRec) -> bool {
+        self.idx.pv_by_access_point.contains_key(&ap.id) || self.pv_for_access_point(ap).is_some()
+    }
+
     pub fn access_point_for_pv(&self, pv: &PvRow) -> Option<&AccessPointRec> {
         let id = pv.efs.as_ref()?.access_point_id.as_ref()?;
         self.access_points.get(id)
@@ -423,6 +434,11 @@ impl World {
         self.ack_file_systems
             .values()
             .find(|a| a.file_system_id.as_deref() == Some(fs_id))
+    }
+
+    /// Whether EFS has answered with the access points of `fs_id` at least once.
+    pub fn access_points_listed(&self, fs_id: &str) -> bool {
+        self.idx.access_points_listed.contains(fs_id)
     }
 
     pub fn access_points_of(&self, fs_id: &str) -> impl Iterator<Item = &AccessPointRec> {

@@ -13,6 +13,7 @@ use super::widgets::table::Tone;
 use super::{PaneId, UiCommand};
 use crate::actions::{Action, DeleteAddon, Outcome, plan};
 use crate::model::World;
+use crate::model::findings::Findings;
 
 pub(crate) struct ActionUi {
     pub pending: Option<Pending>,
@@ -70,7 +71,7 @@ pub fn key_label(action: Key, scope: Scope) -> String {
 }
 
 /// Plans the action for the selected row and opens its dialog, or says why there is none.
-pub fn open(ui: &mut UiState, world: &World, key: Key) -> Vec<UiCommand> {
+pub fn open(ui: &mut UiState, world: &World, findings: &Findings, key: Key) -> Vec<UiCommand> {
     let pane = ui.pane();
     if !pane_actions(pane).iter().any(|(k, _)| *k == key) {
         let label = key_label(key, Scope::Browse);
@@ -80,7 +81,7 @@ pub fn open(ui: &mut UiState, world: &World, key: Key) -> Vec<UiCommand> {
         ));
         return Vec::new();
     }
-    let Some(sel) = panes::selected_ref(world, ui) else {
+    let Some(sel) = panes::selected_ref(world, findings, ui) else {
         ui.actions.status = Some(Status::Message("no row selected".into(), Tone::Muted));
         return Vec::new();
     };
@@ -91,7 +92,8 @@ pub fn open(ui: &mut UiState, world: &World, key: Key) -> Vec<UiCommand> {
         (PaneId::Addons, Key::Tolerate) => plan::tolerate_for_addon(world, &sel.name),
         (PaneId::Drivers, Key::Tolerate) => plan::tolerate_for_driver(world, &sel.name),
         _ => Err("no such action here".into()),
-    };
+    }
+    .map(|a| a.with_findings(findings));
     match planned {
         Ok(action) => {
             ui.actions.pending = Some(Pending {

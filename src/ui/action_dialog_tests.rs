@@ -7,7 +7,7 @@ use crate::actions::fixture::{now, world};
 use crate::ui::{Theme, handle_key, render};
 
 fn key(ui: &mut UiState, w: &World, code: KeyCode, m: KeyModifiers) -> Vec<UiCommand> {
-    let cmds = handle_key(ui, KeyEvent::new(code, m), w);
+    let cmds = handle_key(ui, KeyEvent::new(code, m), w, &Findings::evaluate(w, now()));
     draw(ui, w, 160, 45);
     cmds
 }
@@ -33,7 +33,8 @@ fn typed(ui: &mut UiState, w: &World, s: &str) {
 /// Renders a frame (which is what records whether the dialog fitted) and returns it.
 fn draw(ui: &UiState, w: &World, width: u16, height: u16) -> String {
     let mut term = Terminal::new(TestBackend::new(width, height)).expect("terminal");
-    term.draw(|f| render(f, w, ui, now())).expect("draw");
+    term.draw(|f| render(f, w, &Findings::evaluate(w, now()), ui, now()))
+        .expect("draw");
     let buf = term.backend().buffer();
     (0..height)
         .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect::<String>())
@@ -140,10 +141,10 @@ fn a_dialog_that_does_not_fit_cannot_be_confirmed() {
     assert!(matches!(ui.dialog_action(), Some(Action::AdoptHelm(_))));
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
     assert!(draw(&ui, &w, 60, 10).contains("confirming needs the whole request"));
-    assert!(handle_key(&mut ui, enter, &w).is_empty());
+    assert!(handle_key(&mut ui, enter, &w, &Findings::default()).is_empty());
     draw(&ui, &w, 160, 45);
     assert!(matches!(
-        &handle_key(&mut ui, enter, &w)[..],
+        &handle_key(&mut ui, enter, &w, &Findings::default())[..],
         [UiCommand::Execute(Action::AdoptHelm(_))]
     ));
 }

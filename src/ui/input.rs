@@ -10,8 +10,14 @@ use super::state::{Detail, UiState};
 use super::widgets::table::window_offset;
 use super::{PaneId, UiCommand};
 use crate::model::World;
+use crate::model::findings::Findings;
 
-pub fn handle_key(ui: &mut UiState, key: KeyEvent, world: &World) -> Vec<UiCommand> {
+pub fn handle_key(
+    ui: &mut UiState,
+    key: KeyEvent,
+    world: &World,
+    findings: &Findings,
+) -> Vec<UiCommand> {
     if key.kind == KeyEventKind::Release {
         return Vec::new();
     }
@@ -40,25 +46,28 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, world: &World) -> Vec<UiComma
                 Key::Char(c) => c.to_digit(10),
                 _ => None,
             };
-            if let Some(p) = digit.and_then(|d| PaneId::ALL.get((d as usize).checked_sub(1)?)) {
-                switch(ui, *p);
+            if let Some(p) = digit.and_then(PaneId::for_digit) {
+                switch(ui, p);
             }
         }
-        Action::Down => move_by(ui, world, 1),
-        Action::Up => move_by(ui, world, -1),
-        Action::PageDown => move_by(ui, world, ui.page() as isize),
-        Action::PageUp => move_by(ui, world, -(ui.page() as isize)),
-        Action::Top => move_by(ui, world, isize::MIN),
-        Action::Bottom => move_by(ui, world, isize::MAX),
+        Action::Down => move_by(ui, world, findings, 1),
+        Action::Up => move_by(ui, world, findings, -1),
+        Action::PageDown => move_by(ui, world, findings, ui.page() as isize),
+        Action::PageUp => move_by(ui, world, findings, -(ui.page() as isize)),
+        Action::Top => move_by(ui, world, findings, isize::MIN),
+        Action::Bottom => move_by(ui, world, findings, isize::MAX),
         Action::StartFilter => {
             if !ui.help && ui.detail.is_none() {
                 ui.typing_filter = true;
             }
         }
+        Action::Open if ui.pane == PaneId::Findings && !ui.help && ui.detail.is_none() => {
+            return panes::findings::go_to_object(ui, world, findings);
+        }
         Action::Open => {
             if !ui.help
                 && ui.detail.is_none()
-                && let Some(target) = panes::selected_ref(world, ui)
+                && let Some(target) = panes::selected_ref(world, findings, ui)
             {
                 ui.detail = Some(Detail {
                     target: target.clone(),
@@ -87,7 +96,7 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent, world: &World) -> Vec<UiComma
         }
         Action::Delete | Action::AdoptHelm | Action::Tolerate => {
             if !ui.help && ui.detail.is_none() {
-                return action_dialog::open(ui, world, binding.action);
+                return action_dialog::open(ui, world, findings, binding.action);
             }
         }
         // Dialog keys reach `action_dialog::handle_key` while a dialog is open.
@@ -126,7 +135,7 @@ fn set_filter(ui: &mut UiState, filter: String) {
 }
 
 /// Moves the cursor (or scrolls the detail view) by `delta`, saturating at both ends.
-fn move_by(ui: &mut UiState, world: &World, delta: isize) {
+fn move_by(ui: &mut UiState, world: &World, findings: &Findings, delta: isize) {
     if ui.help {
         return;
     }
@@ -134,7 +143,7 @@ fn move_by(ui: &mut UiState, world: &World, delta: isize) {
         d.scroll = step(d.scroll, delta, max_scroll(d) + 1);
         return;
     }
-    let len = panes::row_count(world, ui);
+    let len = panes::row_count(world, findings, ui);
     let page = ui.page();
     let nav = ui.nav_mut();
     nav.selected = step(nav.selected, delta, len);

@@ -2,6 +2,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use serde_json::json;
 
 use super::*;
+use crate::model::findings::Findings;
 use crate::model::input::{Health, HealthState, KubeMsg, SourceId, SourceMsg};
 use crate::model::{Change, World};
 use crate::ui::{ObjectKind, ObjectRef, Overlay, PaneId, Theme, UiCommand, UiState};
@@ -31,7 +32,12 @@ fn world_with_pvs(n: usize) -> World {
 }
 
 fn press(ui: &mut UiState, w: &World, code: KeyCode) -> Vec<UiCommand> {
-    handle_key(ui, KeyEvent::new(code, KeyModifiers::NONE), w)
+    handle_key(
+        ui,
+        KeyEvent::new(code, KeyModifiers::NONE),
+        w,
+        &Findings::default(),
+    )
 }
 
 fn typed(ui: &mut UiState, w: &World, s: &str) {
@@ -99,15 +105,23 @@ fn filter_edits_live_keeps_and_clears() {
     assert_eq!(ui.filter(), "PV-04");
     assert_eq!(ui.selection(), 0, "a new filter starts at the top");
     assert_eq!(
-        panes::row_count(&w, &ui),
+        panes::row_count(&w, &Findings::default(), &ui),
         10,
         "case-insensitive on visible text"
     );
     typed(&mut ui, &w, "q");
-    assert_eq!(panes::row_count(&w, &ui), 0, "q is typed, not quit");
+    assert_eq!(
+        panes::row_count(&w, &Findings::default(), &ui),
+        0,
+        "q is typed, not quit"
+    );
     press(&mut ui, &w, KeyCode::Backspace);
     press(&mut ui, &w, KeyCode::Backspace);
-    assert_eq!(panes::row_count(&w, &ui), 50, "pv-0 matches all");
+    assert_eq!(
+        panes::row_count(&w, &Findings::default(), &ui),
+        50,
+        "pv-0 matches all"
+    );
     typed(&mut ui, &w, "49");
     press(&mut ui, &w, KeyCode::Enter);
     assert!(!ui.is_typing_filter());
@@ -135,7 +149,10 @@ fn filter_edits_live_keeps_and_clears() {
     assert_eq!(ui.filter(), "");
     let ctrl_c = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL);
     press(&mut ui, &w, KeyCode::Char('/'));
-    assert_eq!(handle_key(&mut ui, ctrl_c, &w), vec![UiCommand::Quit]);
+    assert_eq!(
+        handle_key(&mut ui, ctrl_c, &w, &Findings::default()),
+        vec![UiCommand::Quit]
+    );
 }
 
 #[test]
@@ -144,7 +161,7 @@ fn panes_switch_by_number_and_tab_keeping_their_place() {
     let mut ui = UiState::new(Theme::dark(), true);
     assert_eq!(ui.pane(), PaneId::Drivers);
     press(&mut ui, &w, KeyCode::BackTab);
-    assert_eq!(ui.pane(), PaneId::Lifecycle);
+    assert_eq!(ui.pane(), PaneId::Findings);
     press(&mut ui, &w, KeyCode::Tab);
     assert_eq!(ui.pane(), PaneId::Drivers);
     press(&mut ui, &w, KeyCode::Char('3'));
@@ -157,6 +174,11 @@ fn panes_switch_by_number_and_tab_keeping_their_place() {
     assert_eq!((ui.pane(), ui.selection()), (PaneId::Volumes, 2));
     press(&mut ui, &w, KeyCode::Char('9'));
     assert_eq!(ui.pane(), PaneId::Volumes, "no pane 9");
+    for key in ['0', '6'] {
+        press(&mut ui, &w, KeyCode::Char('1'));
+        press(&mut ui, &w, KeyCode::Char(key));
+        assert_eq!(ui.pane(), PaneId::Findings, "{key}");
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@ pub enum Action {
     Back,
     NextPane,
     PrevPane,
-    /// The pane is the digit pressed, counted from 1.
+    /// The pane is the digit pressed, counted from 1; 0 is Findings.
     GotoPane,
     Down,
     Up,
@@ -115,7 +115,7 @@ use Key::{Char, Code};
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Key::Ctrl('c')], action: Action::Quit, scope: Scope::Global, hint: None, help: "quit" },
-    Binding { keys: &[Char('1'), Char('2'), Char('3'), Char('4'), Char('5')], action: Action::GotoPane, scope: Scope::Browse, hint: Some("panes"), help: "go to pane: drivers, add-ons, volumes, access points, lifecycle" },
+    Binding { keys: &[Char('0'), Char('1'), Char('2'), Char('3'), Char('4'), Char('5'), Char('6')], action: Action::GotoPane, scope: Scope::Browse, hint: Some("panes"), help: "go to pane: findings (0 or 6), drivers, add-ons, volumes, access points, lifecycle" },
     Binding { keys: &[Code(KeyCode::Tab)], action: Action::NextPane, scope: Scope::Browse, hint: None, help: "next pane" },
     Binding { keys: &[Code(KeyCode::BackTab)], action: Action::PrevPane, scope: Scope::Browse, hint: None, help: "previous pane" },
     Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, scope: Scope::Browse, hint: None, help: "down one row" },
@@ -125,7 +125,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, scope: Scope::Browse, hint: None, help: "first row" },
     Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, scope: Scope::Browse, hint: None, help: "last row" },
     Binding { keys: &[Char('/')], action: Action::StartFilter, scope: Scope::Browse, hint: Some("filter"), help: "filter rows by their text (case-insensitive)" },
-    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, scope: Scope::Browse, hint: Some("detail"), help: "open the detail view of the selected row" },
+    Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, scope: Scope::Browse, hint: Some("detail"), help: "open the detail view of the selected row; on a finding, go to its object" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, scope: Scope::Browse, hint: Some("back"), help: "close help or detail, else clear the filter" },
     Binding { keys: &[Char('r')], action: Action::Refresh, scope: Scope::Browse, hint: Some("refresh"), help: "refresh now (and re-fetch the open object)" },
     Binding { keys: &[Char('?')], action: Action::Help, scope: Scope::Browse, hint: Some("help"), help: "toggle this help" },
@@ -173,7 +173,7 @@ pub fn binding_for(action: Action, scope: Scope) -> Option<&'static Binding> {
         .find(|b| b.action == action && b.scope == scope)
 }
 
-/// How a binding's keys read on screen; a run of digits collapses to `1-5`.
+/// How a binding's keys read on screen; a run of digits collapses to `0-6`.
 pub fn keys_label(b: &Binding) -> String {
     let digits: Vec<char> = b
         .keys
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn labels_and_footer_come_from_the_table() {
         let panes = BINDINGS.iter().find(|b| b.action == Action::GotoPane);
-        assert_eq!(panes.map(keys_label).as_deref(), Some("1-5"));
+        assert_eq!(panes.map(keys_label).as_deref(), Some("0-6"));
         let hints = footer_hints(false);
         assert!(hints.contains(&("/".to_string(), "filter")));
         assert!(hints.contains(&("Enter".to_string(), "detail")));

@@ -15,6 +15,7 @@ pub mod theme;
 mod view;
 pub mod widgets;
 
+pub use crate::model::findings::Findings;
 pub use input::handle_key;
 pub use state::{Overlay, UiState};
 pub use theme::{Theme, ThemeError};
@@ -91,7 +92,7 @@ impl ObjectRef {
     }
 }
 
-/// The five panes, in key order (`1`..`5`).
+/// The panes, in key order (`1`..`6`; `0` is also Findings).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PaneId {
     Drivers,
@@ -99,16 +100,28 @@ pub enum PaneId {
     Volumes,
     AccessPoints,
     Lifecycle,
+    Findings,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 5] = [
+    pub const ALL: [PaneId; 6] = [
         PaneId::Drivers,
         PaneId::Addons,
         PaneId::Volumes,
         PaneId::AccessPoints,
         PaneId::Lifecycle,
+        PaneId::Findings,
     ];
+
+    /// The pane a digit key selects: `1`..`6` in order, `0` for Findings.
+    pub fn for_digit(d: u32) -> Option<PaneId> {
+        match d {
+            0 => Some(PaneId::Findings),
+            d => Self::ALL
+                .get(usize::try_from(d).ok()?.checked_sub(1)?)
+                .copied(),
+        }
+    }
 
     pub fn index(self) -> usize {
         self as usize
@@ -121,6 +134,7 @@ impl PaneId {
             PaneId::Volumes => "Volumes",
             PaneId::AccessPoints => "Access points",
             PaneId::Lifecycle => "Lifecycle",
+            PaneId::Findings => "Findings",
         }
     }
 

@@ -12,11 +12,13 @@ use super::panes::{self, Ctx};
 use super::state::UiState;
 use super::widgets::{footer, header, help, tabs};
 use crate::model::World;
+use crate::model::findings::Findings;
 
 /// Draws one frame. Pure with respect to the model; `now` is passed in so ages and
-/// "stale since" are deterministic. The only state it touches is the UI's own view
-/// bookkeeping (page size, filter memo).
-pub fn render(frame: &mut Frame, world: &World, ui: &UiState, now: Timestamp) {
+/// "stale since" are deterministic, and the findings are evaluated by the caller (see
+/// `Findings::refresh`) so a frame costs no rule. The only state it touches is the UI's
+/// own view bookkeeping (page size, filter memo).
+pub fn render(frame: &mut Frame, world: &World, findings: &Findings, ui: &UiState, now: Timestamp) {
     let area = frame.area();
     frame.render_widget(Block::new().style(ui.theme.base()), area);
     let [head, tab_bar, body, bar, foot] = Layout::vertical([
@@ -27,15 +29,20 @@ pub fn render(frame: &mut Frame, world: &World, ui: &UiState, now: Timestamp) {
         Length(1),
     ])
     .areas(area);
-    header::render(head, frame.buffer_mut(), world, ui);
+    header::render(head, frame.buffer_mut(), world, findings, ui);
     tabs::render(
         tab_bar,
         frame.buffer_mut(),
         ui.pane(),
-        panes::counts(world),
+        panes::counts(world, findings),
         &ui.theme,
     );
-    let cx = Ctx { world, ui, now };
+    let cx = Ctx {
+        world,
+        findings,
+        ui,
+        now,
+    };
     match &ui.detail {
         Some(d) => panes::detail::render(frame, body, &cx, d),
         None => panes::render(ui.pane(), frame, body, &cx),

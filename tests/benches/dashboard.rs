@@ -9,6 +9,7 @@ use k8s_openapi::api::core::v1::PersistentVolume;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use serde_json::json;
+use stordeck::model::findings::Findings;
 use stordeck::model::{Change, KubeMsg, SourceMsg, World};
 use stordeck::ui::{self, Theme, UiState};
 
@@ -55,17 +56,20 @@ fn benches(c: &mut Criterion) {
     });
 
     let mut ui = UiState::new(Theme::dark(), false);
-    ui::handle_key(&mut ui, key('3'), &w);
+    let findings = Findings::evaluate(&w, now);
+    ui::handle_key(&mut ui, key('3'), &w, &findings);
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
     c.bench_function("render the Volumes pane, 100k PVs, 160x45", |b| {
         b.iter(|| {
-            term.draw(|f| ui::render(f, &w, &ui, now)).expect("draw");
+            term.draw(|f| ui::render(f, &w, &findings, &ui, now))
+                .expect("draw");
         })
     });
     c.bench_function("keypress j + redraw, 100k PVs", |b| {
         b.iter(|| {
-            ui::handle_key(&mut ui, key('j'), &w);
-            term.draw(|f| ui::render(f, &w, &ui, now)).expect("draw");
+            ui::handle_key(&mut ui, key('j'), &w, &findings);
+            term.draw(|f| ui::render(f, &w, &findings, &ui, now))
+                .expect("draw");
         })
     });
 }

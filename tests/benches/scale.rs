@@ -10,6 +10,7 @@ use kube::api::ListParams;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stordeck::headless::Headless;
+use stordeck::model::findings::Findings;
 use stordeck::model::{HealthState, SourceId};
 use stordeck::sim::{self, ScaleOptions, ScenarioName, SimOptions};
 use stordeck::sources::connect;
@@ -83,9 +84,11 @@ async fn run(pvs: usize) {
         &mut ui,
         crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('3')),
         &h.world,
+        &Findings::default(),
     );
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
-    term.draw(|f| ui::render(f, &h.world, &ui, jiff::Timestamp::now()))
+    let findings = Findings::evaluate(&h.world, jiff::Timestamp::now());
+    term.draw(|f| ui::render(f, &h.world, &findings, &ui, jiff::Timestamp::now()))
         .expect("draw");
     let paint = t.elapsed();
     println!(

@@ -165,8 +165,8 @@ impl TablePane for AccessPoints {
         ]
     }
 
-    fn object_ref(&self, ap: &AccessPointRec) -> ObjectRef {
-        ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id)
+    fn object_ref(&self, ap: &AccessPointRec) -> Option<ObjectRef> {
+        Some(ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id))
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {

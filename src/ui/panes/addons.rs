@@ -175,7 +175,7 @@ impl TablePane for Addons {
         ]
     }
 
-    fn object_ref(&self, a: &AddonRec) -> ObjectRef {
-        ObjectRef::cluster(ObjectKind::Addon, &a.name)
+    fn object_ref(&self, a: &AddonRec) -> Option<ObjectRef> {
+        Some(ObjectRef::cluster(ObjectKind::Addon, &a.name))
     }
 }

@@ -1,5 +1,6 @@
-//! The detail view: the selected object's joined chain, then the whole object as YAML,
-//! which the app fetches asynchronously ("loading…" until it arrives).
+//! The detail view: the selected object's joined chain and the findings naming it, then
+//! the whole object as YAML, which the app fetches asynchronously ("loading…" until it
+//! arrives).
 
 use ratatui::Frame;
 use ratatui::layout::Constraint::{Fill, Length};
@@ -64,7 +65,8 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, d: &Detail) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let links = chain(cx.world, &d.target, cx.now);
+    let mut links = chain(cx.world, &d.target, cx.now);
+    links.extend(super::findings::finding_links(cx.findings, &d.target));
     let chain_h = (links.len() as u16).min(inner.height / 2);
     let [chain_area, rule, yaml_area] =
         Layout::vertical([Length(chain_h), Length(1), Fill(1)]).areas(inner);

@@ -117,7 +117,7 @@ impl TablePane for Drivers {
         ]
     }
 
-    fn object_ref(&self, d: &CsiDriverRow) -> ObjectRef {
-        ObjectRef::cluster(ObjectKind::CsiDriver, &d.meta.name)
+    fn object_ref(&self, d: &CsiDriverRow) -> Option<ObjectRef> {
+        Some(ObjectRef::cluster(ObjectKind::CsiDriver, &d.meta.name))
     }
 }

@@ -188,12 +188,12 @@ impl TablePane for Lifecycle {
         }
     }
 
-    fn object_ref(&self, row: LifeRow<'_>) -> ObjectRef {
-        match row {
+    fn object_ref(&self, row: LifeRow<'_>) -> Option<ObjectRef> {
+        Some(match row {
             LifeRow::Fs(fs) => ObjectRef::cluster(ObjectKind::FileSystem, &fs.id),
             LifeRow::Mt(mt) => ObjectRef::cluster(ObjectKind::MountTarget, &mt.id),
             LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id),
-        }
+        })
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {

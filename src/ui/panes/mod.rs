@@ -8,6 +8,8 @@ pub mod chain;
 mod chain_volume;
 pub mod detail;
 pub mod drivers;
+pub mod findings;
+mod findings_evidence;
 pub mod lifecycle;
 mod status;
 pub mod volumes;
@@ -21,6 +23,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crate::model::findings::Findings;
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, thousands};
 use crate::ui::sanitize::sanitize;
@@ -33,6 +36,7 @@ pub use status::PaneStatus;
 /// Everything a pane may read while rendering.
 pub struct Ctx<'a> {
     pub world: &'a World,
+    pub findings: &'a Findings,
     pub ui: &'a UiState,
     pub now: Timestamp,
 }
@@ -49,7 +53,13 @@ pub trait TablePane {
     fn empty_hint(&self) -> &'static str;
     fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>>;
     fn cells(&self, world: &World, item: Self::Item<'_>, now: Timestamp) -> Vec<CellText>;
-    fn object_ref(&self, item: Self::Item<'_>) -> ObjectRef;
+    /// The object a row shows, if it is one stordeck can name.
+    fn object_ref(&self, item: Self::Item<'_>) -> Option<ObjectRef>;
+
+    /// Whether rows carry a badge for the findings that name their object.
+    fn badges(&self) -> bool {
+        true
+    }
 
     /// Lays out the pane; panes with gauges or a history override this.
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
@@ -59,7 +69,7 @@ pub trait TablePane {
 
 /// Calls `$body` with `$p` bound to the pane `$id` names.
 macro_rules! with_pane {
-    ($id:expr, $p:ident => $body:expr) => {
+    ($id:expr, $findings:expr, $p:ident => $body:expr) => {
         match $id {
             PaneId::Drivers => {
                 let $p = &drivers::Drivers;
@@ -81,43 +91,70 @@ macro_rules! with_pane {
                 let $p = &lifecycle::Lifecycle;
                 $body
             }
+            PaneId::Findings => {
+                let $p = &findings::FindingsPane($findings);
+                $body
+            }
         }
     };
 }
 
 pub fn render(id: PaneId, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
-    with_pane!(id, p => p.render(frame, area, cx))
+    with_pane!(id, cx.findings, p => p.render(frame, area, cx))
 }
 
 /// Rows the active pane shows after its filter.
-pub fn row_count(world: &World, ui: &UiState) -> usize {
-    with_pane!(ui.pane(), p => {
+pub fn row_count(world: &World, findings: &Findings, ui: &UiState) -> usize {
+    with_pane!(ui.pane(), findings, p => {
         let items = p.items(world);
         filtered(p, world, ui, &items).map_or(items.len(), |m| m.len())
     })
 }
 
 /// The object behind the selected row of the active pane.
-pub fn selected_ref(world: &World, ui: &UiState) -> Option<ObjectRef> {
-    with_pane!(ui.pane(), p => {
-        let items = p.items(world);
-        let matches = filtered(p, world, ui, &items);
-        let len = matches.as_ref().map_or(items.len(), |m| m.len());
-        // Rows may have gone since the cursor was placed: open what is drawn as selected.
-        let shown = ui.selection().min(len.checked_sub(1)?);
-        let i = resolve(matches.as_deref().map(Vec::as_slice), shown)?;
-        items.get(i).map(|it| p.object_ref(*it))
+pub fn selected_ref(world: &World, findings: &Findings, ui: &UiState) -> Option<ObjectRef> {
+    with_pane!(ui.pane(), findings, p => {
+        selected_item(p, world, ui).and_then(|it| p.object_ref(it))
+    })
+}
+
+/// The item drawn as selected in `p` (rows may have gone since the cursor was placed).
+fn selected_item<'w, P: TablePane + ?Sized>(
+    p: &P,
+    world: &'w World,
+    ui: &UiState,
+) -> Option<P::Item<'w>> {
+    let items = p.items(world);
+    let matches = filtered(p, world, ui, &items);
+    let len = matches.as_ref().map_or(items.len(), |m| m.len());
+    let shown = ui.nav[p.id().index()].selected.min(len.checked_sub(1)?);
+    let i = resolve(matches.as_deref().map(Vec::as_slice), shown)?;
+    items.get(i).copied()
+}
+
+/// Where the row showing `target` is in `pane`, unfiltered.
+pub(crate) fn position_of(
+    pane: PaneId,
+    world: &World,
+    findings: &Findings,
+    target: &ObjectRef,
+) -> Option<usize> {
+    with_pane!(pane, findings, p => {
+        p.items(world)
+            .into_iter()
+            .position(|it| p.object_ref(it).as_ref() == Some(target))
     })
 }
 
 /// Row counts for the tabs, straight from the tables (no row is formatted).
-pub fn counts(world: &World) -> [usize; 5] {
+pub fn counts(world: &World, findings: &Findings) -> [usize; PaneId::ALL.len()] {
     [
         world.csi_drivers.len(),
         world.addons.len(),
         world.pvs.len(),
         world.access_points.len(),
         world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
+        findings.len(),
     ]
 }
 
@@ -265,15 +302,31 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
     }
     let nav = &cx.ui.nav[p.id().index()];
     cx.ui.viewport.set(body_height(table_area));
+    let badges = p.badges();
+    let columns: Vec<Column> = if badges {
+        std::iter::once(findings::BADGE_COLUMN)
+            .chain(p.columns().iter().copied())
+            .collect()
+    } else {
+        p.columns().to_vec()
+    };
     VirtualTable {
-        columns: p.columns(),
+        columns: &columns,
         len,
         selected: nav.selected,
         offset: nav.offset,
         build: |i| {
-            resolve(matches.as_deref().map(Vec::as_slice), i)
-                .and_then(|i| items.get(i))
-                .map_or_else(Vec::new, |it| p.cells(cx.world, *it, cx.now))
+            let Some(it) =
+                resolve(matches.as_deref().map(Vec::as_slice), i).and_then(|i| items.get(i))
+            else {
+                return Vec::new();
+            };
+            let cells = p.cells(cx.world, *it, cx.now);
+            if !badges {
+                return cells;
+            }
+            let badge = findings::badge(cx.findings, p.object_ref(*it).as_ref());
+            std::iter::once(badge).chain(cells).collect()
         },
         theme: t,
     }

@@ -109,7 +109,7 @@ impl TablePane for Volumes {
         ]
     }
 
-    fn object_ref(&self, pv: &PvRow) -> ObjectRef {
-        ObjectRef::cluster(ObjectKind::Pv, &pv.meta.name)
+    fn object_ref(&self, pv: &PvRow) -> Option<ObjectRef> {
+        Some(ObjectRef::cluster(ObjectKind::Pv, &pv.meta.name))
     }
 }

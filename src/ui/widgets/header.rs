@@ -1,5 +1,6 @@
 //! Two lines at the top: which cluster, region and account this is (and READ-ONLY when it
-//! is), then how each source is doing — counted when live, named when not.
+//! is), then the findings counted by severity and how each source is doing — counted
+//! when live, named when not.
 
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -7,15 +8,17 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
+use crate::model::findings::{Findings, Severity};
 use crate::model::{HealthState, World};
-use crate::ui::format::{arn_region_account, clock, opt};
+use crate::ui::format::{arn_region_account, clock, opt, thousands};
+use crate::ui::panes::findings::{mark, tone};
 use crate::ui::sanitize::clean;
 use crate::ui::state::UiState;
 use crate::ui::widgets::table::Tone;
 
 pub const HEIGHT: u16 = 2;
 
-pub fn render(area: Rect, buf: &mut Buffer, world: &World, ui: &UiState) {
+pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, ui: &UiState) {
     let t = &ui.theme;
     let bg = Style::new().bg(t.header_bg).fg(t.fg);
     let key = |s: &'static str| Span::styled(s, Style::new().fg(t.muted));
@@ -57,9 +60,43 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, ui: &UiState) {
         ));
     }
 
-    Paragraph::new(vec![Line::from(top), sources_line(world, ui)])
+    let mut second = findings_spans(world, findings, ui);
+    second.extend(sources_line(world, ui).spans);
+    Paragraph::new(vec![Line::from(top), Line::from(second)])
         .style(bg)
         .render(area, buf);
+}
+
+/// `✖ 2 critical  ⚠ 5 warning  │`, only the severities that occur; nothing before the
+/// first evaluation, and no all-clear while sources are still syncing or failing.
+fn findings_spans(world: &World, findings: &Findings, ui: &UiState) -> Vec<Span<'static>> {
+    let t = &ui.theme;
+    if !findings.evaluated() {
+        return Vec::new();
+    }
+    let mut spans = vec![Span::raw(" ")];
+    for s in Severity::ALL {
+        let n = findings.count(s);
+        if n > 0 {
+            let text = format!("{} {} {}", mark(s), thousands(n), s.label());
+            spans.push(Span::styled(text, tone(s).style(t)));
+            spans.push(Span::raw("  "));
+        }
+    }
+    if findings.is_empty() {
+        let complete = !world.health.is_empty()
+            && world
+                .health
+                .values()
+                .all(|h| !matches!(h.state, HealthState::Syncing | HealthState::Error { .. }));
+        spans.push(if complete {
+            Span::styled("✔ no findings  ", Tone::Ok.style(t))
+        } else {
+            Span::styled("no findings so far  ", Tone::Muted.style(t))
+        });
+    }
+    spans.push(Span::styled("│", Style::new().fg(t.border)));
+    spans
 }
 
 fn sources_line(world: &World, ui: &UiState) -> Line<'static> {

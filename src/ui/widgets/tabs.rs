@@ -10,7 +10,13 @@ use crate::ui::PaneId;
 use crate::ui::format::thousands;
 use crate::ui::theme::Theme;
 
-pub fn render(area: Rect, buf: &mut Buffer, active: PaneId, counts: [usize; 5], t: &Theme) {
+pub fn render(
+    area: Rect,
+    buf: &mut Buffer,
+    active: PaneId,
+    counts: [usize; PaneId::ALL.len()],
+    t: &Theme,
+) {
     let mut spans = vec![Span::raw(" ")];
     for (i, pane) in PaneId::ALL.iter().enumerate() {
         let label = format!(" {} {} {} ", i + 1, pane.title(), thousands(counts[i]));

@@ -1,0 +1,190 @@
+//! The engine as a whole: every rule fires on a world shaped like the demo scenario, the
+//! ranking holds, and the JSON shape is the documented one.
+
+use serde_json::json;
+
+use super::testkit::*;
+use super::*;
+use crate::model::{AwsMsg, SourceId};
+
+const FS_A: &str = "fs-0a1b2c3d4e5f60718";
+const FS_B: &str = "fs-0f9e8d7c6b5a40312";
+const FS_BIG: &str = "fs-0b16b16b16b16b160";
+
+/// The demo's stories at small size (see `sim/scenario/demo.rs`), plus a file system
+/// near its access point quota, which the demo does not have.
+fn demo_like() -> World {
+    let mut w = World::default();
+    let helm = json!({"labels": {"app.kubernetes.io/managed-by": "Helm"}});
+    // Story 1: the EFS CSIDriver predates its add-on; Fargate profiles, no node groups.
+    csi_driver(
+        &mut w,
+        "efs.csi.aws.com",
+        days_ago(200),
+        &["kubectl-client-side-apply", "eks"],
+    );
+    csi_driver(&mut w, "ebs.csi.aws.com", days_ago(90), &["eks"]);
+    addons(
+        &mut w,
+        vec![
+            addon("aws-efs-csi-driver", days_ago(30)),
+            addon("aws-ebs-csi-driver", days_ago(90)),
+            addon("vpc-cni", days_ago(120)),
+        ],
+    );
+    fargate_profiles(&mut w, &["fp-default", "fp-apps"]);
+    aws(&mut w, AwsMsg::Nodegroups(vec![]));
+    // Story 2 and 4: aws-node labelled Helm's; ebs-csi-node and cilium lack the toleration.
+    daemonset(
+        &mut w,
+        "aws-node",
+        "amazon-k8s-cni:v1.19.5",
+        json!([{"operator": "Exists"}]),
+        helm,
+    );
+    let critical = json!([{"key": "CriticalAddonsOnly", "operator": "Exists"}]);
+    daemonset(
+        &mut w,
+        "ebs-csi-node",
+        "aws-ebs-csi-driver:v1.44.0",
+        critical.clone(),
+        json!({}),
+    );
+    daemonset(
+        &mut w,
+        "cilium",
+        "quay.io/cilium/cilium:v1.17.4",
+        critical,
+        json!({}),
+    );
+    let fargate = json!({"eks.amazonaws.com/compute-type": "fargate"});
+    node(&mut w, "fargate-ip-10-0-12-34", fargate, json!([]));
+    let disrupted = json!([{"key": "karpenter.sh/disrupted", "effect": "NoSchedule"}]);
+    node(&mut w, "ip-10-0-101-23", json!({}), disrupted);
+    pv(&mut w, "pvc-pg", "ebs.csi.aws.com", "vol-01", "Bound");
+    attachment(
+        &mut w,
+        "csi-aaa",
+        "ebs.csi.aws.com",
+        "ip-10-0-101-23",
+        "pvc-pg",
+    );
+    // Story 3: 72 volumes on fs-A, one whose access point is gone, 3 orphans, gids 1000–1100.
+    storage_class(
+        &mut w,
+        "efs-sc",
+        json!({"fileSystemId": FS_A, "gidRangeStart": "1000", "gidRangeEnd": "1100"}),
+    );
+    let mut aps = Vec::new();
+    for i in 0..75 {
+        let name = format!("pvc-a{i:02}");
+        let ap_id = format!("fsap-a{i:02}");
+        if i < 72 {
+            pv(
+                &mut w,
+                &name,
+                "efs.csi.aws.com",
+                &format!("{FS_A}::{ap_id}"),
+                "Bound",
+            );
+        }
+        if i != 17 {
+            aps.push(ap(&ap_id, FS_A, &name, 1000 + i));
+        }
+    }
+    live(&mut w, SourceId::Pvs);
+    let tags = [("services.k8s.aws/controller-version", "efs-v1.0.12")];
+    file_systems(
+        &mut w,
+        vec![
+            fs(FS_A, "available", &[]),
+            fs(FS_B, "available", &tags),
+            fs(FS_BIG, "available", &[]),
+        ],
+    );
+    access_points(&mut w, FS_A, aps);
+    let big = (0..8_500)
+        .map(|i| ap(&format!("fsap-b{i:05}"), FS_BIG, "", 0))
+        .collect();
+    access_points(&mut w, FS_BIG, big);
+    // Story 5: ACK stuck at creating for hours.
+    let a = Ack {
+        name: "analytics-fs",
+        fs_id: FS_B,
+        state: "creating",
+        synced: "Unknown",
+        since: ago(3 * 3600),
+        seen: ago(60),
+    };
+    ack(&mut w, &a);
+    w
+}
+
+#[test]
+fn every_rule_fires_on_a_demo_shaped_world() {
+    let found = evaluate(&demo_like(), now());
+    for id in rule_ids() {
+        assert!(
+            found.iter().any(|f| f.id == id),
+            "{id} did not fire; found {:#?}",
+            found.iter().map(|f| (&f.id, &f.title)).collect::<Vec<_>>()
+        );
+    }
+    let orphans_on_a = of(&found, "orphan-access-point")
+        .into_iter()
+        .filter(|f| f.title.contains(FS_A))
+        .count();
+    assert_eq!(orphans_on_a, 3);
+    assert_eq!(of(&found, "missing-access-point").len(), 1);
+    let ranks: Vec<Severity> = found.iter().map(|f| f.severity).collect();
+    assert!(ranks.is_sorted(), "most severe first: {ranks:?}");
+    let f = Findings::evaluate(&demo_like(), now());
+    assert_eq!(
+        f.count(Severity::Critical),
+        ranks.iter().filter(|s| **s == Severity::Critical).count()
+    );
+    assert_eq!(
+        f.worst(Kind::CsiDriver, None, "efs.csi.aws.com"),
+        Some(Severity::Critical)
+    );
+}
+
+#[test]
+fn an_empty_world_has_no_findings() {
+    assert!(evaluate(&World::default(), now()).is_empty());
+}
+
+#[test]
+fn json_shape_is_the_documented_one() {
+    let found = evaluate(&demo_like(), now());
+    let preserve = of(&found, "preserve-risk")[0];
+    let v = serde_json::to_value(preserve).expect("serializes");
+    assert_eq!(v["id"], "preserve-risk");
+    assert_eq!(v["severity"], "critical");
+    assert_eq!(
+        v["evidence"][0]["object"],
+        json!({"kind": "CSIDriver", "namespace": null, "name": "efs.csi.aws.com"})
+    );
+    assert_eq!(
+        v["evidence"][0]["fields"]["metadata.creationTimestamp"],
+        "2025-11-23T12:00:00Z"
+    );
+    assert_eq!(v["evidence"][1]["object"]["kind"], "AWS::EKS::Addon");
+    assert!(v["evidence"][2].is_string());
+    assert_eq!(
+        v["fix"],
+        json!({"kind": "PreserveDelete", "addon": "aws-efs-csi-driver"})
+    );
+    let drift = serde_json::to_value(of(&found, "lifecycle-drift")[0]).expect("serializes");
+    assert_eq!(
+        drift["evidence"][0]["object"]["kind"],
+        "FileSystem.efs.services.k8s.aws"
+    );
+    assert_eq!(drift["evidence"][0]["object"]["namespace"], "default");
+    assert_eq!(drift["fix"], serde_json::Value::Null);
+    let toleration = serde_json::to_value(of(&found, "missing-toleration")[0]).expect("ok");
+    assert_eq!(
+        toleration["fix"],
+        json!({"kind": "TolerateDisruption", "namespace": "kube-system", "daemonset": "cilium"})
+    );
+}

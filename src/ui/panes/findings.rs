@@ -1,0 +1,276 @@
+//! Findings, most severe first, with the evidence of the selected one underneath;
+//! `Enter` goes to the row of the object it names in its own pane (or, for objects no
+//! pane lists, to that object's detail view). Also the badge other panes put on rows a
+//! finding names, and the mapping between the model's object kinds and the UI's.
+
+use jiff::Timestamp;
+use ratatui::Frame;
+use ratatui::layout::Constraint::{Fill, Length};
+use ratatui::layout::{Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::chain::Link;
+use super::findings_evidence::{evidence_lines, render_evidence, wrapped_height};
+use super::{Ctx, TablePane, position_of, render_table, selected_item};
+use crate::model::findings::{Findings, Kind, ObjRef, Severity};
+use crate::model::{HealthState, SourceId, World};
+use crate::ui::state::{Detail, UiState};
+use crate::ui::widgets::table::{CellText, Column, Tone};
+use crate::ui::{ObjectKind, ObjectRef, PaneId, UiCommand};
+
+pub struct FindingsPane<'f>(pub &'f Findings);
+
+const COLUMNS: &[Column] = &[
+    Column::new("SEVERITY", Length(10)),
+    Column::new("RULE", Length(20)),
+    Column::new("TITLE", Fill(1)),
+    Column::new("OBJECT", Length(22)),
+    Column::new("FIX", Length(19)),
+];
+
+/// The narrow first column of every other pane.
+pub const BADGE_COLUMN: Column = Column::new("", Length(1));
+
+pub fn mark(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "✖",
+        Severity::Warning => "⚠",
+        Severity::Info => "ℹ",
+    }
+}
+
+pub fn tone(s: Severity) -> Tone {
+    match s {
+        Severity::Critical => Tone::Critical,
+        Severity::Warning => Tone::Warn,
+        Severity::Info => Tone::Info,
+    }
+}
+
+/// The badge of a row: the mark of the worst finding naming its object, or nothing.
+pub fn badge(findings: &Findings, r: Option<&ObjectRef>) -> CellText {
+    let worst =
+        r.and_then(|r| findings.worst(model_kind(r.kind)?, r.namespace.as_deref(), &r.name));
+    match worst {
+        Some(s) => CellText::new(mark(s), tone(s)),
+        None => CellText::from(""),
+    }
+}
+
+pub fn model_kind(k: ObjectKind) -> Option<Kind> {
+    Some(match k {
+        ObjectKind::Pv => Kind::PersistentVolume,
+        ObjectKind::CsiDriver => Kind::CsiDriver,
+        ObjectKind::StorageClass => Kind::StorageClass,
+        ObjectKind::DaemonSet => Kind::DaemonSet,
+        ObjectKind::Node => Kind::Node,
+        ObjectKind::AckFileSystem => Kind::AckFileSystem,
+        ObjectKind::Addon => Kind::Addon,
+        ObjectKind::FileSystem => Kind::FileSystem,
+        ObjectKind::AccessPoint => Kind::AccessPoint,
+        ObjectKind::Pvc | ObjectKind::MountTarget => return None,
+    })
+}
+
+/// The findings naming an object, as lines of the detail view's chain.
+pub fn finding_links(findings: &Findings, target: &ObjectRef) -> Vec<Link> {
+    let Some(kind) = model_kind(target.kind) else {
+        return Vec::new();
+    };
+    findings
+        .naming(kind, target.namespace.as_deref(), &target.name)
+        .map(|f| Link {
+            label: "finding",
+            name: format!("{} {}", mark(f.severity), f.id),
+            info: f.title.clone(),
+            tone: tone(f.severity),
+        })
+        .collect()
+}
+
+/// The UI's name for an object a finding names; `None` for kinds it cannot show.
+pub fn ui_ref(o: &ObjRef) -> Option<ObjectRef> {
+    let kind = match o.kind {
+        Kind::PersistentVolume => ObjectKind::Pv,
+        Kind::CsiDriver => ObjectKind::CsiDriver,
+        Kind::StorageClass => ObjectKind::StorageClass,
+        Kind::DaemonSet => ObjectKind::DaemonSet,
+        Kind::Node => ObjectKind::Node,
+        Kind::AckFileSystem => ObjectKind::AckFileSystem,
+        Kind::Addon => ObjectKind::Addon,
+        Kind::FileSystem => ObjectKind::FileSystem,
+        Kind::AccessPoint => ObjectKind::AccessPoint,
+        Kind::VolumeAttachment
+        | Kind::ServiceAccount
+        | Kind::ClusterRole
+        | Kind::ClusterRoleBinding => return None,
+    };
+    Some(ObjectRef {
+        kind,
+        namespace: o.namespace.clone(),
+        name: o.name.clone(),
+    })
+}
+
+/// The pane that lists objects of a kind.
+pub fn pane_for(k: Kind) -> Option<PaneId> {
+    Some(match k {
+        Kind::CsiDriver => PaneId::Drivers,
+        Kind::Addon => PaneId::Addons,
+        Kind::PersistentVolume => PaneId::Volumes,
+        Kind::AccessPoint => PaneId::AccessPoints,
+        Kind::FileSystem => PaneId::Lifecycle,
+        _ => return None,
+    })
+}
+
+/// Where `Enter` on a finding goes: the first object it names that a pane lists.
+pub fn destination(f: &crate::model::findings::Finding) -> Option<(PaneId, ObjectRef)> {
+    f.objects()
+        .find_map(|o| Some((pane_for(o.kind)?, ui_ref(o)?)))
+}
+
+/// `Enter` on a finding: select its object's row in that object's pane, or open the
+/// detail view of an object no pane lists.
+pub(crate) fn go_to_object(ui: &mut UiState, world: &World, findings: &Findings) -> Vec<UiCommand> {
+    let Some(f) = selected_item(&FindingsPane(findings), world, ui).and_then(|i| findings.get(i))
+    else {
+        return Vec::new();
+    };
+    for o in f.objects() {
+        let (Some(pane), Some(target)) = (pane_for(o.kind), ui_ref(o)) else {
+            continue;
+        };
+        if let Some(row) = position_of(pane, world, findings, &target) {
+            let page = ui.page();
+            ui.pane = pane;
+            ui.typing_filter = false;
+            let nav = &mut ui.nav[pane.index()];
+            // The row may be filtered out: show it rather than keep the filter.
+            nav.filter.clear();
+            nav.selected = row;
+            nav.offset = row.saturating_sub(page / 2);
+            return Vec::new();
+        }
+    }
+    match f.objects().find_map(ui_ref) {
+        Some(target) => {
+            ui.detail = Some(Detail {
+                target: target.clone(),
+                yaml: None,
+                scroll: 0,
+            });
+            vec![UiCommand::FetchObject(target)]
+        }
+        None => Vec::new(),
+    }
+}
+
+impl TablePane for FindingsPane<'_> {
+    /// Index into the findings.
+    type Item<'w> = usize;
+
+    fn id(&self) -> PaneId {
+        PaneId::Findings
+    }
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn sources(&self) -> &'static [SourceId] {
+        &[]
+    }
+
+    fn empty_hint(&self) -> &'static str {
+        "No findings: none of the hazards stordeck checks for shows in what the sources reported."
+    }
+
+    fn items(&self, _world: &World) -> Vec<usize> {
+        (0..self.0.len()).collect()
+    }
+
+    fn cells(&self, _world: &World, i: usize, _now: Timestamp) -> Vec<CellText> {
+        let Some(f) = self.0.get(i) else {
+            return Vec::new();
+        };
+        // The kind is in the title; the name is what to look for in the other panes.
+        let object = f.subject().map_or_else(
+            || CellText::new("-", Tone::Muted),
+            |o| CellText::from(o.display_name()),
+        );
+        vec![
+            CellText::new(
+                format!("{} {}", mark(f.severity), f.severity.label()),
+                tone(f.severity),
+            ),
+            CellText::new(f.id, Tone::Accent),
+            f.title.clone().into(),
+            object,
+            f.fix.as_ref().map_or_else(
+                || CellText::new("-", Tone::Muted),
+                |x| CellText::from(x.label()),
+            ),
+        ]
+    }
+
+    fn object_ref(&self, i: usize) -> Option<ObjectRef> {
+        destination(self.0.get(i)?).map(|(_, r)| r)
+    }
+
+    fn badges(&self) -> bool {
+        false
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
+        let t = &cx.ui.theme;
+        let note = incomplete_note(cx.world);
+        let selected = selected_item(self, cx.world, cx.ui).and_then(|i| self.0.get(i));
+        let evidence_h = selected.map_or(0, |f| {
+            let rows = wrapped_height(&evidence_lines(f, t), area.width.saturating_sub(2));
+            u16::try_from(rows)
+                .unwrap_or(u16::MAX)
+                .saturating_add(2)
+                .min(area.height / 2)
+        });
+        let [note_area, table, evidence] = Layout::vertical([
+            Length(u16::from(note.is_some())),
+            Fill(1),
+            Length(evidence_h),
+        ])
+        .areas(area);
+        if let Some(n) = note {
+            frame.render_widget(
+                Paragraph::new(Line::styled(n, Tone::Info.style(t))),
+                note_area,
+            );
+        }
+        render_table(self, frame, table, cx);
+        if let Some(f) = selected {
+            render_evidence(frame, evidence, f, t);
+        }
+    }
+}
+
+/// Findings are only as complete as the sources behind them.
+fn incomplete_note(world: &World) -> Option<String> {
+    let (mut syncing, mut failing) = (0, 0);
+    for h in world.health.values() {
+        match h.state {
+            HealthState::Syncing => syncing += 1,
+            HealthState::Error { .. } => failing += 1,
+            _ => {}
+        }
+    }
+    let sources = |n: usize| if n == 1 { "source" } else { "sources" };
+    let what = match (syncing, failing) {
+        (0, 0) => return None,
+        (s, 0) => format!("{s} {} still syncing", sources(s)),
+        (0, f) => format!("{f} {} failing", sources(f)),
+        (s, f) => format!("{s} {} still syncing, {f} failing", sources(s)),
+    };
+    Some(format!(
+        " Findings may be incomplete: {what} (see the header)."
+    ))
+}
