@@ -58,6 +58,15 @@ pub struct RunArgs {
 pub enum Command {
     /// Serve the embedded EKS/AWS simulator alone, for kubectl, AWS SDKs or other dashboards.
     Sim(SimArgs),
+    /// Connect, wait for the first full sync, print the findings and exit 0 (none),
+    /// 1 (warnings), 2 (critical) or 3 (a source could not be read; nothing critical).
+    Report {
+        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+        format: ReportFormat,
+        /// Seconds to wait for every source to answer before reporting what is known.
+        #[arg(long, default_value_t = 60)]
+        timeout: u64,
+    },
     /// Render each pane of the demo as an SVG picture (the README's screenshots).
     Screenshots {
         /// Directory to write the pictures into.
@@ -68,6 +77,13 @@ pub enum Command {
         #[arg(long, default_value_t = 40)]
         height: u16,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    /// The stable `stordeck.report/v1` shape documented in `report.rs` and README.md.
+    Json,
 }
 
 #[derive(Debug, clap::Args)]
@@ -99,6 +115,9 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Sim(args)) => rt.block_on(run_sim(args)),
+        Some(Command::Report { format, timeout }) => {
+            rt.block_on(run_report(&cli.run, format, timeout))
+        }
         Some(Command::Screenshots { out, width, height }) => rt.block_on(async {
             let s = settings(&cli.run)?;
             let theme = Theme::load(&s.theme, config::themes_dir().as_deref())?;
@@ -183,6 +202,28 @@ fn executor(conn: &Connection, ui: &mut UiState) -> Option<Executor> {
     };
     let cluster = conn.target.cluster.clone().unwrap_or_else(|| "-".into());
     Executor::new(conn, AuditLog::in_dir(&dir, cluster))
+}
+
+async fn run_report(
+    args: &RunArgs,
+    format: ReportFormat,
+    timeout: u64,
+) -> anyhow::Result<ExitCode> {
+    let s = settings(args)?;
+    // A report only looks: whatever the config says, it gets the read-only clients.
+    let s = Settings {
+        read_only: true,
+        ..s
+    };
+    let (conn, _sim) = connect(args, &s).await?;
+    let mut h = crate::headless::Headless::start(&conn);
+    let synced = h.first_sync(std::time::Duration::from_secs(timeout)).await;
+    let report = crate::report::Report::new(&h.world, synced, jiff::Timestamp::now());
+    match format {
+        ReportFormat::Text => print!("{}", report.text()),
+        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report.json())?),
+    }
+    Ok(ExitCode::from(report.exit_code()))
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {

@@ -10,6 +10,7 @@ pub mod cli;
 pub mod config;
 pub mod headless;
 pub mod model;
+pub mod report;
 pub mod screenshots;
 pub mod sim;
 pub mod sources;

@@ -43,15 +43,23 @@ impl Report {
                     None | Some(HealthState::Syncing) => ("syncing", None),
                     Some(HealthState::Live) => ("live", None),
                     Some(HealthState::Stale { reason, .. }) => ("stale", Some(reason.clone())),
-                    Some(HealthState::Error { reason, hint }) => ("error", Some(format!("{reason} — {hint}"))),
+                    Some(HealthState::Error { reason, hint }) => {
+                        ("error", Some(format!("{reason} — {hint}")))
+                    }
                     Some(HealthState::Absent { reason }) => ("absent", Some(reason.clone())),
                 };
                 (*s, state, reason)
             })
             .collect();
-        let failed = sources.iter().any(|(_, st, _)| matches!(*st, "error" | "stale" | "syncing"));
+        let failed = sources
+            .iter()
+            .any(|(_, st, _)| matches!(*st, "error" | "stale" | "syncing"));
         let t = &world.target;
-        let name = world.cluster.as_ref().map(|c| c.name.clone()).or_else(|| t.cluster.clone());
+        let name = world
+            .cluster
+            .as_ref()
+            .map(|c| c.name.clone())
+            .or_else(|| t.cluster.clone());
         Report {
             findings: crate::model::findings::evaluate(world, now),
             complete: synced && !failed,
@@ -103,13 +111,25 @@ impl Report {
             or_unknown(account),
             self.generated_at.strftime("%Y-%m-%d %H:%M:%S UTC")
         );
-        let live = self.sources.iter().filter(|(_, st, _)| *st == "live").count();
+        let live = self
+            .sources
+            .iter()
+            .filter(|(_, st, _)| *st == "live")
+            .count();
         let _ = writeln!(out, "sources: {live} of {} live", self.sources.len());
         for (s, state, reason) in self.sources.iter().filter(|(_, st, _)| *st != "live") {
-            let _ = writeln!(out, "  {:<20} {state}: {}", s.label(), clean(reason.as_deref().unwrap_or("no answer before the timeout")));
+            let _ = writeln!(
+                out,
+                "  {:<20} {state}: {}",
+                s.label(),
+                clean(reason.as_deref().unwrap_or("no answer before the timeout"))
+            );
         }
         if !self.complete {
-            let _ = writeln!(out, "INCOMPLETE: some sources could not be read; findings cover only what could.");
+            let _ = writeln!(
+                out,
+                "INCOMPLETE: some sources could not be read; findings cover only what could."
+            );
         }
         let _ = writeln!(
             out,
@@ -119,12 +139,28 @@ impl Report {
             self.count(Severity::Info)
         );
         for f in &self.findings {
-            let _ = writeln!(out, "{:<8} {:<20} {}", f.severity.label().to_uppercase(), f.id, clean(&f.title));
+            let _ = writeln!(
+                out,
+                "{:<8} {:<20} {}",
+                f.severity.label().to_uppercase(),
+                f.id,
+                clean(&f.title)
+            );
             for e in &f.evidence {
                 match e {
                     Evidence::Object { object, fields } => {
-                        let fields: Vec<String> = fields.0.iter().map(|(k, v)| format!("{}={}", clean(k), clean(v))).collect();
-                        let _ = writeln!(out, "         {} {}: {}", object.kind.label(), clean(&object.display_name()), fields.join(", "));
+                        let fields: Vec<String> = fields
+                            .0
+                            .iter()
+                            .map(|(k, v)| format!("{}={}", clean(k), clean(v)))
+                            .collect();
+                        let _ = writeln!(
+                            out,
+                            "         {} {}: {}",
+                            object.kind.label(),
+                            clean(&object.display_name()),
+                            fields.join(", ")
+                        );
                     }
                     Evidence::Note(n) => {
                         let _ = writeln!(out, "         {}", clean(n));
