@@ -28,23 +28,51 @@ const RULES: &[&str] = &[
 fn report_demo_json_lists_every_rule_and_exits_critical() {
     let out = Command::new(env!("CARGO_BIN_EXE_stordeck"))
         .args(["report", "--demo", "--format", "json", "--timeout", "60"])
-        .env("STORDECK_CONFIG_DIR", tempfile::tempdir().expect("tempdir").path())
+        .env(
+            "STORDECK_CONFIG_DIR",
+            tempfile::tempdir().expect("tempdir").path(),
+        )
         .output()
         .expect("stordeck report runs");
-    assert_eq!(out.status.code(), Some(2), "critical findings exit 2; stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "critical findings exit 2; stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let report: Value = serde_json::from_slice(&out.stdout).expect("report is JSON");
     assert_eq!(report["schema"], "stordeck.report/v1");
     assert_eq!(report["complete"], true);
     assert_eq!(report["cluster"]["name"], CLUSTER);
-    let ids: Vec<&str> = report["findings"].as_array().expect("findings").iter().filter_map(|f| f["id"].as_str()).collect();
+    let ids: Vec<&str> = report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter_map(|f| f["id"].as_str())
+        .collect();
     for rule in RULES {
-        assert!(ids.contains(rule), "{rule} missing from the demo report: {ids:?}");
+        assert!(
+            ids.contains(rule),
+            "{rule} missing from the demo report: {ids:?}"
+        );
     }
     let critical = report["counts"]["critical"].as_u64().unwrap_or(0);
-    assert_eq!(critical as usize, report["findings"].as_array().map_or(0, |f| f.iter().filter(|f| f["severity"] == "critical").count()));
-    let preserve = report["findings"].as_array().and_then(|f| f.iter().find(|f| f["id"] == "preserve-risk")).expect("preserve-risk");
+    assert_eq!(
+        critical as usize,
+        report["findings"].as_array().map_or(0, |f| f
+            .iter()
+            .filter(|f| f["severity"] == "critical")
+            .count())
+    );
+    let preserve = report["findings"]
+        .as_array()
+        .and_then(|f| f.iter().find(|f| f["id"] == "preserve-risk"))
+        .expect("preserve-risk");
     assert_eq!(preserve["fix"]["kind"], "PreserveDelete");
-    assert!(preserve["evidence"].to_string().contains("efs.csi.aws.com"), "evidence names the CSIDriver: {preserve}");
+    assert!(
+        preserve["evidence"].to_string().contains("efs.csi.aws.com"),
+        "evidence names the CSIDriver: {preserve}"
+    );
 }
 
 fn ids(found: &[Finding]) -> Vec<&'static str> {
@@ -55,29 +83,46 @@ fn ids(found: &[Finding]) -> Vec<&'static str> {
 async fn resolving_causes_through_the_control_api_clears_their_findings() {
     let sim = common::start_sim().await;
     let ctl = common::Control::new(&sim);
-    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true).await.expect("connect");
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
+        .await
+        .expect("connect");
     let mut h = Headless::start(&conn);
     assert!(h.first_sync(Duration::from_secs(30)).await);
     let now = || jiff::Timestamp::now();
     let before = findings::evaluate(&h.world, now());
-    assert!(ids(&before).contains(&"lifecycle-drift") && ids(&before).contains(&"stranded-volume"), "{:?}", ids(&before));
+    assert!(
+        ids(&before).contains(&"lifecycle-drift") && ids(&before).contains(&"stranded-volume"),
+        "{:?}",
+        ids(&before)
+    );
 
     // The ACK controller catches up: the resource reports available and synced.
     let ack = sim::get(&sim, "filesystems", "default", "analytics-fs");
     let mut fixed = ack.clone();
     fixed["status"]["lifeCycleState"] = json!("available");
     fixed["status"]["conditions"][0]["status"] = json!("True");
-    ctl.post(&format!("/aws/file-systems/{}/lifecycle?state=available", stordeck::sim::scenario::FS_B), None).await;
+    ctl.post(
+        &format!(
+            "/aws/file-systems/{}/lifecycle?state=available",
+            stordeck::sim::scenario::FS_B
+        ),
+        None,
+    )
+    .await;
     h.refresh.now();
     ctl.post("/objects", Some(fixed)).await;
     let cleared = h
-        .until(Duration::from_secs(15), |w| !ids(&findings::evaluate(w, jiff::Timestamp::now())).contains(&"lifecycle-drift"))
+        .until(Duration::from_secs(15), |w| {
+            !ids(&findings::evaluate(w, jiff::Timestamp::now())).contains(&"lifecycle-drift")
+        })
         .await;
     assert!(cleared, "lifecycle-drift clears once ACK agrees with AWS");
 
     // Karpenter gives up on the disruption: the taint goes, and so does the stranded volume.
     for node in sim::list(&sim, "nodes") {
-        let tainted = node["spec"]["taints"].as_array().is_some_and(|t| t.iter().any(|t| t["key"] == "karpenter.sh/disrupted"));
+        let tainted = node["spec"]["taints"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["key"] == "karpenter.sh/disrupted"));
         if tainted {
             let mut untainted = node.clone();
             untainted["spec"]["taints"] = json!([]);
@@ -85,10 +130,18 @@ async fn resolving_causes_through_the_control_api_clears_their_findings() {
         }
     }
     let cleared = h
-        .until(Duration::from_secs(15), |w| !ids(&findings::evaluate(w, jiff::Timestamp::now())).contains(&"stranded-volume"))
+        .until(Duration::from_secs(15), |w| {
+            !ids(&findings::evaluate(w, jiff::Timestamp::now())).contains(&"stranded-volume")
+        })
         .await;
-    assert!(cleared, "stranded-volume clears once no disrupted node has attachments");
-    assert!(ids(&findings::evaluate(&h.world, now())).contains(&"preserve-risk"), "unrelated findings stay");
+    assert!(
+        cleared,
+        "stranded-volume clears once no disrupted node has attachments"
+    );
+    assert!(
+        ids(&findings::evaluate(&h.world, now())).contains(&"preserve-risk"),
+        "unrelated findings stay"
+    );
 }
 
 /// Reads straight from the simulator's store, as a test's ground truth.
@@ -98,7 +151,10 @@ mod sim {
 
     pub fn get(sim: &SimHandle, plural: &str, ns: &str, name: &str) -> Value {
         let st = stordeck::sim::lock(&sim.shared);
-        st.store.get(plural, ns, name).map(|o| (*o).clone()).expect("object in the sim")
+        st.store
+            .get(plural, ns, name)
+            .map(|o| (*o).clone())
+            .expect("object in the sim")
     }
 
     pub fn list(sim: &SimHandle, plural: &str) -> Vec<Value> {

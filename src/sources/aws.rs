@@ -133,60 +133,54 @@ async fn efs_sweep(
         throttled: false,
         busy: false,
     };
-    let mut systems = Vec::new();
-    let mut pages = efs.describe_file_systems().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(p) => systems.extend(p.file_systems().iter().map(conv::file_system)),
-            Err(e) => {
-                // Without file system ids nothing below can be listed: all three share it.
-                let f = classify("EFS", &e);
-                for h in [&*ap_h, &*mt_h] {
-                    report(tx, h.failed(f.reason.clone(), f.hint.clone()))
-                        .await
-                        .then_some(())?;
-                }
-                return fail(tx, fs_h, f).await;
-            }
-        }
-    }
-    let ids: Vec<String> = systems.iter().map(|f| f.id.clone()).collect();
-    if !send(tx, AwsMsg::FileSystems(systems)).await || !report(tx, fs_h.live()).await {
-        return None;
-    }
-    for id in &ids {
-        let mut items = Vec::new();
-        let mut pages = efs
-            .describe_access_points()
-            .file_system_id(id)
-            .into_paginator()
-            .send();
-        let mut failed = None;
-        while let Some(page) = pages.next().await {
-            match page {
-                Ok(p) => items.extend(p.access_points().iter().map(conv::access_point)),
-                Err(e) => {
-                    failed = Some(classify("EFS", &e));
-                    break;
-                }
-            }
-        }
-        match failed {
-            Some(f) => {
-                mark(&mut out, &f);
-                report(tx, ap_h.failed(f.reason, f.hint))
+    let systems = match efs
+        .describe_file_systems()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+    {
+        Ok(list) => list.iter().map(conv::file_system).collect::<Vec<_>>(),
+        Err(e) => {
+            // Without file system ids nothing below can be listed: all three share it.
+            let f = classify("EFS", &e);
+            for h in [&*ap_h, &*mt_h] {
+                report(tx, h.failed(f.reason.clone(), f.hint.clone()))
                     .await
                     .then_some(())?;
             }
-            None => send(
-                tx,
-                AwsMsg::AccessPoints {
-                    file_system_id: id.clone(),
-                    items,
-                },
-            )
-            .await
-            .then_some(())?,
+            return fail(tx, fs_h, f).await;
+        }
+    };
+    let ids: Vec<String> = systems.iter().map(|f| f.id.clone()).collect();
+    publish(tx, fs_h, &mut out, Ok(systems), AwsMsg::FileSystems).await?;
+    // Per file system, but one health word per kind: a later success must not hide an
+    // earlier failure.
+    let (mut ap_fail, mut mt_fail) = (None, None);
+    for id in &ids {
+        let aps = efs
+            .describe_access_points()
+            .file_system_id(id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await;
+        match aps {
+            Ok(list) => {
+                let items = list.iter().map(conv::access_point).collect();
+                send(
+                    tx,
+                    AwsMsg::AccessPoints {
+                        file_system_id: id.clone(),
+                        items,
+                    },
+                )
+                .await
+                .then_some(())?;
+            }
+            Err(e) => ap_fail = Some(classify("EFS", &e)),
         }
         match mount_targets(efs, id).await {
             Ok(items) => send(
@@ -198,19 +192,35 @@ async fn efs_sweep(
             )
             .await
             .then_some(())?,
-            Err(f) => {
-                mark(&mut out, &f);
-                report(tx, mt_h.failed(f.reason, f.hint))
-                    .await
-                    .then_some(())?;
-            }
+            Err(f) => mt_fail = Some(f),
         }
     }
-    if out.ok {
-        report(tx, ap_h.live()).await.then_some(())?;
-        report(tx, mt_h.live()).await.then_some(())?;
-    }
+    publish(tx, ap_h, &mut out, ap_fail.map_or(Ok(()), Err), |()| None).await?;
+    publish(tx, mt_h, &mut out, mt_fail.map_or(Ok(()), Err), |()| None).await?;
     Some(out)
+}
+
+/// Sends what a call found (if anything) and says the source is live, or marks the sweep
+/// failed and says why. `None` when the app has gone away.
+pub(super) async fn publish<T, M: Into<Option<AwsMsg>>>(
+    tx: &Sender<SourceMsg>,
+    h: &mut Tracker,
+    out: &mut Outcome,
+    got: Result<T, Failure>,
+    msg: impl FnOnce(T) -> M,
+) -> Option<()> {
+    match got {
+        Ok(v) => {
+            if let Some(m) = msg(v).into() {
+                send(tx, m).await.then_some(())?;
+            }
+            report(tx, h.live()).await.then_some(())
+        }
+        Err(f) => {
+            mark(out, &f);
+            report(tx, h.failed(f.reason, f.hint)).await.then_some(())
+        }
+    }
 }
 
 pub(super) fn mark(out: &mut Outcome, f: &Failure) {

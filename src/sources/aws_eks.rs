@@ -4,10 +4,11 @@
 use aws_sdk_eks::Client as Eks;
 use tokio::sync::mpsc::Sender;
 
-use super::aws::{Outcome, fail, mark, report, send};
+use super::aws::{Outcome, fail, publish, report, send};
 use super::aws_convert as conv;
-use super::aws_errors::classify;
+use super::aws_errors::{Failure, classify};
 use super::health::Tracker;
+use crate::model::input::{AddonRec, FargateProfileRec};
 use crate::model::{AwsMsg, SourceMsg};
 
 /// Add-on states that are on their way somewhere; the poller speeds up to follow them.
@@ -38,85 +39,48 @@ pub(super) async fn sweep(
         // Nothing else about the cluster can work if this does not.
         Err(e) => return fail(tx, cluster_h, classify("EKS", &e)).await,
     }
-
-    match addons(eks, cluster).await {
-        Ok(list) => {
-            out.busy = list.iter().any(|a| MOVING.contains(&a.status.as_str()));
-            send(tx, AwsMsg::Addons(list)).await.then_some(())?;
-            report(tx, addons_h.live()).await.then_some(())?;
-        }
-        Err(f) => {
-            mark(&mut out, &f);
-            report(tx, addons_h.failed(f.reason, f.hint))
-                .await
-                .then_some(())?;
-        }
-    }
-
-    match fargate_profiles(eks, cluster).await {
-        Ok(list) => {
-            send(tx, AwsMsg::FargateProfiles(list))
-                .await
-                .then_some(())?;
-            report(tx, fargate_h.live()).await.then_some(())?;
-        }
-        Err(f) => {
-            mark(&mut out, &f);
-            report(tx, fargate_h.failed(f.reason, f.hint))
-                .await
-                .then_some(())?;
-        }
-    }
-
-    let mut groups = Vec::new();
-    let mut pages = eks
+    let found = addons(eks, cluster).await;
+    out.busy = found
+        .as_ref()
+        .is_ok_and(|list| list.iter().any(|a| MOVING.contains(&a.status.as_str())));
+    publish(tx, addons_h, &mut out, found, AwsMsg::Addons).await?;
+    publish(
+        tx,
+        fargate_h,
+        &mut out,
+        fargate_profiles(eks, cluster).await,
+        AwsMsg::FargateProfiles,
+    )
+    .await?;
+    let groups = eks
         .list_nodegroups()
         .cluster_name(cluster)
         .into_paginator()
-        .send();
-    let mut failed = None;
-    while let Some(page) = pages.next().await {
-        match page {
-            Ok(p) => groups.extend(p.nodegroups().iter().cloned()),
-            Err(e) => {
-                failed = Some(classify("EKS", &e));
-                break;
-            }
-        }
-    }
-    match failed {
-        None => {
-            send(tx, AwsMsg::Nodegroups(groups)).await.then_some(())?;
-            report(tx, groups_h.live()).await.then_some(())?;
-        }
-        Some(f) => {
-            mark(&mut out, &f);
-            report(tx, groups_h.failed(f.reason, f.hint))
-                .await
-                .then_some(())?;
-        }
-    }
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    publish(
+        tx,
+        groups_h,
+        &mut out,
+        groups.map_err(|e| classify("EKS", &e)),
+        AwsMsg::Nodegroups,
+    )
+    .await?;
     Some(out)
 }
 
-async fn addons(
-    eks: &Eks,
-    cluster: &str,
-) -> Result<Vec<crate::model::input::AddonRec>, super::aws_errors::Failure> {
-    let mut names = Vec::new();
-    let mut pages = eks
+async fn addons(eks: &Eks, cluster: &str) -> Result<Vec<AddonRec>, Failure> {
+    let names = eks
         .list_addons()
         .cluster_name(cluster)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        names.extend(
-            page.map_err(|e| classify("EKS", &e))?
-                .addons()
-                .iter()
-                .cloned(),
-        );
-    }
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let names = names.map_err(|e| classify("EKS", &e))?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         match eks
@@ -137,24 +101,16 @@ async fn addons(
     Ok(out)
 }
 
-async fn fargate_profiles(
-    eks: &Eks,
-    cluster: &str,
-) -> Result<Vec<crate::model::input::FargateProfileRec>, super::aws_errors::Failure> {
-    let mut names = Vec::new();
-    let mut pages = eks
+async fn fargate_profiles(eks: &Eks, cluster: &str) -> Result<Vec<FargateProfileRec>, Failure> {
+    let names = eks
         .list_fargate_profiles()
         .cluster_name(cluster)
         .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        names.extend(
-            page.map_err(|e| classify("EKS", &e))?
-                .fargate_profile_names()
-                .iter()
-                .cloned(),
-        );
-    }
+        .items()
+        .send()
+        .try_collect()
+        .await;
+    let names = names.map_err(|e| classify("EKS", &e))?;
     let mut out = Vec::with_capacity(names.len());
     for name in names {
         let o = eks
