@@ -14,7 +14,7 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
-use stordeck::sim::scenario::{CLUSTER, FS_A, FS_B};
+use stordeck::sim::scenario::{CLUSTER, FS_A, FS_B, FS_C};
 use stordeck::sim::{SimHandle, SimOptions, lock, start};
 
 async fn sim() -> SimHandle {
@@ -113,7 +113,9 @@ async fn efs_pages_through_the_sdk_paginators() {
         .collect::<Result<Vec<_>, _>>()
         .await
         .unwrap();
-    assert_eq!(fss.len(), 2);
+    // fs-A, fs-B and the shared fs-C, one page each, in id order.
+    let ids: Vec<&str> = fss.iter().map(|f| f.file_system_id()).collect();
+    assert_eq!(ids, [FS_A, FS_B, FS_C]);
     let b = fss.iter().find(|f| f.file_system_id() == FS_B).unwrap();
     assert_eq!(b.life_cycle_state().as_str(), "creating");
     assert_eq!(b.number_of_mount_targets(), 2);
@@ -292,7 +294,7 @@ async fn throttling_and_server_errors_are_injected_then_retried() {
     lock(&sim.shared).requests.clear();
     post(&sim, "/_sim/faults/throttle?count=2").await;
     let fss = efs_retrying.describe_file_systems().send().await.unwrap();
-    assert_eq!(fss.file_systems().len(), 2);
+    assert_eq!(fss.file_systems().len(), 3);
     let st = lock(&sim.shared);
     assert_eq!(st.faults.aws_throttle, 0);
     assert_eq!(st.requests.len(), 3);

@@ -8,6 +8,7 @@ use super::{
     PatchType, Tolerate,
 };
 use crate::model::projection::{DaemonSetRow, Meta};
+use crate::model::provenance::CSI_TAG_PREFIX;
 use crate::model::{HealthState, SourceId, World};
 
 const RELEASE_NAME: &str = "meta.helm.sh/release-name";
@@ -47,13 +48,23 @@ pub fn delete_addon(world: &World, addon: &str) -> Result<Action, String> {
     }))
 }
 
-/// Only an access point no PV uses, judged on a PV list that is live: on a stale or
-/// half-synced list every access point would look orphaned.
+/// Only an access point the EFS CSI driver made and no PV uses, judged on a PV list that
+/// is live: on a stale or half-synced list every access point would look orphaned. One
+/// another consumer made (Lambda, SageMaker, Terraform) is refused whatever the PVs say:
+/// no PV uses it by design, and deleting it would break a workload stordeck cannot see.
 pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
     let ap = world
         .access_points
         .get(&id.to_string())
         .ok_or_else(|| format!("access point {id} is not (or no longer) known"))?;
+    if !ap.made_by_csi_driver() {
+        return Err(format!(
+            "{id} was not made by the EFS CSI driver (ClientToken {}, no {CSI_TAG_PREFIX} tag): \
+             another consumer of {} may use it, so stordeck never deletes it",
+            ap.client_token.as_deref().unwrap_or("-"),
+            ap.file_system_id
+        ));
+    }
     let pvs_live = matches!(
         world.health.get(&SourceId::Pvs).map(|h| &h.state),
         Some(HealthState::Live)

@@ -56,12 +56,21 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
         uid: None,
         gid: None,
         life_cycle_state: "available".into(),
-        tags: Vec::new(),
+        tags: vec![("efs.csi.aws.com/cluster".into(), "true".into())],
+    };
+    // Another consumer's: its own token, no driver tag, and no PV uses it by design.
+    let lambda = AccessPointRec {
+        tags: vec![("ManagedBy".into(), "terraform".into())],
+        ..ap("fsap-lambda", "lambda-thumbnailer-3")
     };
     w.apply(
         SourceMsg::Aws(AwsMsg::AccessPoints {
             file_system_id: "fs-1".into(),
-            items: vec![ap("fsap-used", "pv-a"), ap("fsap-orphan", "pv-gone")],
+            items: vec![
+                ap("fsap-used", "pv-a"),
+                ap("fsap-orphan", "pv-gone"),
+                lambda,
+            ],
         }),
         now(),
     );
@@ -78,6 +87,11 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
     };
     w.apply(SourceMsg::Health(live), now());
     assert!(delete_access_point(&w, "fsap-used").is_err_and(|e| e.contains("pv-a")));
+    assert!(
+        delete_access_point(&w, "fsap-lambda")
+            .is_err_and(|e| e.contains("not made by the EFS CSI driver")),
+        "never deleted, however orphaned it looks"
+    );
     let Ok(a) = delete_access_point(&w, "fsap-orphan") else {
         panic!("planned");
     };

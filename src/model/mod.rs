@@ -5,6 +5,7 @@ pub mod describe;
 pub mod findings;
 pub mod input;
 pub mod projection;
+pub mod provenance;
 pub mod table;
 pub mod volume_handle;
 pub mod world;

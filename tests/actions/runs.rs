@@ -95,19 +95,26 @@ async fn delete_without_preserve_takes_the_csidriver_with_it() {
 async fn an_orphaned_access_point_is_deleted_and_nothing_else() {
     let s = setup(false).await;
     let w = s.world().await;
-    let orphan = w
-        .access_points
-        .values()
-        .find(|ap| w.pv_for_access_point(ap).is_none())
-        .map(|ap| ap.id.clone())
-        .expect("the demo has orphans");
+    let unused = |csi: bool| {
+        w.access_points
+            .values()
+            .find(|ap| ap.made_by_csi_driver() == csi && w.pv_for_access_point(ap).is_none())
+            .map(|ap| ap.id.clone())
+    };
+    let orphan = unused(true).expect("the demo has orphans");
     let used = w
         .access_points
         .values()
         .find(|ap| w.pv_for_access_point(ap).is_some())
         .map(|ap| ap.id.clone())
         .expect("and used ones");
+    // ml-datasets' access points are SageMaker's and Lambda's: no PV uses them, by design.
+    let foreign = unused(false).expect("and other consumers' ones");
     assert!(plan::delete_access_point(&w, &used).is_err());
+    assert!(
+        plan::delete_access_point(&w, &foreign)
+            .is_err_and(|e| e.contains("not made by the EFS CSI driver"))
+    );
     let action = plan::delete_access_point(&w, &orphan).expect("planned");
     let before = lock(&s.sim.shared).aws.access_points.len();
 

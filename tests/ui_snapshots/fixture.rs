@@ -94,6 +94,7 @@ pub fn fs(id: &str, name: &str, state: &str) -> FileSystemRec {
     }
 }
 
+/// An access point as the EFS CSI driver makes it, with the tag it sets on every one.
 pub fn ap(id: &str, fs: &str, token: &str, root: &str, gid: i64) -> AccessPointRec {
     AccessPointRec {
         id: id.into(),
@@ -105,7 +106,7 @@ pub fn ap(id: &str, fs: &str, token: &str, root: &str, gid: i64) -> AccessPointR
         uid: Some(1000),
         gid: Some(gid),
         life_cycle_state: "available".into(),
-        tags: vec![],
+        tags: vec![("efs.csi.aws.com/cluster".into(), "true".into())],
     }
 }
 

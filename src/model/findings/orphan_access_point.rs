@@ -1,6 +1,8 @@
 //! Story 3, access points no PV uses: dynamic provisioning makes one access point per PV,
 //! and a `Retain` PV deleted by hand (or a failed provision) leaves its access point
-//! behind, holding data and a slot of the file system's quota.
+//! behind, holding data and a slot of the file system's quota. Only the driver's own
+//! access points count: on a shared file system, ones made by Lambda, SageMaker or
+//! Terraform have no PV by design (see `model::provenance`).
 
 use jiff::Timestamp;
 
@@ -16,8 +18,10 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
         return;
     }
     for ap in w.access_points.values() {
-        // An access point being created has no PV yet; one being deleted is handled.
+        // An access point being created has no PV yet; one being deleted is handled; one
+        // another consumer made is not ours to call unused.
         if ap.life_cycle_state != "available"
+            || !ap.made_by_csi_driver()
             || !w.access_points_listed(&ap.file_system_id)
             || w.access_point_in_use(ap)
         {
@@ -86,6 +90,10 @@ mod tests {
                 ap("fsap-02", FS, "pvc-token", 1001),
                 ap("fsap-03", FS, "pvc-gone", 1002),
                 creating,
+                // Made by other consumers of the file system; no PV uses them, by design.
+                foreign_ap("fsap-05", FS, Some("lambda-thumbnailer-3")),
+                foreign_ap("fsap-06", FS, Some("sagemaker-bert-finetune-17")),
+                foreign_ap("fsap-07", FS, None),
             ],
         );
         if pvs_live {
@@ -108,6 +116,29 @@ mod tests {
                 id: "fsap-03".into()
             })
         );
+    }
+
+    #[test]
+    fn an_access_point_the_csi_driver_did_not_make_is_never_an_orphan() {
+        let found = run(&world(true), ID);
+        for id in ["fsap-05", "fsap-06", "fsap-07"] {
+            assert!(
+                found
+                    .iter()
+                    .all(|f| f.subject().map(|o| o.name.as_str()) != Some(id)),
+                "{id} raised {found:?}"
+            );
+        }
+        // Alone on a file system with a live PV list: nothing at all.
+        let mut w = World::default();
+        file_systems(&mut w, vec![fs(FS, "available", &[])]);
+        access_points(
+            &mut w,
+            FS,
+            vec![foreign_ap("fsap-05", FS, Some("lambda-thumbnailer-3"))],
+        );
+        live(&mut w, SourceId::Pvs);
+        assert!(run(&w, ID).is_empty());
     }
 
     #[test]

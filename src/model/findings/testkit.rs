@@ -160,6 +160,7 @@ pub fn file_systems(w: &mut World, items: Vec<FileSystemRec>) {
     aws(w, AwsMsg::FileSystems(items));
 }
 
+/// An access point as the EFS CSI driver makes it, with the tag it sets on every one.
 pub fn ap(id: &str, fs: &str, token: &str, gid: i64) -> AccessPointRec {
     AccessPointRec {
         id: id.into(),
@@ -171,7 +172,20 @@ pub fn ap(id: &str, fs: &str, token: &str, gid: i64) -> AccessPointRec {
         uid: Some(gid),
         gid: Some(gid),
         life_cycle_state: "available".into(),
-        tags: vec![],
+        tags: vec![("efs.csi.aws.com/cluster".into(), "true".into())],
+    }
+}
+
+/// An access point another consumer of the file system made (Lambda, SageMaker,
+/// Terraform): its own ClientToken, no driver tag.
+pub fn foreign_ap(id: &str, fs: &str, token: Option<&str>) -> AccessPointRec {
+    AccessPointRec {
+        client_token: token.map(Into::into),
+        root_path: Some("/shared".into()),
+        uid: Some(1000),
+        gid: Some(1000),
+        tags: vec![("ManagedBy".into(), "terraform".into())],
+        ..ap(id, fs, "", 1000)
     }
 }
 

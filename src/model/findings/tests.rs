@@ -9,10 +9,11 @@ use crate::model::{AwsMsg, SourceId};
 
 const FS_A: &str = "fs-0a1b2c3d4e5f60718";
 const FS_B: &str = "fs-0f9e8d7c6b5a40312";
-const FS_BIG: &str = "fs-0b16b16b16b16b160";
+const FS_C: &str = "fs-0fd1e2c3b4a596870";
 
-/// The demo's stories at small size (see `sim/scenario/demo.rs`), plus a file system
-/// near its access point quota, which the demo does not have.
+/// The demo's stories at small size (see `sim/scenario/demo.rs`), with its shared ML file
+/// system at full size: near the access point quota with access points other consumers
+/// made, which must not read as orphans.
 fn demo_like() -> World {
     let mut w = World::default();
     let helm = json!({"labels": {"app.kubernetes.io/managed-by": "Helm"}});
@@ -99,14 +100,17 @@ fn demo_like() -> World {
         vec![
             fs(FS_A, "available", &[]),
             fs(FS_B, "available", &tags),
-            fs(FS_BIG, "available", &[]),
+            fs(FS_C, "available", &[]),
         ],
     );
     access_points(&mut w, FS_A, aps);
-    let big = (0..8_500)
-        .map(|i| ap(&format!("fsap-b{i:05}"), FS_BIG, "", 0))
+    let shared = (0..8_500)
+        .map(|i| {
+            let token = format!("sagemaker-llm-eval-{i}");
+            foreign_ap(&format!("fsap-c{i:05}"), FS_C, Some(&token))
+        })
         .collect();
-    access_points(&mut w, FS_BIG, big);
+    access_points(&mut w, FS_C, shared);
     // Story 5: ACK stuck at creating for hours.
     let a = Ack {
         name: "analytics-fs",
@@ -130,11 +134,13 @@ fn every_rule_fires_on_a_demo_shaped_world() {
             found.iter().map(|f| (&f.id, &f.title)).collect::<Vec<_>>()
         );
     }
-    let orphans_on_a = of(&found, "orphan-access-point")
-        .into_iter()
-        .filter(|f| f.title.contains(FS_A))
-        .count();
-    assert_eq!(orphans_on_a, 3);
+    // Only fs-A's three: none of fs-C's 8,500 other-consumer access points, no PV uses.
+    let orphans = of(&found, "orphan-access-point");
+    assert_eq!(orphans.len(), 3, "{orphans:#?}");
+    assert!(orphans.iter().all(|f| f.title.contains(FS_A)));
+    let quota = of(&found, "access-point-quota");
+    assert_eq!(quota.len(), 1);
+    assert!(quota[0].title.contains(FS_C), "{}", quota[0].title);
     assert_eq!(of(&found, "missing-access-point").len(), 1);
     let ranks: Vec<Severity> = found.iter().map(|f| f.severity).collect();
     assert!(ranks.is_sorted(), "most severe first: {ranks:?}");

@@ -24,6 +24,9 @@ pub const CLUSTER: &str = "demo";
 pub const FS_A: &str = "fs-0a1b2c3d4e5f60718";
 /// Created by the ACK controller; ends up `available` in AWS while ACK says `creating`.
 pub const FS_B: &str = "fs-0f9e8d7c6b5a40312";
+/// `ml-datasets`, shared with SageMaker and Lambda, near its access point quota (demo
+/// only; see `ml_datasets.rs`). Its id sorts after the others, so it lists last.
+pub const FS_C: &str = "fs-0fd1e2c3b4a596870";
 const VPC: &str = "vpc-0c0ffee0ddba11a57";
 /// (zone, zone id, private subnet)
 const AZS: [(&str, &str, &str); 3] = [
@@ -274,25 +277,7 @@ fn file_systems(st: &mut SimState, now: Timestamp, fs_b_available: bool) {
                 ],
             },
         );
-        for (az, zone_id, subnet) in &AZS[..2] {
-            let mt_id = st.aws.next_id("fsmt");
-            let eni = st.aws.next_id("eni");
-            let ip = format!("10.0.{}.{}", 1 + st.aws.mount_targets.len(), 10);
-            st.aws.mount_targets.insert(
-                mt_id.clone(),
-                MountTarget {
-                    id: mt_id,
-                    file_system_id: id.into(),
-                    subnet_id: subnet.to_string(),
-                    availability_zone_name: az.to_string(),
-                    availability_zone_id: zone_id.to_string(),
-                    ip_address: ip,
-                    network_interface_id: eni,
-                    vpc_id: VPC.into(),
-                    life_cycle_state: state.into(),
-                },
-            );
-        }
+        mount_targets(st, id, state);
         let arn = st.aws.file_system_arn(id);
         let (ack_state, synced, message, since) = if id == FS_A {
             ("available", "True", "", created)
@@ -317,5 +302,28 @@ fn file_systems(st: &mut SimState, now: Timestamp, fs_b_available: bool) {
             message,
         };
         put(st, o::ack_filesystem(&ack, created));
+    }
+}
+
+/// One mount target in each of the first two zones, in `state`.
+pub fn mount_targets(st: &mut SimState, file_system_id: &str, state: &str) {
+    for (az, zone_id, subnet) in &AZS[..2] {
+        let mt_id = st.aws.next_id("fsmt");
+        let eni = st.aws.next_id("eni");
+        let ip = format!("10.0.{}.{}", 1 + st.aws.mount_targets.len(), 10);
+        st.aws.mount_targets.insert(
+            mt_id.clone(),
+            MountTarget {
+                id: mt_id,
+                file_system_id: file_system_id.into(),
+                subnet_id: subnet.to_string(),
+                availability_zone_name: az.to_string(),
+                availability_zone_id: zone_id.to_string(),
+                ip_address: ip,
+                network_interface_id: eni,
+                vpc_id: VPC.into(),
+                life_cycle_state: state.into(),
+            },
+        );
     }
 }

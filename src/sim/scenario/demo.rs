@@ -3,7 +3,9 @@
 //! At the start: 72 EFS volumes on fs-A through `efs-sc` (gid range 1000–1100, so its
 //! 74 access points already use most of it), 3 orphaned access points, one Retain PV whose
 //! access point is gone, 15 claims on fs-B waiting for it to exist, EBS volumes attached to
-//! a disrupted node. Then, in scenario time:
+//! a disrupted node, and `ml-datasets` (fs-C), shared with SageMaker and Lambda, holding
+//! 8,200 access points they made: 82% of its quota, none of them orphans. Then, in
+//! scenario time:
 //! - 15 s: AWS reports fs-B `available`; its ACK resource stays `creating` (story 5).
 //! - 16–30 s: fs-B's waiting claims are provisioned, one a second.
 //! - 20 s: Karpenter disrupts a second node (story 4).
@@ -14,6 +16,7 @@ use serde_json::json;
 
 use super::addons::{self, Fleet};
 use super::base::{self, BaseOptions, DISRUPTED_TAINT, FS_A, FS_B};
+use super::ml_datasets;
 use super::objects as o;
 use super::volumes::{EfsVolume, provision_efs, pv_name};
 use super::{Scenario, days_ago, modify, put};
@@ -92,6 +95,8 @@ impl Demo {
             );
             put(st, pvc);
         }
+        // Last, so the ids of everything above stay as they were without it.
+        ml_datasets::build(st, now);
         d
     }
 

@@ -3,6 +3,7 @@
 mod addons;
 mod base;
 mod demo;
+mod ml_datasets;
 mod objects;
 mod scale;
 #[cfg(test)]
@@ -13,7 +14,7 @@ use serde_json::Value;
 
 use super::SimState;
 
-pub use base::{ACCOUNT, CLUSTER, FS_A, FS_B, REGION};
+pub use base::{ACCOUNT, CLUSTER, FS_A, FS_B, FS_C, REGION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ScenarioName {

@@ -32,11 +32,11 @@ fn state(name: ScenarioName, scale: &ScaleOptions) -> SimState {
     st
 }
 
-fn demo() -> SimState {
+pub(super) fn demo() -> SimState {
     state(ScenarioName::Demo, &ScaleOptions::default())
 }
 
-fn advance_to(st: &mut SimState, secs: i64) {
+pub(super) fn advance_to(st: &mut SimState, secs: i64) {
     let elapsed = st.now().duration_since(st.started);
     let need = jiff::SignedDuration::from_secs(secs) - elapsed;
     if need.is_positive() {
@@ -205,8 +205,15 @@ fn story_4_disrupted_nodes_keep_attachments_and_the_ebs_agent_does_not_tolerate_
     assert_eq!(ds["status"]["desiredNumberScheduled"], 1);
 }
 
-/// (access points on fs-A, orphaned access points, PVs whose access point is missing,
-/// handles in the `efs:` form)
+/// The tag the EFS CSI driver sets on every access point it creates.
+const DRIVER_TAG: &str = "efs.csi.aws.com/cluster";
+
+pub(super) fn by_driver(ap: &aws::AccessPoint) -> bool {
+    ap.tags.iter().any(|(k, _)| k == DRIVER_TAG)
+}
+
+/// (access points on fs-A, orphaned access points the driver made, PVs whose access point
+/// is missing, handles in the `efs:` form)
 fn efs_join(st: &SimState) -> (usize, usize, Vec<String>, usize) {
     let pvs: HashMap<String, String> = st
         .store
@@ -222,7 +229,7 @@ fn efs_join(st: &SimState) -> (usize, usize, Vec<String>, usize) {
         .aws
         .access_points
         .values()
-        .filter(|ap| !pvs.contains_key(&ap.client_token))
+        .filter(|ap| by_driver(ap) && !pvs.contains_key(&ap.client_token))
         .count();
     let mut missing = Vec::new();
     let mut prefixed = 0;
@@ -252,7 +259,8 @@ fn story_3_access_points_join_pvs_with_orphans_a_missing_one_and_a_filling_gid_r
     let pv = st.store.get("persistentvolumes", "", &missing[0]).unwrap();
     assert_eq!(pv["spec"]["persistentVolumeReclaimPolicy"], "Retain");
     assert_eq!(pv["status"]["phase"], "Bound");
-    for ap in st.aws.access_points.values() {
+    for ap in st.aws.access_points.values().filter(|ap| by_driver(ap)) {
+        assert_eq!(ap.file_system_id, FS_A);
         assert_eq!(
             ap.root_path,
             format!("/dynamic_provisioning/{}", ap.client_token)

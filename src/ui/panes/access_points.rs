@@ -1,5 +1,6 @@
-//! EFS access points per file system, each with the PV that uses it or marked as an
-//! orphan, under a gauge per file system of access points against the quota.
+//! EFS access points per file system, each with the PV that uses it, marked as an orphan,
+//! or as "not CSI" when another consumer made it, under a gauge per file system of access
+//! points against the quota.
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,9 @@ use crate::ui::{ObjectKind, ObjectRef, PaneId};
 pub const ACCESS_POINT_QUOTA: usize = 10_000;
 /// Gauges shown at most; the fullest file systems come first.
 const MAX_GAUGES: usize = 3;
+
+/// The PV cell of an access point another consumer made.
+pub const NOT_CSI: &str = "not CSI";
 
 pub struct AccessPoints;
 
@@ -54,11 +58,14 @@ fn pvs_synced(world: &World) -> bool {
     )
 }
 
-/// The PV bound to an access point, "orphan" when no PV uses it, or "?" while the PVs
-/// are not known yet (calling everything an orphan then would be a false alarm).
+/// The PV bound to an access point; "not CSI" (muted) when no PV uses it and the EFS CSI
+/// driver did not make it, which is normal on a shared file system; "orphan" when no PV
+/// uses one the driver made; or "?" while the PVs are not known yet (calling everything
+/// an orphan then would be a false alarm).
 pub fn bound_pv_cell(world: &World, ap: &AccessPointRec) -> CellText {
     match world.pv_for_access_point(ap) {
         Some(pv) => CellText::from(pv.meta.name.clone()),
+        None if !ap.made_by_csi_driver() => CellText::new(NOT_CSI, Tone::Muted),
         None if pvs_synced(world) => CellText::new("orphan", Tone::Warn),
         None => CellText::new("?", Tone::Muted),
     }
@@ -180,5 +187,58 @@ impl TablePane for AccessPoints {
         let [gauges, table] = Layout::vertical([Length(lines), Fill(1)]).areas(area);
         render_gauges(frame, gauges, cx, &usage);
         render_table(self, frame, table, cx);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::input::Health;
+    use crate::model::{AwsMsg, SourceMsg};
+
+    fn ap(id: &str, token: &str, tags: &[(&str, &str)]) -> AccessPointRec {
+        AccessPointRec {
+            id: id.into(),
+            arn: None,
+            file_system_id: "fs-1".into(),
+            client_token: Some(token.into()),
+            name: None,
+            root_path: None,
+            uid: None,
+            gid: None,
+            life_cycle_state: "available".into(),
+            tags: tags
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn only_the_csi_drivers_unused_access_points_read_as_orphans() {
+        let now = Timestamp::UNIX_EPOCH;
+        let mut w = World::default();
+        let csi = ap("fsap-1", "pvc-gone", &[("efs.csi.aws.com/cluster", "true")]);
+        let lambda = ap("fsap-2", "lambda-thumbnailer-3", &[]);
+        let items = vec![csi.clone(), lambda.clone()];
+        let msg = AwsMsg::AccessPoints {
+            file_system_id: "fs-1".into(),
+            items,
+        };
+        w.apply(SourceMsg::Aws(msg), now);
+        let cell = |w: &World, ap: &AccessPointRec| {
+            let c = bound_pv_cell(w, ap);
+            (c.text, c.tone)
+        };
+        assert_eq!(cell(&w, &csi), ("?".into(), Tone::Muted));
+        assert_eq!(cell(&w, &lambda), (NOT_CSI.into(), Tone::Muted));
+        let live = Health {
+            source: SourceId::Pvs,
+            state: HealthState::Live,
+            at: now,
+        };
+        w.apply(SourceMsg::Health(live), now);
+        assert_eq!(cell(&w, &csi), ("orphan".into(), Tone::Warn));
+        assert_eq!(cell(&w, &lambda), (NOT_CSI.into(), Tone::Muted));
     }
 }

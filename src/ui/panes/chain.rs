@@ -65,14 +65,14 @@ pub fn chain(world: &World, target: &ObjectRef, now: Timestamp) -> Vec<Link> {
             };
             out.push(ap_link(ap));
             let bound = bound_pv_cell(world, ap);
+            let why = if ap.made_by_csi_driver() {
+                "no PV uses this access point"
+            } else {
+                "not made by the EFS CSI driver: another consumer of the file system may use it"
+            };
             match world.pv_for_access_point(ap) {
                 Some(pv) => pv_chain(world, pv, now, &mut out),
-                None => out.push(link(
-                    "PersistentVolume",
-                    bound.text,
-                    "no PV uses this access point",
-                    bound.tone,
-                )),
+                None => out.push(link("PersistentVolume", bound.text, why, bound.tone)),
             }
             if !out.iter().any(|l| l.label == "EFS file system") {
                 fs_links(world, &ap.file_system_id, now, &mut out);
