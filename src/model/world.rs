@@ -253,12 +253,13 @@ impl World {
     fn apply_aws(&mut self, msg: AwsMsg, now: jiff::Timestamp) {
         match msg {
             AwsMsg::FileSystems(items) => {
+                let initial = !self.file_systems.synced;
                 for fs in &items {
                     let prev = self
                         .file_systems
                         .get(&fs.id)
                         .map(|p| p.life_cycle_state.clone());
-                    self.note_state(now, &fs.id, prev, &fs.life_cycle_state);
+                    self.note_state(now, &fs.id, prev, &fs.life_cycle_state, initial);
                 }
                 self.file_systems
                     .replace(items.into_iter().map(|f| (f.id.clone(), f)).collect());
@@ -276,12 +277,13 @@ impl World {
                 file_system_id,
                 items,
             } => {
+                let initial = !self.idx.access_points_listed.contains(&file_system_id);
                 for ap in &items {
                     let prev = self
                         .access_points
                         .get(&ap.id)
                         .map(|p| p.life_cycle_state.clone());
-                    self.note_state(now, &ap.id, prev, &ap.life_cycle_state);
+                    self.note_state(now, &ap.id, prev, &ap.life_cycle_state, initial);
                 }
                 self.access_points
                     .retain(|_, ap| ap.file_system_id != file_system_id);
@@ -294,12 +296,16 @@ impl World {
                 file_system_id,
                 items,
             } => {
+                let initial = !self
+                    .mount_targets
+                    .values()
+                    .any(|mt| mt.file_system_id == file_system_id);
                 for mt in &items {
                     let prev = self
                         .mount_targets
                         .get(&mt.id)
                         .map(|p| p.life_cycle_state.clone());
-                    self.note_state(now, &mt.id, prev, &mt.life_cycle_state);
+                    self.note_state(now, &mt.id, prev, &mt.life_cycle_state, initial);
                 }
                 self.mount_targets
                     .retain(|_, mt| mt.file_system_id != file_system_id);
@@ -318,13 +324,19 @@ impl World {
         }
     }
 
+    /// Records a state change. Objects seen for the first time in a kind's first listing
+    /// are not transitions (they were there all along); ones appearing later are.
     fn note_state(
         &mut self,
         now: jiff::Timestamp,
         object: &str,
         prev: Option<String>,
         state: &str,
+        initial: bool,
     ) {
+        if prev.is_none() && initial {
+            return;
+        }
         if prev.as_deref() != Some(state) {
             self.push_transition(now, object.to_string(), prev, state.to_string());
         }
