@@ -20,6 +20,7 @@ pub const STEADY_INTERVAL: Duration = Duration::from_secs(30);
 /// While an add-on is CREATING/UPDATING/DELETING, so the pane can follow it.
 const BUSY_INTERVAL: Duration = Duration::from_secs(2);
 const MAX_BACKOFF: Duration = Duration::from_secs(300);
+const COST_SHARE: u32 = 300;
 
 /// Wakes every poller at once. A generation counter rather than a bare notification, so a
 /// refresh asked for while a poller is mid-sweep is not lost: it sweeps again right after.
@@ -101,23 +102,25 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
     }
     let mut delay = STEADY_INTERVAL;
     loop {
+        let started = tokio::time::Instant::now();
         let Some(out) = efs_sweep(&efs, &tx, &mut fs_h, &mut ap_h, &mut mt_h).await else {
             return;
         };
         delay = if out.ok {
-            STEADY_INTERVAL
+            steady_for(started.elapsed())
         } else {
-            backoff(
-                delay,
-                if out.throttled {
-                    STEADY_INTERVAL
-                } else {
-                    Duration::from_secs(5)
-                },
-            )
+            let floor = if out.throttled { STEADY_INTERVAL } else { Duration::from_secs(5) };
+            backoff(delay, floor)
         };
         wait(&mut wake, delay).await;
     }
+}
+
+/// The steady interval, stretched so that sweeping takes at most 1/`COST_SHARE` of the
+/// time: tens of thousands of access points must not keep a core busy re-reading what
+/// has not changed. A refresh (`r`, or after an action) still sweeps at once.
+fn steady_for(sweep: Duration) -> Duration {
+    STEADY_INTERVAL.max(sweep * COST_SHARE).min(MAX_BACKOFF)
 }
 
 /// One sweep; `None` when the app has gone away.
@@ -314,6 +317,13 @@ async fn eks_loop(eks: Eks, cluster: Option<String>, tx: Sender<SourceMsg>, refr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_sweeps_stretch_the_interval() {
+        assert_eq!(steady_for(Duration::from_millis(20)), STEADY_INTERVAL);
+        assert_eq!(steady_for(Duration::from_millis(500)), Duration::from_secs(150));
+        assert_eq!(steady_for(Duration::from_secs(10)), MAX_BACKOFF);
+    }
 
     #[test]
     fn backoff_grows_within_bounds() {

@@ -55,6 +55,10 @@ fn benches(c: &mut Criterion) {
         })
     });
 
+    c.bench_function("collect 100k PV row references", |b| {
+        b.iter(|| black_box(w.pvs.values().collect::<Vec<_>>()))
+    });
+
     let mut ui = UiState::new(Theme::dark(), false);
     let findings = Findings::evaluate(&w, now);
     ui::handle_key(&mut ui, key('3'), &w, &findings);
