@@ -166,3 +166,33 @@ async fn a_forbidden_source_shows_its_reason_while_the_rest_stays_live() {
         "header names the failing source:\n{text}"
     );
 }
+
+#[tokio::test]
+async fn when_the_cluster_cannot_be_described_every_eks_source_says_why() {
+    use stordeck::model::{HealthState, SourceId};
+    let sim = common::start_sim().await;
+    common::Control::new(&sim)
+        .post("/faults/forbid?resource=eks", None)
+        .await;
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
+        .await
+        .expect("connect");
+    let mut h = Headless::start(&conn);
+    assert!(
+        h.first_sync(Duration::from_secs(30)).await,
+        "no EKS source is left syncing forever"
+    );
+    for s in [
+        SourceId::EksCluster,
+        SourceId::EksAddons,
+        SourceId::EksFargateProfiles,
+        SourceId::EksNodegroups,
+    ] {
+        match h.world.health.get(&s).map(|h| &h.state) {
+            Some(HealthState::Error { reason, .. }) => {
+                assert!(reason.contains("denied"), "{s:?}: {reason}")
+            }
+            other => panic!("{s:?} should be in error, got {other:?}"),
+        }
+    }
+}

@@ -145,7 +145,11 @@ impl World {
                 }
             }
             SourceMsg::Health(h) => {
-                if self.health.get(&h.source).is_none_or(|old| old.state != h.state) {
+                if self
+                    .health
+                    .get(&h.source)
+                    .is_none_or(|old| old.state != h.state)
+                {
                     self.version += 1;
                 }
                 self.health.insert(h.source, h);
@@ -155,24 +159,46 @@ impl World {
 
     /// Whether the World already holds exactly this answer.
     fn holds(&self, msg: &AwsMsg) -> bool {
-        fn same<'a, T: PartialEq + 'a>(held: impl ExactSizeIterator<Item = &'a T>, new: &[T]) -> bool {
+        fn same<'a, T: PartialEq + 'a>(
+            held: impl ExactSizeIterator<Item = &'a T>,
+            new: &[T],
+        ) -> bool {
             held.len() == new.len() && held.zip(new).all(|(a, b)| a == b)
         }
         match msg {
-            AwsMsg::FileSystems(items) => self.file_systems.synced && same(self.file_systems.values(), items),
-            AwsMsg::AccessPoints { file_system_id, items } => {
+            AwsMsg::FileSystems(items) => {
+                self.file_systems.synced && same(self.file_systems.values(), items)
+            }
+            AwsMsg::AccessPoints {
+                file_system_id,
+                items,
+            } => {
                 self.idx.access_points_listed.contains(file_system_id)
-                    && items.iter().all(|ap| self.access_points.get(&ap.id) == Some(ap))
+                    && items
+                        .iter()
+                        .all(|ap| self.access_points.get(&ap.id) == Some(ap))
                     && self.access_points_of(file_system_id).count() == items.len()
             }
-            AwsMsg::MountTargets { file_system_id, items } => {
-                items.iter().all(|mt| self.mount_targets.get(&mt.id) == Some(mt))
-                    && self.mount_targets.values().filter(|m| &m.file_system_id == file_system_id).count() == items.len()
+            AwsMsg::MountTargets {
+                file_system_id,
+                items,
+            } => {
+                items
+                    .iter()
+                    .all(|mt| self.mount_targets.get(&mt.id) == Some(mt))
+                    && self
+                        .mount_targets
+                        .values()
+                        .filter(|m| &m.file_system_id == file_system_id)
+                        .count()
+                        == items.len()
                     && !items.is_empty()
             }
             AwsMsg::Cluster(c) => self.cluster.as_ref() == Some(c),
             AwsMsg::Addons(items) => self.addons.synced && same(self.addons.values(), items),
-            AwsMsg::FargateProfiles(items) => self.fargate_profiles.synced && same(self.fargate_profiles.values(), items),
+            AwsMsg::FargateProfiles(items) => {
+                self.fargate_profiles.synced && same(self.fargate_profiles.values(), items)
+            }
             AwsMsg::Nodegroups(items) => self.nodegroups.as_ref() == Some(items),
         }
     }

@@ -271,13 +271,34 @@ fn a_file_system_that_disappears_takes_its_access_points_with_it() {
 fn an_unchanged_poll_answer_is_not_a_change() {
     let mut w = World::default();
     let t = "2026-01-01T00:00:00Z";
-    let aps = || AwsMsg::AccessPoints { file_system_id: "fs-1".into(), items: vec![ap("fsap-a", "fs-1", None)] };
-    apply(&mut w, AwsMsg::FileSystems(vec![fs("fs-1", "available")]), t);
+    let aps = || AwsMsg::AccessPoints {
+        file_system_id: "fs-1".into(),
+        items: vec![ap("fsap-a", "fs-1", None)],
+    };
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available")]),
+        t,
+    );
     apply(&mut w, aps(), t);
     let v = w.version;
     apply(&mut w, aps(), t);
-    apply(&mut w, AwsMsg::FileSystems(vec![fs("fs-1", "available")]), t);
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available")]),
+        t,
+    );
     assert_eq!(w.version, v, "the same answer again changes nothing");
-    apply(&mut w, AwsMsg::AccessPoints { file_system_id: "fs-1".into(), items: vec![] }, t);
-    assert!(w.version > v && w.access_points.is_empty(), "a real change still lands");
+    apply(
+        &mut w,
+        AwsMsg::AccessPoints {
+            file_system_id: "fs-1".into(),
+            items: vec![],
+        },
+        t,
+    );
+    assert!(
+        w.version > v && w.access_points.is_empty(),
+        "a real change still lands"
+    );
 }

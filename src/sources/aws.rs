@@ -109,7 +109,11 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
         delay = if out.ok {
             steady_for(started.elapsed())
         } else {
-            let floor = if out.throttled { STEADY_INTERVAL } else { Duration::from_secs(5) };
+            let floor = if out.throttled {
+                STEADY_INTERVAL
+            } else {
+                Duration::from_secs(5)
+            };
             backoff(delay, floor)
         };
         wait(&mut wake, delay).await;
@@ -321,7 +325,10 @@ mod tests {
     #[test]
     fn large_sweeps_stretch_the_interval() {
         assert_eq!(steady_for(Duration::from_millis(20)), STEADY_INTERVAL);
-        assert_eq!(steady_for(Duration::from_millis(500)), Duration::from_secs(150));
+        assert_eq!(
+            steady_for(Duration::from_millis(500)),
+            Duration::from_secs(150)
+        );
         assert_eq!(steady_for(Duration::from_secs(10)), MAX_BACKOFF);
     }
 

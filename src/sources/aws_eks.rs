@@ -36,8 +36,16 @@ pub(super) async fn sweep(
             }
             report(tx, cluster_h.live()).await.then_some(())?;
         }
-        // Nothing else about the cluster can work if this does not.
-        Err(e) => return fail(tx, cluster_h, classify("EKS", &e)).await,
+        // Nothing else about the cluster can work if this does not: all four share it.
+        Err(e) => {
+            let f = classify("EKS", &e);
+            for h in [&*addons_h, &*fargate_h, &*groups_h] {
+                report(tx, h.failed(f.reason.clone(), f.hint.clone()))
+                    .await
+                    .then_some(())?;
+            }
+            return fail(tx, cluster_h, f).await;
+        }
     }
     let found = addons(eks, cluster).await;
     out.busy = found

@@ -53,7 +53,8 @@ where
     }
     if lower.contains("no credentials")
         || lower.contains("credentials provider")
-        || lower.contains("failed to load credentials")
+        || lower.contains("load credentials")
+        || lower.contains("loading credentials")
     {
         return Failure {
             reason: "no AWS credentials found".into(),
@@ -75,5 +76,24 @@ where
         ),
         hint: "check the region, AWS_ENDPOINT_URL and network; retrying with backoff".into(),
         throttled: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_smithy_runtime_api::client::result::{ConnectorError, SdkError};
+
+    #[test]
+    fn missing_credentials_say_how_to_provide_them() {
+        type E = aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsError;
+        let cause =
+            "an error occurred while loading credentials: failed to load IMDS session token";
+        let err: SdkError<E, ()> =
+            SdkError::dispatch_failure(ConnectorError::other(cause.into(), None));
+        let f = classify("EFS", &err);
+        assert_eq!(f.reason, "no AWS credentials found");
+        assert!(f.hint.contains("AWS_PROFILE") && f.hint.contains("Kubernetes panes still work"));
+        assert!(!f.throttled);
     }
 }
