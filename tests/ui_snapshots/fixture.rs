@@ -182,25 +182,5 @@ pub fn failing_world() -> World {
 }
 
 pub fn all_sources() -> [SourceId; 18] {
-    use SourceId::*;
-    [
-        CsiDrivers,
-        Pvs,
-        Pvcs,
-        StorageClasses,
-        VolumeAttachments,
-        Nodes,
-        DaemonSets,
-        ServiceAccounts,
-        ClusterRoles,
-        ClusterRoleBindings,
-        AckFileSystems,
-        EfsFileSystems,
-        EfsAccessPoints,
-        EfsMountTargets,
-        EksCluster,
-        EksAddons,
-        EksFargateProfiles,
-        EksNodegroups,
-    ]
+    SourceId::ALL
 }
