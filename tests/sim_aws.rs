@@ -8,22 +8,14 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_efs::config::{Credentials, Region};
 use aws_sdk_efs::error::ProvideErrorMetadata;
 use aws_sdk_eks::types::AddonStatus;
-use axum::body::Bytes;
-use axum::http::Request;
-use http_body_util::{BodyExt, Full};
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use stordeck::sim::scenario::{CLUSTER, FS_A, FS_B, FS_C};
-use stordeck::sim::{SimHandle, SimOptions, lock, start};
+use stordeck::sim::{SimHandle, lock};
+
+mod common;
 
 async fn sim() -> SimHandle {
-    start(SimOptions {
-        live_clock: false,
-        ..Default::default()
-    })
-    .await
-    .expect("simulator starts")
+    common::start_sim().await
 }
 
 /// `attempts` = 1 turns retries off, so an injected fault reaches the test.
@@ -49,16 +41,12 @@ async fn eks(sim: &SimHandle, attempts: u32) -> aws_sdk_eks::Client {
     aws_sdk_eks::Client::new(&sdk_config(sim, attempts).await)
 }
 
-/// POSTs to the control API; returns the status and the JSON body (Null when empty).
+/// POSTs to the control API (`/_sim/…`); returns the status and the JSON body.
 async fn post(sim: &SimHandle, path_and_query: &str) -> (u16, Value) {
-    let client = Client::builder(TokioExecutor::new()).build_http::<Full<Bytes>>();
-    let req = Request::post(format!("{}{path_and_query}", sim.url()))
-        .body(Full::new(Bytes::new()))
-        .unwrap();
-    let resp = client.request(req).await.unwrap();
-    let status = resp.status().as_u16();
-    let body = resp.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    let path = path_and_query
+        .strip_prefix("/_sim")
+        .expect("a control API path");
+    common::Control::new(sim).post_status(path).await
 }
 
 #[tokio::test]

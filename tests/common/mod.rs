@@ -46,6 +46,19 @@ impl Control {
         resp.json().await.unwrap_or(Value::Null)
     }
 
+    /// POSTs without judging the answer: the status and the JSON body (Null when empty),
+    /// for tests of the control API's own errors.
+    pub async fn post_status(&self, path: &str) -> (u16, Value) {
+        let resp = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("control request");
+        let status = resp.status().as_u16();
+        (status, resp.json().await.unwrap_or(Value::Null))
+    }
+
     pub async fn delete(&self, path: &str) {
         let resp = self
             .http
