@@ -3,7 +3,9 @@
 //! so the model never depends on an SDK.
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, ServiceAccount};
+use k8s_openapi::api::core::v1::{
+    Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
+};
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
 use kube::api::DynamicObject;
@@ -33,6 +35,51 @@ pub enum KubeMsg {
     ClusterRoleBinding(Change<ClusterRoleBinding>),
     /// ACK `filesystems.efs.services.k8s.aws/v1alpha1`.
     AckFileSystem(Change<DynamicObject>),
+    /// Pods of one node-agent DaemonSet (CSI node plugin or CNI), watched through that
+    /// DaemonSet's selector only.
+    AgentPod {
+        selector: AgentSelector,
+        change: Change<Pod>,
+    },
+}
+
+/// A node-agent DaemonSet's pod selector: its namespace and `spec.selector.matchLabels`
+/// as a label selector (`app=ebs-csi-node,app.kubernetes.io/name=…`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AgentSelector {
+    pub namespace: String,
+    pub labels: String,
+}
+
+/// What a targeted read reads: one object, fetched right now instead of waiting for the
+/// next sweep, to confirm a candidate finding before it alarms anyone.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ProbeKey {
+    /// EFS DescribeAccessPoints by AccessPointId.
+    AccessPoint(String),
+    /// GET of a PersistentVolume by name.
+    Pv(String),
+    /// GET of a PersistentVolumeClaim.
+    Pvc { namespace: String, name: String },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum ProbeOutcome {
+    /// The object does not exist.
+    NotFound,
+    /// A Kubernetes object exists; its uid, to tell a recreated one from the original.
+    Found { uid: Option<String> },
+    /// The access point exists, as EFS describes it now.
+    AccessPoint(AccessPointRec),
+}
+
+/// The answer to one targeted read, stamped with when the read started: it proves what
+/// was true at that moment, not when the answer arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProbeResult {
+    pub key: ProbeKey,
+    pub started: jiff::Timestamp,
+    pub outcome: ProbeOutcome,
 }
 
 /// What stordeck is connected to, known before any source answers (for the header).
@@ -119,6 +166,9 @@ pub enum AwsMsg {
     AccessPoints {
         file_system_id: String,
         items: Vec<AccessPointRec>,
+        /// When the listing's first page was asked for: whatever existed from then until
+        /// the last page is in it, so only changes after this can be missing from it.
+        started: jiff::Timestamp,
     },
     MountTargets {
         file_system_id: String,
@@ -151,10 +201,11 @@ pub enum SourceId {
     EksAddons,
     EksFargateProfiles,
     EksNodegroups,
+    AgentPods,
 }
 
 impl SourceId {
-    pub const ALL: [SourceId; 18] = [
+    pub const ALL: [SourceId; 19] = [
         SourceId::CsiDrivers,
         SourceId::Pvs,
         SourceId::Pvcs,
@@ -173,6 +224,7 @@ impl SourceId {
         SourceId::EksAddons,
         SourceId::EksFargateProfiles,
         SourceId::EksNodegroups,
+        SourceId::AgentPods,
     ];
 
     pub fn label(self) -> &'static str {
@@ -195,6 +247,7 @@ impl SourceId {
             SourceId::EksAddons => "eks-addons",
             SourceId::EksFargateProfiles => "eks-fargate",
             SourceId::EksNodegroups => "eks-nodegroups",
+            SourceId::AgentPods => "agent-pods",
         }
     }
 
@@ -247,6 +300,7 @@ pub enum SourceMsg {
     Kube(Box<KubeMsg>),
     Aws(AwsMsg),
     Health(Health),
+    Probe(ProbeResult),
 }
 
 impl From<KubeMsg> for SourceMsg {

@@ -4,13 +4,17 @@
 pub mod describe;
 pub mod findings;
 pub mod input;
+pub mod observed;
 pub mod projection;
 pub mod provenance;
 pub mod table;
 pub mod volume_handle;
 pub mod world;
 
-pub use input::{AwsMsg, Change, Health, HealthState, KubeMsg, SourceId, SourceMsg};
+pub use input::{
+    AgentSelector, AwsMsg, Change, Health, HealthState, KubeMsg, ProbeKey, ProbeOutcome,
+    ProbeResult, SourceId, SourceMsg,
+};
 pub use world::World;
 
 #[cfg(test)]

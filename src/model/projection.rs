@@ -4,18 +4,23 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::apps::v1::DaemonSet;
-use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Toleration};
+use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod, Toleration};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 
 use super::volume_handle::{self, EfsHandle};
 
-/// Annotations worth keeping: Helm's release ownership and nothing else.
+/// Annotations worth keeping: Helm's release ownership, and the rules a user silenced on
+/// this object.
 const KEPT_ANNOTATIONS: &[&str] = &[
     "meta.helm.sh/release-name",
     "meta.helm.sh/release-namespace",
+    IGNORE_ANNOTATION,
 ];
+
+/// `stordeck.io/ignore: <rule-id>[,<rule-id>…]` silences those rules for this object.
+pub const IGNORE_ANNOTATION: &str = "stordeck.io/ignore";
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
@@ -284,6 +289,8 @@ impl TolerationRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct DaemonSetRow {
     pub meta: Meta,
+    /// `spec.selector.matchLabels` as a label selector, when it has only matchLabels.
+    pub selector: Option<String>,
     pub desired: i32,
     pub ready: i32,
     pub tolerations: Vec<TolerationRow>,
@@ -295,6 +302,7 @@ impl DaemonSetRow {
         let pod = o.spec.template.spec.as_ref();
         DaemonSetRow {
             meta: Meta::from_k8s(&o.metadata),
+            selector: match_labels_selector(o),
             desired: o.status.as_ref().map_or(0, |s| s.desired_number_scheduled),
             ready: o.status.as_ref().map_or(0, |s| s.number_ready),
             tolerations: pod
@@ -318,6 +326,50 @@ impl DaemonSetRow {
         self.tolerations
             .iter()
             .any(|t| t.tolerates(key, value, effect))
+    }
+}
+
+/// `k=v,k2=v2` from a selector of matchLabels alone; one with matchExpressions (rare for
+/// DaemonSets) is not watched rather than watched too widely.
+fn match_labels_selector(o: &DaemonSet) -> Option<String> {
+    let sel = &o.spec.selector;
+    if sel
+        .match_expressions
+        .as_ref()
+        .is_some_and(|e| !e.is_empty())
+    {
+        return None;
+    }
+    let labels = sel.match_labels.as_ref().filter(|m| !m.is_empty())?;
+    let parts: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    Some(parts.join(","))
+}
+
+/// A node agent's pod: where it runs and whether it is still there to unmount volumes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgentPodRow {
+    pub name: String,
+    pub namespace: String,
+    pub node: Option<String>,
+    /// Set once the pod is being deleted (evicted or drained).
+    pub terminating: bool,
+    pub phase: Option<String>,
+}
+
+impl AgentPodRow {
+    pub fn from_k8s(o: &Pod) -> Self {
+        AgentPodRow {
+            name: o.metadata.name.clone().unwrap_or_default(),
+            namespace: o.metadata.namespace.clone().unwrap_or_default(),
+            node: o.spec.as_ref().and_then(|s| s.node_name.clone()),
+            terminating: o.metadata.deletion_timestamp.is_some(),
+            phase: o.status.as_ref().and_then(|s| s.phase.clone()),
+        }
+    }
+
+    /// Whether it can still do its job on its node.
+    pub fn serving(&self) -> bool {
+        !self.terminating && !matches!(self.phase.as_deref(), Some("Succeeded" | "Failed"))
     }
 }
 

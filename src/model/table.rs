@@ -70,6 +70,15 @@ impl<K: Ord + Clone, V> Table<K, V> {
         }
     }
 
+    /// Rows a relist in progress has not re-listed: the ones it will drop when done.
+    pub fn relist_drops(&self) -> impl Iterator<Item = &V> {
+        let pending = self.relist.as_ref();
+        self.rows
+            .iter()
+            .filter(move |(k, _)| pending.is_some_and(|p| !p.contains_key(*k)))
+            .map(|(_, v)| v)
+    }
+
     pub fn get(&self, k: &K) -> Option<&V> {
         self.rows.get(k)
     }

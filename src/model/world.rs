@@ -6,11 +6,14 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use kube::ResourceExt;
 
 use super::input::{
-    AccessPointRec, AddonRec, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec, Health,
-    HealthState, KubeMsg, MountTargetRec, SourceId, SourceMsg, Target,
+    AccessPointRec, AddonRec, AgentSelector, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec,
+    Health, HealthState, KubeMsg, MountTargetRec, ProbeKey, SourceId, SourceMsg, Target,
 };
+use super::observed::Observed;
 use super::projection::*;
 use super::table::{Folded, Table};
+
+mod observe;
 
 pub type NsName = (String, String);
 
@@ -41,6 +44,8 @@ pub struct World {
     pub cluster_roles: Table<String, OwnedObjectRow>,
     pub cluster_role_bindings: Table<String, OwnedObjectRow>,
     pub ack_file_systems: Table<NsName, AckFileSystemRow>,
+    /// Pods of the node-agent DaemonSets, one table per selector watched.
+    pub agent_pods: BTreeMap<AgentSelector, Table<NsName, AgentPodRow>>,
 
     pub cluster: Option<ClusterRec>,
     pub addons: Table<String, AddonRec>,
@@ -55,6 +60,8 @@ pub struct World {
     /// When stordeck first saw each file system's ACK resource disagree with AWS.
     pub drift_since: HashMap<String, jiff::Timestamp>,
 
+    /// When each source last observed what (DESIGN.md, "Truth in time").
+    pub observed: Observed,
     idx: Indexes,
     /// Bumped on every change that could alter what is shown.
     pub version: u64,
@@ -67,6 +74,8 @@ struct Indexes {
     pvs_by_driver: HashMap<String, BTreeSet<String>>,
     attachments_by_node: HashMap<String, BTreeSet<String>>,
     attachment_by_pv: HashMap<String, String>,
+    /// A claim by its uid: the EFS CSI driver's ClientToken is `pvc-<claim uid>`.
+    pvc_by_uid: HashMap<String, NsName>,
     /// File systems whose access points EFS has listed at least once: until then a PV's
     /// access point is not known to be gone, nor an access point known to be unused.
     access_points_listed: BTreeSet<String>,
@@ -142,8 +151,19 @@ impl World {
                 if !self.holds(&a) {
                     self.version += 1;
                     self.apply_aws(a, now);
+                } else if let AwsMsg::AccessPoints {
+                    file_system_id,
+                    started,
+                    ..
+                } = &a
+                {
+                    // Nothing new, but a newer observation: what was waiting for one may
+                    // now be judged.
+                    self.observed
+                        .access_points_listed(file_system_id, *started, now);
                 }
             }
+            SourceMsg::Probe(p) => self.apply_probe(p),
             SourceMsg::Health(h) => {
                 if self
                     .health
@@ -172,6 +192,7 @@ impl World {
             AwsMsg::AccessPoints {
                 file_system_id,
                 items,
+                ..
             } => {
                 self.idx.access_points_listed.contains(file_system_id)
                     && items
@@ -209,29 +230,31 @@ impl World {
                 self.csi_drivers
                     .fold(c, cluster_key, CsiDriverRow::from_k8s);
             }
-            KubeMsg::Pv(c) => match self.pvs.fold(c, cluster_key, PvRow::from_k8s) {
+            KubeMsg::Pv(c) => self.fold_pv(c, now),
+            KubeMsg::Pvc(c) => match self.pvcs.fold(c, ns_key, PvcRow::from_k8s) {
                 Folded::Upserted { key, old } => {
                     let key = key.clone();
-                    if let Some(old) = old {
-                        self.idx.remove_pv(&old);
+                    if let Some(uid) = old.and_then(|o| o.meta.uid) {
+                        self.idx.pvc_by_uid.remove(&uid);
                     }
-                    if let Some(new) = self.pvs.get(&key) {
-                        self.idx.add_pv(new);
+                    if let Some(uid) = self.pvcs.get(&key).and_then(|p| p.meta.uid.clone()) {
+                        self.idx.pvc_by_uid.insert(uid, key);
                     }
                 }
-                Folded::Removed(old) => self.idx.remove_pv(&old),
-                Folded::Replaced => {
-                    self.idx.pv_by_access_point.clear();
-                    self.idx.pvs_by_driver.clear();
-                    for pv in self.pvs.values() {
-                        self.idx.add_pv(pv);
+                Folded::Removed(old) => {
+                    if let Some(uid) = old.meta.uid {
+                        self.idx.pvc_by_uid.remove(&uid);
                     }
+                }
+                Folded::Replaced => {
+                    self.idx.pvc_by_uid = self
+                        .pvcs
+                        .iter()
+                        .filter_map(|(k, p)| Some((p.meta.uid.clone()?, k.clone())))
+                        .collect();
                 }
                 Folded::Nothing => {}
             },
-            KubeMsg::Pvc(c) => {
-                self.pvcs.fold(c, ns_key, PvcRow::from_k8s);
-            }
             KubeMsg::StorageClass(c) => {
                 self.storage_classes
                     .fold(c, cluster_key, StorageClassRow::from_k8s);
@@ -263,7 +286,9 @@ impl World {
             }
             KubeMsg::Node(c) => {
                 self.nodes.fold(c, cluster_key, NodeRow::from_k8s);
+                self.note_disruptions(now);
             }
+            KubeMsg::AgentPod { selector, change } => self.fold_agent_pod(selector, change, now),
             KubeMsg::DaemonSet(c) => {
                 self.daemonsets.fold(c, ns_key, DaemonSetRow::from_k8s);
             }
@@ -338,6 +363,7 @@ impl World {
             AwsMsg::AccessPoints {
                 file_system_id,
                 items,
+                started,
             } => {
                 let initial = !self.idx.access_points_listed.contains(&file_system_id);
                 for ap in &items {
@@ -347,11 +373,24 @@ impl World {
                         .map(|p| p.life_cycle_state.clone());
                     self.note_state(now, &ap.id, prev, &ap.life_cycle_state, initial);
                 }
+                // A targeted read that started after this listing knows better about its
+                // access point than the listing does.
+                let probes = &self.observed.probes;
+                let newer = |id: &str| {
+                    probes
+                        .get(&ProbeKey::AccessPoint(id.to_string()))
+                        .is_some_and(|p| p.started > started)
+                };
                 self.access_points
-                    .retain(|_, ap| ap.file_system_id != file_system_id);
+                    .retain(|id, ap| ap.file_system_id != file_system_id || newer(id));
                 for ap in items {
-                    self.access_points.insert(ap.id.clone(), ap);
+                    if !newer(&ap.id) {
+                        self.access_points.insert(ap.id.clone(), ap);
+                    }
                 }
+                self.note_creating(&file_system_id, now);
+                self.observed
+                    .access_points_listed(&file_system_id, started, now);
                 self.idx.access_points_listed.insert(file_system_id);
             }
             AwsMsg::MountTargets {
@@ -376,9 +415,20 @@ impl World {
                 }
             }
             AwsMsg::Cluster(c) => self.cluster = Some(c),
-            AwsMsg::Addons(items) => self
-                .addons
-                .replace(items.into_iter().map(|a| (a.name.clone(), a)).collect()),
+            AwsMsg::Addons(items) => {
+                let status = &mut self.observed.addon_status;
+                status.retain(|name, _| items.iter().any(|a| &a.name == name));
+                for a in &items {
+                    match status.get(&a.name) {
+                        Some((s, _)) if *s == a.status => {}
+                        _ => {
+                            status.insert(a.name.clone(), (a.status.clone(), now));
+                        }
+                    }
+                }
+                self.addons
+                    .replace(items.into_iter().map(|a| (a.name.clone(), a)).collect())
+            }
             AwsMsg::FargateProfiles(items) => self
                 .fargate_profiles
                 .replace(items.into_iter().map(|p| (p.name.clone(), p)).collect()),

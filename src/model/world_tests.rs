@@ -78,6 +78,7 @@ fn both_handle_forms_join_pvs_and_access_points_and_follow_updates() {
         AwsMsg::AccessPoints {
             file_system_id: "fs-1".into(),
             items: aps,
+            started: jiff::Timestamp::UNIX_EPOCH,
         },
         t,
     );
@@ -130,6 +131,7 @@ fn client_token_binds_only_when_the_handle_does_not_name_another_access_point() 
         AwsMsg::AccessPoints {
             file_system_id: "fs-1".into(),
             items: vec![ap("fsap-z", "fs-1", Some("pv-x"))],
+            started: jiff::Timestamp::UNIX_EPOCH,
         },
         t,
     );
@@ -256,6 +258,7 @@ fn a_file_system_that_disappears_takes_its_access_points_with_it() {
         AwsMsg::AccessPoints {
             file_system_id: "fs-2".into(),
             items: vec![ap("fsap-2", "fs-2", None)],
+            started: jiff::Timestamp::UNIX_EPOCH,
         },
         t,
     );
@@ -274,6 +277,7 @@ fn an_unchanged_poll_answer_is_not_a_change() {
     let aps = || AwsMsg::AccessPoints {
         file_system_id: "fs-1".into(),
         items: vec![ap("fsap-a", "fs-1", None)],
+        started: jiff::Timestamp::UNIX_EPOCH,
     };
     apply(
         &mut w,
@@ -294,6 +298,7 @@ fn an_unchanged_poll_answer_is_not_a_change() {
         AwsMsg::AccessPoints {
             file_system_id: "fs-1".into(),
             items: vec![],
+            started: jiff::Timestamp::UNIX_EPOCH,
         },
         t,
     );

@@ -4,9 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity};
+use super::{Ctx, Out};
 use crate::model::World;
 
 pub const ID: &str = "access-point-quota";
@@ -16,7 +15,7 @@ pub const QUOTA: usize = 10_000;
 const WARN_PERCENT: usize = 80;
 const CRITICAL_PERCENT: usize = 95;
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
     let mut used: BTreeMap<&str, usize> = BTreeMap::new();
     for ap in w.access_points.values() {
         *used.entry(ap.file_system_id.as_str()).or_default() += 1;
@@ -39,6 +38,8 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
             None => fs_id.to_string(),
         };
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity,
             title: format!(

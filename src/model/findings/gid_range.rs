@@ -5,10 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use jiff::Timestamp;
-
 use super::meta_ref;
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity};
+use super::{Ctx, Out};
 use crate::model::World;
 
 pub const ID: &str = "gid-range";
@@ -16,7 +15,7 @@ pub const ID: &str = "gid-range";
 const WARN_PERCENT: i128 = 70;
 const CRITICAL_PERCENT: i128 = 90;
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
     for sc in w.storage_classes.values() {
         if sc.provisioner != "efs.csi.aws.com" {
             continue;
@@ -46,6 +45,8 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
         };
         let highest = taken.last().map_or_else(|| "-".into(), i64::to_string);
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity,
             title: format!(

@@ -7,6 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::meta_ref;
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, span, ts};
+use super::{Ctx, Out};
 use crate::model::World;
 use crate::model::input::FileSystemRec;
 use crate::model::projection::AckFileSystemRow;
@@ -52,7 +53,8 @@ fn drifts(w: &World) -> impl Iterator<Item = Drift<'_>> {
     })
 }
 
-pub(super) fn check(w: &World, now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
+    let now = cx.now;
     for d in drifts(w) {
         let lasted = now.duration_since(d.since);
         if lasted < THRESHOLD {
@@ -102,6 +104,8 @@ pub(super) fn check(w: &World, now: Timestamp, out: &mut Vec<Finding>) {
             evidence.push(Evidence::note(note));
         }
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity: if lasted >= CRITICAL_AFTER {
                 Severity::Critical

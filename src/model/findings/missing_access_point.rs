@@ -5,15 +5,15 @@
 
 use std::collections::BTreeMap;
 
-use jiff::Timestamp;
-
 use super::meta_ref;
-use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, plural};
+use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, plural, ts};
+use super::{Ctx, Out};
 use crate::model::World;
+use crate::model::input::ProbeKey;
 
 pub const ID: &str = "missing-access-point";
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
     // Access points per file system, counted once and only if some PV needs it.
     let mut listed_per_fs: Option<BTreeMap<&str, usize>> = None;
     for pv in w.pvs.values() {
@@ -27,7 +27,33 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
         if !w.access_points_listed(&h.file_system_id) || w.access_point_for_pv(pv).is_some() {
             continue;
         }
+        let changed = w.observed.pv_changed.get(&pv.meta.name).copied();
         let bound = pv.phase.as_deref() == Some("Bound");
+        // Released with policy Delete: the provisioner deletes the access point, then the
+        // PV; the gap between the two is that deletion, not a loss.
+        let deleting = pv.phase.as_deref() == Some("Released")
+            && pv.reclaim_policy.as_deref() == Some("Delete")
+            && changed.is_some_and(|c| cx.now.duration_since(c) < cx.policy.graces.released_delete);
+        if deleting {
+            continue;
+        }
+        // Gone only if EFS, asked about this very access point after the PV last changed,
+        // said so: a listing that began before the PV arrived cannot have known it.
+        let key = ProbeKey::AccessPoint(ap_id.to_string());
+        let after = changed.unwrap_or(cx.now);
+        let Some(probe) = w.observed.probe_since(&key, after) else {
+            out.check(
+                ID,
+                meta_ref(Kind::PersistentVolume, &pv.meta),
+                format!("reading {ap_id} from EFS"),
+            );
+            out.want(key);
+            continue;
+        };
+        if probe.found() {
+            continue;
+        }
+        let confirmed_at = probe.started;
         let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
         let claim = pv
             .claim
@@ -50,6 +76,8 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
         });
         let listed = per_fs.get(h.file_system_id.as_str()).copied().unwrap_or(0);
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity: if bound {
                 Severity::Critical
@@ -57,7 +85,7 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
                 Severity::Info
             },
             title: format!(
-                "PV {} names access point {ap_id}, which EFS no longer lists",
+                "PV {} names access point {ap_id}, which EFS no longer has",
                 pv.meta.name
             ),
             evidence: vec![
@@ -71,6 +99,10 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
                     plural(listed, "access point", "access points"),
                     h.file_system_id
                 )),
+                Evidence::note(format!(
+                    "confirmed: DescribeAccessPoints AccessPointId={ap_id} answered AccessPointNotFound at {}",
+                    ts(confirmed_at)
+                )),
             ],
             fix: None,
         });
@@ -81,6 +113,7 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
 mod tests {
     use super::*;
     use crate::model::findings::testkit::*;
+    use crate::model::{ProbeOutcome, ProbeResult, SourceMsg};
 
     const FS: &str = "fs-0a1b2c3d4e5f60718";
 
@@ -124,17 +157,30 @@ mod tests {
 
     #[test]
     fn a_pv_whose_access_point_is_gone_is_critical_while_bound_else_info() {
-        let found = run(&world(true), ID);
+        let mut w = world(true);
+        // Unconfirmed until EFS is asked about the access point itself.
+        let out = run_out(&w);
+        assert!(of(&out.findings, ID).is_empty(), "{:?}", out.findings);
+        assert!(
+            out.wanted
+                .contains(&ProbeKey::AccessPoint("fsap-09".into()))
+        );
+        confirm_all(&mut w);
+        let found = run(&w, ID);
         let got: Vec<(&str, Severity)> = found
             .iter()
             .map(|f| (f.subject().map_or("", |o| o.name.as_str()), f.severity))
             .collect();
+        // pvc-old is Released with policy Delete: its provisioner may be deleting it.
+        assert_eq!(got, [("pvc-lost", Severity::Critical)]);
+        probe_ap(&mut w, "fsap-08", FS, false);
+        let later = run_at(&w, now() + jiff::SignedDuration::from_mins(3));
         assert_eq!(
-            got,
-            [
-                ("pvc-lost", Severity::Critical),
-                ("pvc-old", Severity::Info)
-            ]
+            of(&later, ID)
+                .iter()
+                .map(|f| f.severity)
+                .collect::<Vec<_>>(),
+            [Severity::Critical, Severity::Info]
         );
         assert!(text(&found[0]).contains("efs:fs-0a1b2c3d4e5f60718:/data:fsap-09"));
         assert_eq!(found[0].fix, None);
@@ -142,6 +188,83 @@ mod tests {
 
     #[test]
     fn nothing_is_missing_before_efs_lists_the_access_points() {
-        assert!(run(&world(false), ID).is_empty());
+        let mut w = world(false);
+        confirm_all(&mut w);
+        assert!(run(&w, ID).is_empty());
+    }
+
+    #[test]
+    fn a_pv_newer_than_the_listing_is_checking_until_efs_answers_for_its_access_point() {
+        let mut w = World::default();
+        file_systems(&mut w, vec![fs(FS, "available", &[])]);
+        // The sweep began a minute ago; the driver made fsap-02 and its PV since.
+        access_points_at(&mut w, FS, vec![ap("fsap-01", FS, "pvc-a", 1000)], ago(60));
+        pv(
+            &mut w,
+            "pvc-new",
+            "efs.csi.aws.com",
+            &format!("{FS}::fsap-02"),
+            "Bound",
+        );
+        let out = run_out(&w);
+        assert!(of(&out.findings, ID).is_empty());
+        assert_eq!(out.checking.len(), 1);
+        assert_eq!(out.checking[0].object.name, "pvc-new");
+        // EFS has it: the PV is healthy, and the access point joins the table at once.
+        probe_ap(&mut w, "fsap-02", FS, true);
+        let out = run_out(&w);
+        assert!(
+            out.findings.is_empty() && out.checking.is_empty(),
+            "{out:?}"
+        );
+        assert!(
+            w.access_point_for_pv(w.pvs.get(&"pvc-new".to_string()).expect("pv"))
+                .is_some()
+        );
+        // A later sweep that began before that read does not take it away again.
+        access_points_at(&mut w, FS, vec![ap("fsap-01", FS, "pvc-a", 1000)], ago(30));
+        assert!(run(&w, ID).is_empty());
+    }
+
+    #[test]
+    fn a_read_that_started_before_the_pv_changed_proves_nothing() {
+        let mut w = World::default();
+        file_systems(&mut w, vec![fs(FS, "available", &[])]);
+        access_points(&mut w, FS, vec![]);
+        let stale = ProbeResult {
+            key: ProbeKey::AccessPoint("fsap-02".into()),
+            started: ago(5),
+            outcome: ProbeOutcome::NotFound,
+        };
+        w.apply(SourceMsg::Probe(stale), now());
+        pv(
+            &mut w,
+            "pvc-new",
+            "efs.csi.aws.com",
+            &format!("{FS}::fsap-02"),
+            "Bound",
+        );
+        assert!(run(&w, ID).is_empty());
+        probe_ap(&mut w, "fsap-02", FS, false);
+        assert_eq!(run(&w, ID).len(), 1);
+    }
+
+    #[test]
+    fn a_released_pv_being_deleted_by_its_provisioner_is_not_missing() {
+        let mut w = World::default();
+        file_systems(&mut w, vec![fs(FS, "available", &[])]);
+        access_points(&mut w, FS, vec![]);
+        pv(
+            &mut w,
+            "pvc-going",
+            "efs.csi.aws.com",
+            &format!("{FS}::fsap-03"),
+            "Released",
+        );
+        confirm_all(&mut w);
+        assert!(run(&w, ID).is_empty());
+        probe_ap(&mut w, "fsap-03", FS, false);
+        let later = run_at(&w, now() + jiff::SignedDuration::from_mins(3));
+        assert_eq!(of(&later, ID).len(), 1, "stuck past the grace: {later:?}");
     }
 }

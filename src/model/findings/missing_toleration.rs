@@ -2,9 +2,8 @@
 //! that does not tolerate `karpenter.sh/disrupted:NoSchedule` is evicted from a node
 //! Karpenter is draining before the volumes on it are unmounted.
 
-use jiff::Timestamp;
-
 use super::types::{Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity};
+use super::{Ctx, Out};
 use super::{DISRUPTED_TAINT, meta_ref};
 use crate::model::World;
 use crate::model::projection::{DaemonSetRow, TolerationRow};
@@ -54,7 +53,7 @@ fn describe(t: &TolerationRow) -> String {
     s
 }
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
     let tainted: Vec<&str> = w
         .nodes
         .values()
@@ -121,6 +120,8 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
             )));
         }
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity: Severity::Warning,
             title: format!(

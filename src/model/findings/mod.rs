@@ -7,14 +7,19 @@
 //! knows when it needs evaluating again.
 
 mod access_point_quota;
+mod access_point_stuck;
+mod addon_degraded;
 mod gid_range;
 mod lifecycle_drift;
 mod missing_access_point;
 mod missing_toleration;
 mod orphan_access_point;
 mod ownership_ambiguous;
+mod policy;
 mod preserve_risk;
+mod released_volume;
 mod set;
+mod silence;
 mod stranded_volume;
 mod types;
 
@@ -23,16 +28,48 @@ mod testkit;
 #[cfg(test)]
 mod tests;
 
+use std::collections::BTreeSet;
+
 use jiff::Timestamp;
 
 use super::World;
-use super::input::{HealthState, SourceId};
+use super::input::{HealthState, ProbeKey, SourceId};
 use super::projection::Meta;
 
+pub use policy::{Graces, Policy, Silence};
 pub use set::Findings;
-pub use types::{Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity};
+pub use types::{Checking, Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity, ts};
 
-type Rule = fn(&World, Timestamp, &mut Vec<Finding>);
+/// What a rule is judged with: the time, and the user's graces and silences.
+pub struct Ctx<'a> {
+    pub now: Timestamp,
+    pub policy: &'a Policy,
+}
+
+/// What the rules produce: findings; candidates still being confirmed, which are not
+/// findings yet; and the targeted reads that would confirm or clear them.
+#[derive(Debug, Default)]
+pub struct Out {
+    pub findings: Vec<Finding>,
+    pub checking: Vec<Checking>,
+    pub wanted: BTreeSet<ProbeKey>,
+}
+
+impl Out {
+    pub fn push(&mut self, f: Finding) {
+        self.findings.push(f);
+    }
+
+    pub(crate) fn check(&mut self, rule: &'static str, object: ObjRef, why: String) {
+        self.checking.push(Checking { rule, object, why });
+    }
+
+    pub(crate) fn want(&mut self, key: ProbeKey) {
+        self.wanted.insert(key);
+    }
+}
+
+type Rule = fn(&World, &Ctx<'_>, &mut Out);
 
 /// Every rule, in story order; findings of equal severity keep this order.
 const RULES: &[(&str, Rule)] = &[
@@ -45,6 +82,9 @@ const RULES: &[(&str, Rule)] = &[
     (stranded_volume::ID, stranded_volume::check),
     (missing_toleration::ID, missing_toleration::check),
     (lifecycle_drift::ID, lifecycle_drift::check),
+    (released_volume::ID, released_volume::check),
+    (access_point_stuck::ID, access_point_stuck::check),
+    (addon_degraded::ID, addon_degraded::check),
 ];
 
 /// The ids of every rule, in story order.
@@ -52,21 +92,51 @@ pub fn rule_ids() -> impl Iterator<Item = &'static str> {
     RULES.iter().map(|(id, _)| *id)
 }
 
-/// Runs every rule; the most severe findings first, then by rule, then as each rule
-/// listed them (in key order of the tables, so the result is deterministic).
+/// Runs every rule with the default policy and returns the findings alone (tests, and
+/// callers that need no confirmation).
 pub fn evaluate(world: &World, now: Timestamp) -> Vec<Finding> {
-    let mut out = Vec::new();
-    for (_, rule) in RULES {
-        rule(world, now, &mut out);
+    let policy = Policy::default();
+    evaluate_with(
+        world,
+        &Ctx {
+            now,
+            policy: &policy,
+        },
+    )
+    .findings
+}
+
+/// Runs every rule the policy leaves on; the most severe findings first, then by rule,
+/// then as each rule listed them (in key order of the tables, so the result is
+/// deterministic).
+pub fn evaluate_with(world: &World, cx: &Ctx<'_>) -> Out {
+    let mut out = Out::default();
+    for (id, rule) in RULES {
+        if !cx.policy.disabled.contains(*id) {
+            rule(world, cx, &mut out);
+        }
     }
     let rank = |f: &Finding| RULES.iter().position(|(id, _)| *id == f.id);
-    out.sort_by_key(|f| (f.severity, rank(f)));
+    out.findings.sort_by_key(|f| (f.severity, rank(f)));
+    for f in &mut out.findings {
+        f.silenced = silence::reason(world, cx.policy, f);
+    }
     out
 }
 
 /// The earliest moment the findings could change with nothing but time passing.
-pub(crate) fn recheck_at(world: &World, now: Timestamp) -> Option<Timestamp> {
-    lifecycle_drift::recheck_at(world, now)
+pub(crate) fn recheck_at(world: &World, cx: &Ctx<'_>) -> Option<Timestamp> {
+    [
+        lifecycle_drift::recheck_at(world, cx.now),
+        stranded_volume::recheck_at(world, cx),
+        orphan_access_point::recheck_at(world, cx),
+        released_volume::recheck_at(world, cx),
+        access_point_stuck::recheck_at(world, cx),
+        addon_degraded::recheck_at(world, cx),
+    ]
+    .into_iter()
+    .flatten()
+    .min()
 }
 
 /// Whether the PV watch has listed everything once; before that, "no PV uses it" means

@@ -4,9 +4,8 @@
 //! flags objects whose field managers disagree with their label (`eks` writing an object
 //! labelled Helm's). One finding per add-on, listing its ambiguous objects.
 
-use jiff::Timestamp;
-
 use super::types::{Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity, plural};
+use super::{Ctx, Out};
 use super::{managers, meta_ref};
 use crate::model::World;
 use crate::model::projection::Meta;
@@ -42,7 +41,7 @@ fn absent(v: Option<&String>) -> String {
     v.cloned().unwrap_or_else(|| "(absent)".into())
 }
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
     for addon in w.addons.values() {
         let objects = w.addon_objects(&addon.name);
         let flagged: Vec<_> = objects
@@ -97,6 +96,8 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
             ));
         }
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity: Severity::Warning,
             title,

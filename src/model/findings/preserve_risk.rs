@@ -3,9 +3,10 @@
 //! with Fargate profiles the pre-existing `efs.csi.aws.com` CSIDriver is what Fargate pods
 //! mount EFS through, so losing it is critical.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 
 use super::types::{Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity, plural, ts};
+use super::{Ctx, Out};
 use super::{managers, meta_ref};
 use crate::model::World;
 use crate::model::projection::NodeRow;
@@ -16,7 +17,7 @@ pub const ID: &str = "preserve-risk";
 /// moments later, at second precision; only an object older by more than this predates it.
 const SLACK: SignedDuration = SignedDuration::from_secs(60);
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
+pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
     for addon in w.addons.values() {
         let Some(created) = addon.created_at else {
             continue;
@@ -80,6 +81,8 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
             evidence.push(Evidence::note(note));
         }
         out.push(Finding {
+            since: None,
+            silenced: None,
             id: ID,
             severity,
             title,
@@ -110,6 +113,8 @@ fn nodes_note(w: &World) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use serde_json::json;
+
+    use jiff::Timestamp;
 
     use super::*;
     use crate::model::findings::testkit::*;

@@ -2,12 +2,13 @@
 //! severity, indexed by the objects they name, and re-evaluated only when the world
 //! changed or time alone could change them.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::types::{Finding, Kind, ObjRef, Severity};
-use crate::model::World;
+use super::types::{Checking, Finding, Kind, ObjRef, Severity};
+use super::{Ctx, Policy};
+use crate::model::{ProbeKey, World};
 
 /// Bursts of changes (a relist, churn at scale) re-evaluate at most this often; the
 /// app's once-a-second redraw picks up whatever a skipped evaluation would have shown.
@@ -19,7 +20,16 @@ const COST_FACTOR: i32 = 8;
 #[derive(Debug, Default)]
 pub struct Findings {
     items: Vec<Finding>,
+    /// Not silenced, per severity.
     counts: [usize; 3],
+    silenced: usize,
+    /// Candidates still being confirmed, and the reads that would settle them.
+    checking: Vec<Checking>,
+    checking_by_object: HashMap<(Kind, String), usize>,
+    wanted: BTreeSet<ProbeKey>,
+    policy: Policy,
+    /// Observation version of the evaluation: only candidates care when it moves.
+    observed: u64,
     /// (kind, `ns/name` or `name`) → indices into `items`, most severe first.
     by_object: HashMap<(Kind, String), Vec<usize>>,
     /// World version and time of the evaluation; `None` before the first.
@@ -34,9 +44,14 @@ impl Findings {
     pub fn new(mut items: Vec<Finding>) -> Self {
         items.sort_by_key(|f| f.severity);
         let mut counts = [0; 3];
+        let mut silenced = 0;
         let mut by_object: HashMap<(Kind, String), Vec<usize>> = HashMap::new();
         for (i, f) in items.iter().enumerate() {
-            counts[f.severity.index()] += 1;
+            if f.silenced.is_some() {
+                silenced += 1;
+            } else {
+                counts[f.severity.index()] += 1;
+            }
             for o in f.objects() {
                 let v = by_object.entry((o.kind, o.display_name())).or_default();
                 // An object named twice by one finding is still one finding.
@@ -48,19 +63,62 @@ impl Findings {
         Findings {
             items,
             counts,
+            silenced,
             by_object,
-            evaluated: None,
-            recheck_at: None,
-            cost: SignedDuration::ZERO,
+            ..Findings::default()
         }
     }
 
-    /// Every rule run against `world` at `now`.
+    /// Empty, judging with `policy` from the first evaluation on.
+    pub fn with_policy(policy: Policy) -> Self {
+        Findings {
+            policy,
+            ..Findings::default()
+        }
+    }
+
+    /// Every rule run against `world` at `now`, with the default policy.
     pub fn evaluate(world: &World, now: Timestamp) -> Self {
-        let mut f = Findings::new(super::evaluate(world, now));
-        f.evaluated = Some((world.version, now));
-        f.recheck_at = super::recheck_at(world, now);
+        let mut f = Findings::default();
+        f.reevaluate(world, now);
         f
+    }
+
+    fn reevaluate(&mut self, world: &World, now: Timestamp) {
+        let cx = Ctx {
+            now,
+            policy: &self.policy,
+        };
+        let out = super::evaluate_with(world, &cx);
+        let recheck_at = super::recheck_at(world, &cx);
+        // A finding that held at the last evaluation has held since then at least.
+        let before: HashMap<(&str, Option<&ObjRef>), Timestamp> = self
+            .items
+            .iter()
+            .filter_map(|f| Some(((f.id, f.subject()), f.since?)))
+            .collect();
+        let mut items = out.findings;
+        for f in &mut items {
+            let held = before.get(&(f.id, f.subject())).copied();
+            f.since = match (f.since, held) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b).or(Some(now)),
+            };
+        }
+        let policy = std::mem::take(&mut self.policy);
+        *self = Findings::new(items);
+        self.policy = policy;
+        self.checking_by_object = out
+            .checking
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ((c.object.kind, c.object.display_name()), i))
+            .collect();
+        self.checking = out.checking;
+        self.wanted = out.wanted;
+        self.evaluated = Some((world.version, now));
+        self.observed = world.observed.version;
+        self.recheck_at = recheck_at;
     }
 
     /// Re-evaluates if `world` changed since the last evaluation (at most every 250 ms,
@@ -75,15 +133,45 @@ impl Findings {
                 let interval = MIN_INTERVAL.max(self.cost.saturating_mul(COST_FACTOR));
                 // A clock that went backwards must not freeze the findings.
                 let spaced = since >= interval || since.is_negative();
-                (version != world.version && spaced) || self.recheck_at.is_some_and(|r| now >= r)
+                let observed = !self.checking.is_empty() && self.observed != world.observed.version;
+                ((version != world.version || observed) && spaced)
+                    || self.recheck_at.is_some_and(|r| now >= r)
             }
         };
         if due {
             let started = std::time::Instant::now();
-            *self = Findings::evaluate(world, now);
+            self.reevaluate(world, now);
             self.cost = SignedDuration::try_from(started.elapsed()).unwrap_or(SignedDuration::MAX);
         }
         due
+    }
+
+    /// Candidates still being confirmed: shown as *checking*, counted nowhere.
+    pub fn checking(&self) -> &[Checking] {
+        &self.checking
+    }
+
+    /// Why the object is being checked, if it is.
+    pub fn checking_for(
+        &self,
+        kind: Kind,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<&Checking> {
+        let key = (kind, ObjRef::new(kind, namespace, name).display_name());
+        self.checking_by_object
+            .get(&key)
+            .and_then(|i| self.checking.get(*i))
+    }
+
+    /// The targeted reads that would settle the candidates.
+    pub fn wanted(&self) -> &BTreeSet<ProbeKey> {
+        &self.wanted
+    }
+
+    /// How many findings the user silenced (listed, counted nowhere else).
+    pub fn silenced(&self) -> usize {
+        self.silenced
     }
 
     /// Most severe first.
@@ -127,10 +215,11 @@ impl Findings {
             .filter_map(|i| self.items.get(*i))
     }
 
-    /// The severity of the worst finding naming the object, for row badges.
+    /// The severity of the worst finding naming the object, for row badges; silenced
+    /// findings badge nothing.
     pub fn worst(&self, kind: Kind, namespace: Option<&str>, name: &str) -> Option<Severity> {
         self.naming(kind, namespace, name)
-            .next()
+            .find(|f| f.silenced.is_none())
             .map(|f| f.severity)
     }
 }
@@ -150,6 +239,8 @@ mod tests {
                 .map(|o| Evidence::object(o.clone(), Fields::default()))
                 .collect(),
             fix: None,
+            since: None,
+            silenced: None,
         }
     }
 

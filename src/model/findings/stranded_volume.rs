@@ -7,27 +7,114 @@ use std::collections::BTreeSet;
 
 use jiff::Timestamp;
 
-use super::types::{Evidence, Fields, Finding, Fix, Kind, Severity, plural};
+use super::types::{Evidence, Fields, Finding, Fix, Kind, Severity, plural, span, ts};
+use super::{Ctx, Out};
 use super::{DISRUPTED_TAINT, meta_ref};
 use crate::model::World;
+use crate::model::projection::{DaemonSetRow, NodeRow, TaintRow, VolumeAttachmentRow};
 
 pub const ID: &str = "stranded-volume";
 
-pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
-    for node in w.nodes.values() {
-        let Some(taint) = node.taints.iter().find(|t| t.key == DISRUPTED_TAINT) else {
-            continue;
-        };
+/// What stordeck knows of the agent that should unmount a driver's volumes on a node.
+enum Agent<'w> {
+    Serving(&'w DaemonSetRow),
+    /// Watched, and no pod of it serves on the node any more.
+    Gone(&'w DaemonSetRow),
+    /// Its pods are not watched (no selector, forbidden, not listed yet): judged by
+    /// whether it tolerates the taint.
+    Unknown(&'w DaemonSetRow),
+}
+
+struct Node<'w> {
+    node: &'w NodeRow,
+    taint: &'w TaintRow,
+    vas: Vec<&'w VolumeAttachmentRow>,
+    disrupted: Timestamp,
+}
+
+fn disrupted(w: &World) -> impl Iterator<Item = Node<'_>> {
+    w.nodes.values().filter_map(|node| {
+        let taint = node.taints.iter().find(|t| t.key == DISRUPTED_TAINT)?;
         let vas = w.attachments_on_node(&node.meta.name);
-        if vas.is_empty() {
+        let disrupted = *w.observed.disrupted_seen.get(&node.meta.name)?;
+        (!vas.is_empty()).then_some(Node {
+            node,
+            taint,
+            vas,
+            disrupted,
+        })
+    })
+}
+
+fn agents<'w>(w: &'w World, n: &Node<'w>) -> Vec<(&'w str, Agent<'w>)> {
+    let attachers: BTreeSet<&str> = n.vas.iter().map(|va| va.attacher.as_str()).collect();
+    attachers
+        .into_iter()
+        .filter_map(|attacher| {
+            let ds = w.node_daemonset_for_driver(attacher)?;
+            let agent = match w.agent_on_node(ds, &n.node.meta.name) {
+                Some(true) => Agent::Serving(ds),
+                Some(false) => Agent::Gone(ds),
+                None => Agent::Unknown(ds),
+            };
+            Some((attacher, agent))
+        })
+        .collect()
+}
+
+/// When the node's condition turns into a finding, and how bad it is then.
+fn due(
+    w: &World,
+    cx: &Ctx<'_>,
+    n: &Node<'_>,
+    agents: &[(&str, Agent<'_>)],
+) -> (Timestamp, Severity) {
+    let g = &cx.policy.graces;
+    let gone = agents.iter().any(|(_, a)| matches!(a, Agent::Gone(_)));
+    let untolerated = agents.iter().any(|(_, a)| {
+        matches!(a, Agent::Unknown(ds) if !ds.tolerates(&n.taint.key, n.taint.value.as_deref(), &n.taint.effect))
+    });
+    if gone {
+        // The agent left after the taint came (or was already gone when stordeck looked).
+        let left = w
+            .observed
+            .agent_gone
+            .get(&n.node.meta.name)
+            .copied()
+            .map_or(n.disrupted, |t| t.max(n.disrupted));
+        (left + g.agent_settle, Severity::Critical)
+    } else if untolerated {
+        (n.disrupted + g.stranded, Severity::Critical)
+    } else {
+        (n.disrupted + g.stranded, Severity::Warning)
+    }
+}
+
+pub(super) fn recheck_at(w: &World, cx: &Ctx<'_>) -> Option<Timestamp> {
+    disrupted(w)
+        .map(|n| due(w, cx, &n, &agents(w, &n)).0)
+        .filter(|at| *at > cx.now)
+        .min()
+}
+
+pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
+    for n in disrupted(w) {
+        let agents = agents(w, &n);
+        let (at, severity) = due(w, cx, &n, &agents);
+        // Attachments on a node being drained are normal while the drain runs.
+        if cx.now < at {
             continue;
         }
+        let node = n.node;
+        let taint = n.taint;
         let taint_text = format!("{}:{}", taint.key, taint.effect);
         let mut evidence = vec![Evidence::object(
             meta_ref(Kind::Node, &node.meta),
-            Fields::default().with("spec.taints", taint_text.clone()),
+            Fields::default()
+                .with("spec.taints", taint_text.clone())
+                .with("disrupted since (seen by stordeck)", ts(n.disrupted)),
         )];
-        for va in &vas {
+        for va in &n.vas {
             let pv = va.pv.as_deref().unwrap_or("-");
             evidence.push(Evidence::object(
                 meta_ref(Kind::VolumeAttachment, &va.meta),
@@ -37,7 +124,7 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
                     .with("status.attached", va.attached.to_string()),
             ));
         }
-        for pv in vas.iter().filter_map(|va| w.pvs.get(va.pv.as_ref()?)) {
+        for pv in n.vas.iter().filter_map(|va| w.pvs.get(va.pv.as_ref()?)) {
             let claim = pv
                 .claim
                 .as_ref()
@@ -47,36 +134,54 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
                 Fields::default().with("spec.claimRef", claim),
             ));
         }
-        // The agents that should unmount these volumes, and whether they can stay.
-        let attachers: BTreeSet<&str> = vas.iter().map(|va| va.attacher.as_str()).collect();
+        let node_name = node.meta.name.as_str();
         let mut culprit = None;
-        for attacher in attachers {
-            let Some(ds) = w.node_daemonset_for_driver(attacher) else {
-                continue;
+        for (attacher, agent) in &agents {
+            let tolerates =
+                |ds: &DaemonSetRow| ds.tolerates(&taint.key, taint.value.as_deref(), &taint.effect);
+            let note = match agent {
+                Agent::Gone(ds) => {
+                    if !tolerates(ds) {
+                        culprit.get_or_insert(*ds);
+                    }
+                    let why = if tolerates(ds) {
+                        String::new()
+                    } else {
+                        format!(" (it does not tolerate {taint_text})")
+                    };
+                    format!(
+                        "no {} pod serves on {node_name} any more: nothing is left to unmount its {attacher} volumes{why}",
+                        ds.meta.name,
+                    )
+                }
+                Agent::Serving(ds) => format!(
+                    "{} still runs on {node_name}, yet the attachments have outlasted the {} drain grace",
+                    ds.meta.name,
+                    span(cx.policy.graces.stranded.as_secs())
+                ),
+                Agent::Unknown(ds) if tolerates(ds) => format!(
+                    "{} tolerates {taint_text}: the unmount may still be under way",
+                    ds.meta.name
+                ),
+                Agent::Unknown(ds) => {
+                    culprit.get_or_insert(*ds);
+                    format!(
+                        "{} does not tolerate {taint_text}: it is evicted before it can unmount {attacher} volumes (its pods are not watched, so this is inferred)",
+                        ds.meta.name
+                    )
+                }
             };
-            let name = ds.meta.name.as_str();
-            if ds.tolerates(&taint.key, taint.value.as_deref(), &taint.effect) {
-                evidence.push(Evidence::note(format!(
-                    "{name} tolerates {taint_text}: the unmount may still be under way"
-                )));
-            } else {
-                evidence.push(Evidence::note(format!(
-                    "{name} does not tolerate {taint_text}: it was evicted before it could unmount {attacher} volumes"
-                )));
-                culprit.get_or_insert(ds);
-            }
+            evidence.push(Evidence::note(note));
         }
         out.push(Finding {
+            since: Some(n.disrupted),
+            silenced: None,
             id: ID,
-            severity: if culprit.is_some() {
-                Severity::Critical
-            } else {
-                Severity::Warning
-            },
+            severity,
             title: format!(
                 "Node {} is being disrupted by Karpenter with {} still on it",
                 node.meta.name,
-                plural(vas.len(), "volume attachment", "volume attachments")
+                plural(n.vas.len(), "volume attachment", "volume attachments"),
             ),
             evidence,
             fix: culprit.map(|ds| Fix::TolerateDisruption {
@@ -89,9 +194,11 @@ pub(super) fn check(w: &World, _now: Timestamp, out: &mut Vec<Finding>) {
 
 #[cfg(test)]
 mod tests {
+    use jiff::SignedDuration;
     use serde_json::{Value, json};
 
     use super::*;
+    use crate::model::AgentSelector;
     use crate::model::findings::testkit::*;
 
     const EBS: &str = "ebs.csi.aws.com";
@@ -119,12 +226,18 @@ mod tests {
     }
 
     #[test]
-    fn a_disrupted_node_with_attachments_is_critical_when_its_agent_was_evicted() {
-        let found = run(&world(disrupted(), json!([])), ID);
+    fn unwatched_agents_are_judged_by_their_toleration_once_the_drain_grace_is_over() {
+        let w = world(disrupted(), json!([]));
+        assert!(run(&w, ID).is_empty(), "a drain is normal for a while");
+        let found = of(&run_at(&w, now() + SignedDuration::from_mins(6)), ID)
+            .into_iter()
+            .cloned()
+            .collect::<Vec<_>>();
         let [f] = found.as_slice() else {
             panic!("one finding expected: {found:?}");
         };
         assert_eq!(f.severity, Severity::Critical);
+        assert_eq!(f.since, Some(now()));
         assert!(f.title.contains("ip-10-0-101-23") && f.title.contains("2 volume attachments"));
         let names: Vec<&str> = f.objects().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["ip-10-0-101-23", "csi-aaa", "csi-bbb", "pvc-pg"]);
@@ -138,14 +251,56 @@ mod tests {
                 daemonset: "ebs-csi-node".into()
             })
         );
-        let tolerated = run(&world(disrupted(), json!([{"operator": "Exists"}])), ID);
-        assert_eq!(tolerated[0].severity, Severity::Warning);
-        assert_eq!(tolerated[0].fix, None);
+        let tolerated = world(disrupted(), json!([{"operator": "Exists"}]));
+        let found = run_at(&tolerated, now() + SignedDuration::from_mins(6));
+        assert_eq!(of(&found, ID)[0].severity, Severity::Warning);
+        assert_eq!(of(&found, ID)[0].fix, None);
+    }
+
+    fn watched(agent_on_disrupted_node: bool) -> World {
+        let mut w = world(disrupted(), json!([]));
+        daemonset_with_selector(&mut w, "ebs-csi-node", "app=ebs-csi-node");
+        let selector = AgentSelector {
+            namespace: "kube-system".into(),
+            labels: "app=ebs-csi-node".into(),
+        };
+        let mut pods = vec![agent_pod("ebs-csi-node-b", "ip-10-0-102-45")];
+        if agent_on_disrupted_node {
+            pods.push(agent_pod("ebs-csi-node-a", "ip-10-0-101-23"));
+        }
+        list_agent_pods(&mut w, &selector, pods);
+        w
+    }
+
+    #[test]
+    fn a_drain_whose_agent_still_runs_is_normal_until_the_grace_then_a_warning() {
+        let w = watched(true);
+        assert!(of(&run_at(&w, now() + SignedDuration::from_mins(4)), ID).is_empty());
+        let late = run_at(&w, now() + SignedDuration::from_mins(6));
+        let f = of(&late, ID);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::Warning);
+        assert!(text(f[0]).contains("still runs on ip-10-0-101-23"));
+    }
+
+    #[test]
+    fn attachments_that_outlive_their_agent_are_critical_after_the_settle() {
+        let w = watched(false);
+        assert!(
+            run(&w, ID).is_empty(),
+            "detaches in flight may still finish"
+        );
+        let f = run_at(&w, now() + SignedDuration::from_secs(31));
+        let f = of(&f, ID);
+        assert_eq!(f.len(), 1, "{f:?}");
+        assert_eq!(f[0].severity, Severity::Critical);
+        assert!(text(f[0]).contains("no ebs-csi-node pod serves on ip-10-0-101-23"));
     }
 
     #[test]
     fn nodes_without_the_taint_raise_nothing() {
         let other = json!([{"key": "node.kubernetes.io/unschedulable", "effect": "NoSchedule"}]);
-        assert!(run(&world(other, json!([])), ID).is_empty());
+        let w = world(other, json!([]));
+        assert!(of(&run_at(&w, now() + SignedDuration::from_hours(1)), ID).is_empty());
     }
 }

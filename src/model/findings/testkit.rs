@@ -5,9 +5,14 @@ use jiff::{SignedDuration, Timestamp};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::{Finding, Fix, evaluate};
+use super::{Ctx, Finding, Fix, Out, Policy, evaluate, evaluate_with};
 use crate::model::input::{AccessPointRec, AddonRec, FargateProfileRec, FileSystemRec};
-use crate::model::{AwsMsg, Change, Health, HealthState, KubeMsg, SourceId, SourceMsg, World};
+use k8s_openapi::api::core::v1::Pod;
+
+use crate::model::{
+    AgentSelector, AwsMsg, Change, Health, HealthState, KubeMsg, ProbeKey, ProbeOutcome,
+    ProbeResult, SourceId, SourceMsg, World,
+};
 
 pub fn now() -> Timestamp {
     "2026-06-11T12:00:00Z".parse().expect("timestamp")
@@ -106,6 +111,45 @@ pub fn daemonset(w: &mut World, name: &str, image: &str, tolerations: Value, met
     kube(w, KubeMsg::DaemonSet(Change::Apply(ds)));
 }
 
+/// A DaemonSet whose pods are selected by `selector` (`k=v`), replacing one of that name.
+pub fn daemonset_with_selector(w: &mut World, name: &str, selector: &str) {
+    let (k, v) = selector.split_once('=').expect("k=v");
+    let ds = obj(json!({
+        "metadata": meta(name, Some("kube-system"), days_ago(30), &["eks"]),
+        "spec": {"selector": {"matchLabels": {k: v}}, "template": {"spec": {
+            "containers": [{"name": name, "image": "x"}]}}},
+        "status": {"desiredNumberScheduled": 3, "numberReady": 3,
+                   "currentNumberScheduled": 3, "numberMisscheduled": 0},
+    }));
+    kube(w, KubeMsg::DaemonSet(Change::Apply(ds)));
+}
+
+pub fn agent_pod(name: &str, node: &str) -> Pod {
+    obj(
+        json!({"metadata": {"name": name, "namespace": "kube-system"},
+               "spec": {"nodeName": node, "containers": []},
+               "status": {"phase": "Running"}}),
+    )
+}
+
+/// A complete listing of one agent selector's pods.
+pub fn list_agent_pods(w: &mut World, selector: &AgentSelector, pods: Vec<Pod>) {
+    let mut send = |change| {
+        kube(
+            w,
+            KubeMsg::AgentPod {
+                selector: selector.clone(),
+                change,
+            },
+        )
+    };
+    send(Change::InitStart);
+    for p in pods {
+        send(Change::InitApply(p));
+    }
+    send(Change::InitDone);
+}
+
 pub fn node(w: &mut World, name: &str, labels: Value, taints: Value) {
     let mut m = meta(name, None, days_ago(3), &[]);
     m["labels"] = labels;
@@ -114,14 +158,84 @@ pub fn node(w: &mut World, name: &str, labels: Value, taints: Value) {
 }
 
 pub fn pv(w: &mut World, name: &str, driver: &str, handle: &str, phase: &str) {
+    pv_obj(w, name, driver, handle, phase, "Delete");
+}
+
+/// An EFS PV with a reclaim policy.
+pub fn pv_with(w: &mut World, name: &str, handle: &str, phase: &str, reclaim: &str) {
+    pv_obj(w, name, "efs.csi.aws.com", handle, phase, reclaim);
+}
+
+fn pv_obj(w: &mut World, name: &str, driver: &str, handle: &str, phase: &str, reclaim: &str) {
     let p = obj(json!({
         "metadata": meta(name, None, days_ago(20), &["csi-provisioner"]),
         "spec": {"csi": {"driver": driver, "volumeHandle": handle},
                  "claimRef": {"namespace": "shop", "name": format!("claim-{name}")},
-                 "persistentVolumeReclaimPolicy": "Delete", "storageClassName": "efs-sc"},
+                 "persistentVolumeReclaimPolicy": reclaim, "storageClassName": "efs-sc"},
         "status": {"phase": phase},
     }));
     kube(w, KubeMsg::Pv(Change::Apply(p)));
+}
+
+/// A claim with a uid, as the PVC watch delivers it.
+pub fn pvc(w: &mut World, ns: &str, name: &str, uid: &str, phase: &str) {
+    let mut m = meta(name, Some(ns), days_ago(1), &[]);
+    m["uid"] = json!(uid);
+    let c = obj(
+        json!({"metadata": m, "spec": {"storageClassName": "efs-sc"},
+                       "status": {"phase": phase}}),
+    );
+    kube(w, KubeMsg::Pvc(Change::Apply(c)));
+}
+
+/// The answer to a targeted read of an access point, started at `now()`.
+pub fn probe_ap(w: &mut World, id: &str, fs: &str, found: bool) {
+    let outcome = if found {
+        ProbeOutcome::AccessPoint(ap(id, fs, "", 1000))
+    } else {
+        ProbeOutcome::NotFound
+    };
+    probe(w, ProbeKey::AccessPoint(id.into()), outcome);
+}
+
+pub fn probe(w: &mut World, key: ProbeKey, outcome: ProbeOutcome) {
+    probe_at(w, key, outcome, now());
+}
+
+pub fn probe_at(w: &mut World, key: ProbeKey, outcome: ProbeOutcome, at: Timestamp) {
+    let r = ProbeResult {
+        key,
+        started: at,
+        outcome,
+    };
+    w.apply(SourceMsg::Probe(r), at);
+}
+
+/// The PV watch's Delete event for a PV the World holds.
+pub fn delete_pv(w: &mut World, name: &str) {
+    let p = obj(json!({"metadata": {"name": name}}));
+    kube(w, KubeMsg::Pv(Change::Delete(p)));
+}
+
+/// Answers every targeted read the rules want, as the world stands: an access point EFS
+/// has is found, a PV or claim the World lacks is not.
+pub fn confirm_all(w: &mut World) {
+    for key in run_out(w).wanted {
+        let outcome = match &key {
+            ProbeKey::AccessPoint(id) => match w.access_points.get(id) {
+                Some(a) => ProbeOutcome::AccessPoint(a.clone()),
+                None => ProbeOutcome::NotFound,
+            },
+            ProbeKey::Pv(n) if w.pvs.get(n).is_some() => ProbeOutcome::Found { uid: None },
+            ProbeKey::Pvc { namespace, name }
+                if w.pvcs.get(&(namespace.clone(), name.clone())).is_some() =>
+            {
+                ProbeOutcome::Found { uid: None }
+            }
+            _ => ProbeOutcome::NotFound,
+        };
+        probe(w, key, outcome);
+    }
 }
 
 pub fn attachment(w: &mut World, name: &str, attacher: &str, node: &str, pv: &str) {
@@ -190,11 +304,17 @@ pub fn foreign_ap(id: &str, fs: &str, token: Option<&str>) -> AccessPointRec {
 }
 
 pub fn access_points(w: &mut World, fs: &str, items: Vec<AccessPointRec>) {
+    access_points_at(w, fs, items, now());
+}
+
+/// A listing whose first page was asked for at `started`.
+pub fn access_points_at(w: &mut World, fs: &str, items: Vec<AccessPointRec>, started: Timestamp) {
     aws(
         w,
         AwsMsg::AccessPoints {
             file_system_id: fs.into(),
             items,
+            started,
         },
     );
 }
@@ -235,6 +355,22 @@ pub fn run(w: &World, id: &str) -> Vec<Finding> {
         .into_iter()
         .filter(|f| f.id == id)
         .collect()
+}
+
+pub fn run_at(w: &World, at: Timestamp) -> Vec<Finding> {
+    evaluate(w, at)
+}
+
+/// Findings, candidates and wanted reads at `now()` with the default policy.
+pub fn run_out(w: &World) -> Out {
+    let policy = Policy::default();
+    evaluate_with(
+        w,
+        &Ctx {
+            now: now(),
+            policy: &policy,
+        },
+    )
 }
 
 /// All evidence of a finding as text, for `contains` assertions.

@@ -121,12 +121,40 @@ fn demo_like() -> World {
         seen: ago(60),
     };
     ack(&mut w, &a);
+    // Released and retained; an access point stuck creating; an add-on failed.
+    pv_with(
+        &mut w,
+        "pvc-kept",
+        &format!("{FS_B}::fsap-b01"),
+        "Released",
+        "Retain",
+    );
+    let mut stuck = ap("fsap-b02", FS_B, "pvc-b02", 2000);
+    stuck.life_cycle_state = "creating".into();
+    access_points(
+        &mut w,
+        FS_B,
+        vec![ap("fsap-b01", FS_B, "pvc-kept", 2001), stuck],
+    );
+    let mut failed = addon("vpc-cni", days_ago(30));
+    failed.status = "UPDATE_FAILED".into();
+    let mut held: Vec<_> = w.addons.values().cloned().collect();
+    held.retain(|a| a.name != "vpc-cni");
+    held.push(failed);
+    addons(&mut w, held);
+    // Every candidate confirmed, as the targeted reads would.
+    confirm_all(&mut w);
     w
+}
+
+/// Late enough that every grace (drains, creating access points) has run out.
+fn later() -> jiff::Timestamp {
+    now() + jiff::SignedDuration::from_mins(6)
 }
 
 #[test]
 fn every_rule_fires_on_a_demo_shaped_world() {
-    let found = evaluate(&demo_like(), now());
+    let found = evaluate(&demo_like(), later());
     for id in rule_ids() {
         assert!(
             found.iter().any(|f| f.id == id),
@@ -144,7 +172,7 @@ fn every_rule_fires_on_a_demo_shaped_world() {
     assert_eq!(of(&found, "missing-access-point").len(), 1);
     let ranks: Vec<Severity> = found.iter().map(|f| f.severity).collect();
     assert!(ranks.is_sorted(), "most severe first: {ranks:?}");
-    let f = Findings::evaluate(&demo_like(), now());
+    let f = Findings::evaluate(&demo_like(), later());
     assert_eq!(
         f.count(Severity::Critical),
         ranks.iter().filter(|s| **s == Severity::Critical).count()
@@ -162,7 +190,7 @@ fn an_empty_world_has_no_findings() {
 
 #[test]
 fn json_shape_is_the_documented_one() {
-    let found = evaluate(&demo_like(), now());
+    let found = evaluate(&demo_like(), later());
     let preserve = of(&found, "preserve-risk")[0];
     let v = serde_json::to_value(preserve).expect("serializes");
     assert_eq!(v["id"], "preserve-risk");

@@ -12,9 +12,16 @@
 //!      "fields": {"metadata.creationTimestamp": "2026-03-02T10:00:00Z"}},
 //!     "cluster has 2 Fargate profiles: fp-default, fp-apps"
 //!   ],
-//!   "fix": {"kind": "PreserveDelete", "addon": "aws-efs-csi-driver"}
+//!   "fix": {"kind": "PreserveDelete", "addon": "aws-efs-csi-driver"},
+//!   "since": "2026-03-02T10:00:00Z",
+//!   "silenced": false
 //! }
 //! ```
+//!
+//! - `since`: since when the condition has held, as far as stordeck knows (its first
+//!   sight of it, or the object's own evidence when that is older); `null` if unknown.
+//! - `silenced`: the user accepted this finding (config or the `stordeck.io/ignore`
+//!   annotation); `silenced_reason` then says why. Silenced findings count nowhere.
 //!
 //! - `severity`: `"critical"`, `"warning"` or `"info"`.
 //! - `evidence`: in the order that reads best; each item is either an object reference
@@ -232,7 +239,7 @@ impl Fix {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
     /// The rule's stable id, e.g. `preserve-risk`.
     pub id: &'static str,
@@ -241,6 +248,41 @@ pub struct Finding {
     pub title: String,
     pub evidence: Vec<Evidence>,
     pub fix: Option<Fix>,
+    /// Since when it has held; rules set it where the evidence says, and
+    /// [`super::Findings`] keeps stordeck's first sight of it otherwise.
+    pub since: Option<jiff::Timestamp>,
+    /// Why the user silenced it, if they did.
+    pub silenced: Option<String>,
+}
+
+impl Serialize for Finding {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut m = s.serialize_struct("Finding", 8)?;
+        m.serialize_field("id", self.id)?;
+        m.serialize_field("severity", &self.severity)?;
+        m.serialize_field("title", &self.title)?;
+        m.serialize_field("evidence", &self.evidence)?;
+        m.serialize_field("fix", &self.fix)?;
+        m.serialize_field("since", &self.since.map(ts))?;
+        m.serialize_field("silenced", &self.silenced.is_some())?;
+        if let Some(r) = &self.silenced {
+            m.serialize_field("silenced_reason", r)?;
+        } else {
+            m.skip_field("silenced_reason")?;
+        }
+        m.end()
+    }
+}
+
+/// A candidate a rule has not confirmed yet: shown as *checking* on its row, counted
+/// nowhere, until a targeted read or a later observation settles it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checking {
+    pub rule: &'static str,
+    pub object: ObjRef,
+    /// What it is waiting for, in a few words ("reading fsap-0123 from EFS").
+    pub why: String,
 }
 
 impl Finding {

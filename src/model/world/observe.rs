@@ -1,0 +1,179 @@
+//! The World's bookkeeping of when things were observed, and the joins that need it: PV
+//! changes and deletions, targeted reads, node disruptions, node-agent pods.
+
+use std::collections::BTreeSet;
+
+use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
+
+use super::{NsName, World, cluster_key, ns_key};
+use crate::model::findings::DISRUPTED_TAINT;
+use crate::model::input::{AgentSelector, Change, ProbeKey, ProbeOutcome, ProbeResult};
+use crate::model::projection::{AgentPodRow, DaemonSetRow, PvRow, PvcRow};
+use crate::model::table::Folded;
+
+/// CNI DaemonSets whose pods are node agents besides the CSI node plugins.
+const CNI_AGENTS: &[&str] = &["aws-node", "cilium"];
+
+impl World {
+    pub(super) fn fold_pv(&mut self, c: Change<PersistentVolume>, now: jiff::Timestamp) {
+        // What a relist drops vanished in the gap: remember it as deleted.
+        let gone: Vec<PvRow> = match c {
+            Change::InitDone => self.pvs.relist_drops().cloned().collect(),
+            _ => Vec::new(),
+        };
+        match self.pvs.fold(c, cluster_key, PvRow::from_k8s) {
+            Folded::Upserted { key, old } => {
+                let key = key.clone();
+                if let Some(old) = &old {
+                    self.idx.remove_pv(old);
+                }
+                if let Some(new) = self.pvs.get(&key) {
+                    self.idx.add_pv(new);
+                    self.observed.pv_upserted(old.as_ref(), new, now);
+                }
+            }
+            Folded::Removed(old) => {
+                self.idx.remove_pv(&old);
+                self.observed.pv_removed(&old, now);
+            }
+            Folded::Replaced => {
+                self.idx.pv_by_access_point.clear();
+                self.idx.pvs_by_driver.clear();
+                for pv in self.pvs.values() {
+                    self.idx.add_pv(pv);
+                }
+                self.observed
+                    .pvs_relisted(gone.iter(), self.pvs.values(), now);
+            }
+            Folded::Nothing => {}
+        }
+    }
+
+    pub(super) fn fold_agent_pod(
+        &mut self,
+        selector: AgentSelector,
+        change: Change<Pod>,
+        now: jiff::Timestamp,
+    ) {
+        let table = self.agent_pods.entry(selector).or_default();
+        let mut left: Vec<String> = match &change {
+            Change::Delete(p) => p
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.clone())
+                .into_iter()
+                .collect(),
+            Change::Apply(p) if p.metadata.deletion_timestamp.is_some() => p
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.clone())
+                .into_iter()
+                .collect(),
+            Change::InitDone => table
+                .relist_drops()
+                .filter_map(|p| p.node.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+        table.fold(change, ns_key, AgentPodRow::from_k8s);
+        for node in left.drain(..) {
+            self.observed.agent_gone.insert(node, now);
+        }
+    }
+
+    pub(super) fn note_disruptions(&mut self, now: jiff::Timestamp) {
+        let seen = &mut self.observed.disrupted_seen;
+        seen.retain(|n, _| {
+            self.nodes
+                .get(n)
+                .is_some_and(|node| node.has_taint(DISRUPTED_TAINT))
+        });
+        for node in self.nodes.values() {
+            if node.has_taint(DISRUPTED_TAINT) {
+                seen.entry(node.meta.name.clone()).or_insert(now);
+            }
+        }
+    }
+
+    pub(super) fn note_creating(&mut self, fs: &str, now: jiff::Timestamp) {
+        let seen = &mut self.observed.ap_creating_seen;
+        let aps = &self.access_points;
+        seen.retain(|id, _| {
+            aps.get(id)
+                .is_some_and(|ap| ap.life_cycle_state == "creating")
+        });
+        for ap in aps.values() {
+            if ap.file_system_id == fs && ap.life_cycle_state == "creating" {
+                seen.entry(ap.id.clone()).or_insert(now);
+            }
+        }
+    }
+
+    /// A targeted read: it also corrects the access point table, where it is newer than
+    /// the listing the table came from.
+    pub(super) fn apply_probe(&mut self, p: ProbeResult) {
+        if let ProbeKey::AccessPoint(id) = &p.key {
+            let listing = &self.observed.ap_listing;
+            let newer = |fs: &str| listing.get(fs).is_none_or(|l| *l < p.started);
+            match &p.outcome {
+                ProbeOutcome::AccessPoint(rec)
+                    if newer(&rec.file_system_id) && self.access_points.get(id) != Some(rec) =>
+                {
+                    self.access_points.insert(id.clone(), rec.clone());
+                    self.version += 1;
+                }
+                ProbeOutcome::NotFound
+                    if self
+                        .access_points
+                        .get(id)
+                        .is_some_and(|ap| newer(&ap.file_system_id)) =>
+                {
+                    self.access_points.retain(|k, _| k != id);
+                    self.version += 1;
+                }
+                _ => {}
+            }
+        }
+        self.observed.record_probe(p);
+    }
+
+    /// The claim with this uid, if the PVC watch has it.
+    pub fn pvc_by_uid(&self, uid: &str) -> Option<(&NsName, &PvcRow)> {
+        let key = self.idx.pvc_by_uid.get(uid)?;
+        self.pvcs.get(key).map(|p| (key, p))
+    }
+
+    /// Whether a DaemonSet is a node agent that must outlive a node's volumes: a CSI node
+    /// plugin, or a CNI that the plugins' traffic depends on.
+    pub fn is_node_agent(ds: &DaemonSetRow) -> bool {
+        ds.meta.name.contains("-csi-node") || CNI_AGENTS.contains(&ds.meta.name.as_str())
+    }
+
+    /// The pod selectors of every node-agent DaemonSet: the only pods stordeck watches.
+    pub fn agent_selectors(&self) -> BTreeSet<AgentSelector> {
+        self.daemonsets
+            .values()
+            .filter(|d| World::is_node_agent(d))
+            .filter_map(|d| {
+                Some(AgentSelector {
+                    namespace: d.meta.namespace.clone().unwrap_or_default(),
+                    labels: d.selector.clone()?,
+                })
+            })
+            .collect()
+    }
+
+    /// Whether a pod of `ds` still serves on `node`; `None` while its pods are not known
+    /// (not watched yet, or the watch has not listed them).
+    pub fn agent_on_node(&self, ds: &DaemonSetRow, node: &str) -> Option<bool> {
+        let selector = AgentSelector {
+            namespace: ds.meta.namespace.clone().unwrap_or_default(),
+            labels: ds.selector.clone()?,
+        };
+        let pods = self.agent_pods.get(&selector).filter(|t| t.synced)?;
+        Some(
+            pods.values()
+                .any(|p| p.node.as_deref() == Some(node) && p.serving()),
+        )
+    }
+}
