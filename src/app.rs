@@ -10,11 +10,12 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 
 use crate::actions::{Action, Executor, Outcome};
-use crate::model::findings::Findings;
-use crate::model::{SourceMsg, World};
-use crate::sources::aws::{Refresh, spawn_pollers};
+use crate::clock::Clock;
+use crate::headless::Headless;
+use crate::model::World;
+use crate::model::findings::Policy;
 use crate::sources::connect::Connection;
-use crate::sources::{fetch, kube::spawn_watchers};
+use crate::sources::fetch;
 use crate::ui::{self, ObjectKind, ObjectRef, UiCommand, UiState};
 
 /// At most one frame per this, however fast messages arrive.
@@ -35,29 +36,24 @@ pub async fn run(
     conn: Connection,
     mut ui: UiState,
     executor: Option<Executor>,
+    policy: Policy,
 ) -> anyhow::Result<()> {
-    let (tx, mut rx) = mpsc::channel::<SourceMsg>(BATCH);
     let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
-    let refresh = Refresh::default();
-    let mut tasks = spawn_watchers(&conn.kube, &tx);
-    tasks.extend(spawn_pollers(conn.aws, &tx, &refresh));
-    drop(tx);
+    let mut s = Headless::start_with(&conn, Clock::system(), policy);
 
     let mut terminal = ratatui::try_init()?;
     let mut signals = Signals::new()?;
     let mut keys = EventStream::new();
-    let mut world = World::default();
-    world.target = conn.target.clone();
-    let mut findings = Findings::default();
     let mut ticker = tokio::time::interval(AGE_TICK);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
 
     let result: anyhow::Result<()> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
-            let now = jiff::Timestamp::now();
-            findings.refresh(&world, now);
-            if let Err(e) = terminal.draw(|f| ui::render(f, &world, &findings, &ui, now)) {
+            s.settle();
+            let now = s.clock.now();
+            let (world, findings) = (&s.world, &s.findings);
+            if let Err(e) = terminal.draw(|f| ui::render(f, world, findings, &ui, now)) {
                 break Err(e.into());
             }
             last_draw = Instant::now();
@@ -65,25 +61,24 @@ pub async fn run(
         }
         let frame_due = last_draw + FRAME;
         tokio::select! {
-            Some(msg) = rx.recv() => {
-                let now = jiff::Timestamp::now();
-                world.apply(msg, now);
+            Some(msg) = s.recv() => {
+                s.apply(msg);
                 // Fold what else is already queued before drawing once.
                 for _ in 0..BATCH {
-                    match rx.try_recv() {
-                        Ok(m) => world.apply(m, now),
-                        Err(_) => break,
+                    match s.try_recv() {
+                        Some(m) => s.apply(m),
+                        None => break,
                     }
                 }
                 dirty = true;
             }
             Some(ev) = keys.next() => match ev {
                 Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-                    for cmd in ui::handle_key(&mut ui, k, &world, &findings) {
+                    for cmd in ui::handle_key(&mut ui, k, &s.world, &s.findings) {
                         match cmd {
-                            UiCommand::Quit => return finish(tasks, Ok(())),
-                            UiCommand::Refresh => refresh.now(),
-                            UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &world, r, itx.clone()),
+                            UiCommand::Quit => return finish(s, Ok(())),
+                            UiCommand::Refresh => s.refresh.now(),
+                            UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &s.world, r, itx.clone()),
                             UiCommand::Execute(a) => spawn_action(executor.as_ref(), a, itx.clone()),
                         }
                     }
@@ -98,7 +93,7 @@ pub async fn run(
                     Internal::Detail(r, yaml) => ui.set_detail_yaml(&r, yaml),
                     Internal::Action(outcome) => {
                         // Kubernetes changes arrive through the watches; AWS ones need a poll.
-                        refresh.now();
+                        s.refresh.now();
                         ui.action_finished(outcome);
                     }
                 }
@@ -109,16 +104,12 @@ pub async fn run(
             _ = signals.next() => break Ok(()),
         }
     };
-    finish(tasks, result)
+    finish(s, result)
 }
 
-fn finish(
-    tasks: Vec<tokio::task::JoinHandle<()>>,
-    result: anyhow::Result<()>,
-) -> anyhow::Result<()> {
-    for t in tasks {
-        t.abort();
-    }
+/// Stops every source (dropping the session aborts its tasks) and gives the terminal back.
+fn finish(session: Headless, result: anyhow::Result<()>) -> anyhow::Result<()> {
+    drop(session);
     ratatui::restore();
     result
 }

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::actions::{AuditLog, Executor};
+use crate::clock::Clock;
+use crate::model::findings::Policy;
 use crate::sim::{self, ScaleOptions, ScenarioName, SimHandle, SimOptions};
 use crate::sources::connect::{self, Connection, LiveOptions};
 use crate::ui::{Theme, UiState};
@@ -142,6 +144,8 @@ pub struct Settings {
     pub read_only: bool,
     pub theme: String,
     pub live: LiveOptions,
+    /// Graces, rules off and silences from `[findings]`.
+    pub policy: Policy,
 }
 
 pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
@@ -153,6 +157,8 @@ pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
             .clone()
             .or(cfg.theme)
             .unwrap_or_else(|| "dark".into()),
+        // Validated when the file was parsed; a failure here cannot name a line.
+        policy: cfg.findings.policy().unwrap_or_default(),
         live: LiveOptions {
             context: args.context.clone().or(cfg.context),
             cluster: args.cluster.clone().or(cfg.cluster),
@@ -184,7 +190,7 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (conn, _sim) = connect(&args, &s).await?;
     let mut ui = UiState::new(theme, s.read_only);
     let executor = executor(&conn, &mut ui);
-    app::run(conn, ui, executor).await?;
+    app::run(conn, ui, executor, s.policy.clone()).await?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -216,9 +222,14 @@ async fn run_report(
         ..s
     };
     let (conn, _sim) = connect(args, &s).await?;
-    let mut h = crate::headless::Headless::start(&conn);
-    let synced = h.first_sync(std::time::Duration::from_secs(timeout)).await;
-    let report = crate::report::Report::new(&h.world, synced, jiff::Timestamp::now());
+    let mut h = crate::headless::Headless::start_with(&conn, Clock::system(), s.policy.clone());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
+    let synced = h.first_sync(deadline - std::time::Instant::now()).await;
+    // Candidates are confirmed or cleared within seconds; wait for them, within the timeout.
+    let left = deadline.saturating_duration_since(std::time::Instant::now());
+    h.until_findings(left, |_, f| f.evaluated() && f.checking().is_empty())
+        .await;
+    let report = crate::report::Report::new(&h.world, &h.findings, synced, h.clock.now());
     match format {
         ReportFormat::Text => print!("{}", report.text()),
         ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report.json())?),

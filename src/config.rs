@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+use toml::Spanned;
+
+use crate::model::findings::{Graces, Policy, Silence, rule_ids};
 
 /// `config.toml`. Command-line flags win over it.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
@@ -18,6 +21,121 @@ pub struct Config {
     pub cluster: Option<String>,
     pub region: Option<String>,
     pub profile: Option<String>,
+    /// Graces, rules turned off, and findings the user accepts.
+    #[serde(default)]
+    pub findings: FindingsConfig,
+}
+
+/// `[findings]`: durations are written like `"30s"`, `"5m"`, `"2h"`.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FindingsConfig {
+    /// Rule ids that are not evaluated at all.
+    #[serde(default)]
+    pub disabled: Vec<Spanned<String>>,
+    pub driver_delete_grace: Option<Spanned<String>>,
+    pub agent_settle_grace: Option<Spanned<String>>,
+    pub stranded_grace: Option<Spanned<String>>,
+    pub addon_degraded_grace: Option<Spanned<String>>,
+    pub access_point_creating_grace: Option<Spanned<String>>,
+    #[serde(default)]
+    pub silence: Vec<SilenceConfig>,
+}
+
+/// `[[findings.silence]]`: a rule (or `"*"`) for objects whose name matches `name` (a
+/// glob) and/or that carry `label` (`key=value`), with the reason shown beside them.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct SilenceConfig {
+    pub rule: Spanned<String>,
+    pub name: Option<Spanned<String>>,
+    pub label: Option<Spanned<String>>,
+    pub reason: String,
+}
+
+type Bad = (std::ops::Range<usize>, String);
+
+impl FindingsConfig {
+    /// The policy this section asks for; a bad value comes back with where it is.
+    pub fn policy(&self) -> Result<Policy, Bad> {
+        let known = |r: &Spanned<String>, star: bool| -> Result<String, Bad> {
+            let id = r.get_ref();
+            if (star && id == "*") || rule_ids().any(|k| k == id) {
+                Ok(id.clone())
+            } else {
+                let ids: Vec<&str> = rule_ids().collect();
+                Err((
+                    r.span(),
+                    format!("unknown rule `{id}`; rules are: {}", ids.join(", ")),
+                ))
+            }
+        };
+        let mut graces = Graces::default();
+        for (value, slot) in [
+            (&self.driver_delete_grace, &mut graces.driver_delete),
+            (&self.agent_settle_grace, &mut graces.agent_settle),
+            (&self.stranded_grace, &mut graces.stranded),
+            (&self.addon_degraded_grace, &mut graces.addon_degraded),
+            (
+                &self.access_point_creating_grace,
+                &mut graces.access_point_creating,
+            ),
+        ] {
+            if let Some(v) = value {
+                *slot = v
+                    .get_ref()
+                    .parse::<jiff::SignedDuration>()
+                    .ok()
+                    .filter(|d| !d.is_negative())
+                    .ok_or_else(|| {
+                        (
+                            v.span(),
+                            format!(
+                                "`{}` is not a duration such as \"30s\" or \"5m\"",
+                                v.get_ref()
+                            ),
+                        )
+                    })?;
+            }
+        }
+        let disabled = self
+            .disabled
+            .iter()
+            .map(|r| known(r, false))
+            .collect::<Result<_, _>>()?;
+        let mut silences = Vec::new();
+        for s in &self.silence {
+            let rule = known(&s.rule, true)?;
+            let name = match &s.name {
+                Some(g) => Some(
+                    globset::Glob::new(g.get_ref())
+                        .map_err(|e| (g.span(), format!("bad glob: {e}")))?
+                        .compile_matcher(),
+                ),
+                None => None,
+            };
+            let label = match &s.label {
+                Some(l) => Some(
+                    l.get_ref()
+                        .split_once('=')
+                        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                        .ok_or_else(|| (l.span(), "a label is written key=value".to_string()))?,
+                ),
+                None => None,
+            };
+            silences.push(Silence {
+                rule,
+                name,
+                label,
+                reason: s.reason.clone(),
+            });
+        }
+        Ok(Policy {
+            graces,
+            disabled,
+            silences,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -78,15 +196,25 @@ pub fn load_from(file: &Path) -> Result<Config, ConfigError> {
 }
 
 pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
-    toml::from_str(text).map_err(|e| {
-        let (line, column) = e.span().map_or((1, 1), |s| line_col(text, s.start));
+    let malformed = |start: usize, message: String| {
+        let (line, column) = line_col(text, start);
         ConfigError::Malformed {
             file: file.to_path_buf(),
             line,
             column,
-            message: e.message().trim().to_string(),
+            message,
         }
-    })
+    };
+    let cfg: Config = toml::from_str(text).map_err(|e| {
+        malformed(
+            e.span().map_or(0, |s| s.start),
+            e.message().trim().to_string(),
+        )
+    })?;
+    cfg.findings
+        .policy()
+        .map_err(|(span, message)| malformed(span.start, message))?;
+    Ok(cfg)
 }
 
 /// 1-based line and column of a byte offset.

@@ -12,15 +12,21 @@
 //!   "complete": bool,                        // every source answered and none failed
 //!   "sources": [ { "source": str, "state": "live"|"syncing"|"stale"|"error"|"absent",
 //!                  "reason": str|null } ],
-//!   "counts": { "critical": n, "warning": n, "info": n },
+//!   "counts": { "critical": n, "warning": n, "info": n },   // silenced ones excluded
+//!   "silenced": n,
+//!   "checking": [ { "rule": str, "object": { "kind", "namespace", "name" }, "why": str } ],
 //!   "findings": [ Finding ] }                // see model::findings::types::Finding
 //! ```
+//!
+//! A report waits (within its timeout) until every candidate finding is confirmed or
+//! cleared; one still being checked when time runs out is listed under `checking` and
+//! makes the picture incomplete.
 
 use std::fmt::Write;
 
 use serde_json::{Value, json};
 
-use crate::model::findings::{Evidence, Finding, Severity};
+use crate::model::findings::{Checking, Evidence, Finding, Findings, Severity};
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::sanitize::clean;
 
@@ -28,6 +34,7 @@ pub const SCHEMA: &str = "stordeck.report/v1";
 
 pub struct Report {
     pub findings: Vec<Finding>,
+    pub checking: Vec<Checking>,
     pub complete: bool,
     pub generated_at: jiff::Timestamp,
     sources: Vec<(SourceId, &'static str, Option<String>)>,
@@ -35,7 +42,7 @@ pub struct Report {
 }
 
 impl Report {
-    pub fn new(world: &World, synced: bool, now: jiff::Timestamp) -> Self {
+    pub fn new(world: &World, findings: &Findings, synced: bool, now: jiff::Timestamp) -> Self {
         let sources: Vec<_> = SourceId::ALL
             .iter()
             .map(|s| {
@@ -60,9 +67,11 @@ impl Report {
             .as_ref()
             .map(|c| c.name.clone())
             .or_else(|| t.cluster.clone());
+        let checking = findings.checking().to_vec();
         Report {
-            findings: crate::model::findings::evaluate(world, now),
-            complete: synced && !failed,
+            findings: findings.all().to_vec(),
+            complete: synced && !failed && checking.is_empty(),
+            checking,
             generated_at: now,
             sources,
             cluster: (name, t.region.clone(), t.account.clone()),
@@ -70,7 +79,10 @@ impl Report {
     }
 
     pub fn count(&self, s: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == s).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == s && f.silenced.is_none())
+            .count()
     }
 
     pub fn exit_code(&self) -> u8 {
@@ -94,6 +106,8 @@ impl Report {
             "complete": self.complete,
             "sources": self.sources.iter().map(|(s, state, reason)| json!({"source": s.label(), "state": state, "reason": reason})).collect::<Vec<_>>(),
             "counts": {"critical": self.count(Severity::Critical), "warning": self.count(Severity::Warning), "info": self.count(Severity::Info)},
+            "silenced": self.findings.iter().filter(|f| f.silenced.is_some()).count(),
+            "checking": self.checking.iter().map(|c| json!({"rule": c.rule, "object": c.object, "why": c.why})).collect::<Vec<_>>(),
             "findings": self.findings,
         })
     }
@@ -128,7 +142,17 @@ impl Report {
         if !self.complete {
             let _ = writeln!(
                 out,
-                "INCOMPLETE: some sources could not be read; findings cover only what could."
+                "INCOMPLETE: some sources could not be read, or candidates are still being checked; findings cover only what is confirmed."
+            );
+        }
+        for c in &self.checking {
+            let _ = writeln!(
+                out,
+                "  checking {:<20} {} {}: {}",
+                c.rule,
+                c.object.kind.label(),
+                clean(&c.object.display_name()),
+                clean(&c.why)
             );
         }
         let _ = writeln!(
@@ -146,6 +170,12 @@ impl Report {
                 f.id,
                 clean(&f.title)
             );
+            if let Some(since) = f.since {
+                let _ = writeln!(out, "         since {}", crate::model::findings::ts(since));
+            }
+            if let Some(why) = &f.silenced {
+                let _ = writeln!(out, "         SILENCED: {}", clean(why));
+            }
             for e in &f.evidence {
                 match e {
                     Evidence::Object { object, fields } => {

@@ -68,7 +68,12 @@ impl Setup {
             eks: self.conn.aws.eks.clone(),
             cluster: self.conn.aws.cluster.clone(),
         };
-        tasks.extend(spawn_pollers(aws, &tx, &Refresh::default()));
+        tasks.extend(spawn_pollers(
+            aws,
+            &tx,
+            &Refresh::default(),
+            stordeck::clock::Clock::system(),
+        ));
         let mut w = World::default();
         let all = [
             SourceId::CsiDrivers,

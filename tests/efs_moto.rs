@@ -61,6 +61,7 @@ async fn next_access_points(
             if let SourceMsg::Aws(AwsMsg::AccessPoints {
                 file_system_id,
                 items,
+                ..
             }) = msg
                 && file_system_id == fs
             {
@@ -122,7 +123,7 @@ async fn efs_poller_reads_moto_and_follows_a_deletion() {
         eks: aws_sdk_eks::Client::new(&sdk),
         cluster: None,
     };
-    let _tasks = spawn_pollers(src, &tx, &refresh);
+    let _tasks = spawn_pollers(src, &tx, &refresh, stordeck::clock::Clock::system());
 
     let mut seen = next_access_points(&mut rx, &fs_id).await;
     seen.sort_by(|a, b| a.client_token.cmp(&b.client_token));

@@ -71,6 +71,7 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
                 ap("fsap-orphan", "pv-gone"),
                 lambda,
             ],
+            started: jiff::Timestamp::UNIX_EPOCH,
         }),
         now(),
     );

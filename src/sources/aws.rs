@@ -13,6 +13,7 @@ use tokio::task::JoinHandle;
 use super::aws_convert as conv;
 use super::aws_errors::{Failure, classify};
 use super::health::Tracker;
+use crate::clock::Clock;
 use crate::model::{AwsMsg, Health, SourceId, SourceMsg};
 
 /// How often each service is swept when nothing is happening.
@@ -43,10 +44,10 @@ impl Refresh {
     }
 }
 
-/// Sleeps for `d`, or until a refresh is asked for.
-async fn wait(rx: &mut watch::Receiver<u64>, d: Duration) {
+/// Sleeps for `d` of the clock's time, or until a refresh is asked for.
+async fn wait(rx: &mut watch::Receiver<u64>, clock: &Clock, d: Duration) {
     tokio::select! {
-        _ = tokio::time::sleep(d) => {}
+        _ = tokio::time::sleep(clock.real(d)) => {}
         _ = rx.changed() => {}
     }
 }
@@ -63,9 +64,16 @@ pub fn spawn_pollers(
     src: AwsSources,
     tx: &Sender<SourceMsg>,
     refresh: &Refresh,
+    clock: Clock,
 ) -> Vec<JoinHandle<()>> {
-    let efs = tokio::spawn(efs_loop(src.efs, tx.clone(), refresh.clone()));
-    let eks = tokio::spawn(eks_loop(src.eks, src.cluster, tx.clone(), refresh.clone()));
+    let efs = tokio::spawn(efs_loop(src.efs, tx.clone(), refresh.clone(), clock));
+    let eks = tokio::spawn(eks_loop(
+        src.eks,
+        src.cluster,
+        tx.clone(),
+        refresh.clone(),
+        clock,
+    ));
     vec![efs, eks]
 }
 
@@ -90,7 +98,7 @@ pub(super) async fn report(tx: &Sender<SourceMsg>, h: Health) -> bool {
     tx.send(SourceMsg::Health(h)).await.is_ok()
 }
 
-async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
+async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Clock) {
     let mut wake = refresh.subscribe();
     let mut fs_h = Tracker::new(SourceId::EfsFileSystems);
     let mut ap_h = Tracker::new(SourceId::EfsAccessPoints);
@@ -103,11 +111,12 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
     let mut delay = STEADY_INTERVAL;
     loop {
         let started = tokio::time::Instant::now();
-        let Some(out) = efs_sweep(&efs, &tx, &mut fs_h, &mut ap_h, &mut mt_h).await else {
+        let hs = (&mut fs_h, &mut ap_h, &mut mt_h);
+        let Some(out) = efs_sweep(&efs, &tx, hs, &clock).await else {
             return;
         };
         delay = if out.ok {
-            steady_for(started.elapsed())
+            steady_for(clock.from_real(started.elapsed()))
         } else {
             let floor = if out.throttled {
                 STEADY_INTERVAL
@@ -116,7 +125,7 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh) {
             };
             backoff(delay, floor)
         };
-        wait(&mut wake, delay).await;
+        wait(&mut wake, &clock, delay).await;
     }
 }
 
@@ -131,9 +140,8 @@ fn steady_for(sweep: Duration) -> Duration {
 async fn efs_sweep(
     efs: &Efs,
     tx: &Sender<SourceMsg>,
-    fs_h: &mut Tracker,
-    ap_h: &mut Tracker,
-    mt_h: &mut Tracker,
+    (fs_h, ap_h, mt_h): (&mut Tracker, &mut Tracker, &mut Tracker),
+    clock: &Clock,
 ) -> Option<Outcome> {
     let mut out = Outcome {
         ok: true,
@@ -166,6 +174,7 @@ async fn efs_sweep(
     // earlier failure.
     let (mut ap_fail, mut mt_fail) = (None, None);
     for id in &ids {
+        let started = clock.now();
         let aps = efs
             .describe_access_points()
             .file_system_id(id)
@@ -182,6 +191,7 @@ async fn efs_sweep(
                     AwsMsg::AccessPoints {
                         file_system_id: id.clone(),
                         items,
+                        started,
                     },
                 )
                 .await
@@ -271,7 +281,13 @@ async fn mount_targets(
     }
 }
 
-async fn eks_loop(eks: Eks, cluster: Option<String>, tx: Sender<SourceMsg>, refresh: Refresh) {
+async fn eks_loop(
+    eks: Eks,
+    cluster: Option<String>,
+    tx: Sender<SourceMsg>,
+    refresh: Refresh,
+    clock: Clock,
+) {
     let mut wake = refresh.subscribe();
     let mut hs = [
         SourceId::EksCluster,
@@ -314,7 +330,7 @@ async fn eks_loop(eks: Eks, cluster: Option<String>, tx: Sender<SourceMsg>, refr
                 },
             ),
         };
-        wait(&mut wake, delay).await;
+        wait(&mut wake, &clock, delay).await;
     }
 }
 

@@ -108,7 +108,12 @@ where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
     let tx = tx.clone();
-    tokio::spawn(run(api, source, wrap, tx))
+    tokio::spawn(run(api, source, list_config(), wrap, tx))
+}
+
+/// How every kind is listed: in pages, so the first rows show quickly at scale.
+pub(super) fn list_config() -> watcher::Config {
+    watcher::Config::default().page_size(PAGE_SIZE)
 }
 
 fn spawn_ack(client: Client, tx: &Sender<SourceMsg>) -> JoinHandle<()> {
@@ -117,15 +122,19 @@ fn spawn_ack(client: Client, tx: &Sender<SourceMsg>) -> JoinHandle<()> {
     tokio::spawn(run(
         api,
         SourceId::AckFileSystems,
+        list_config(),
         KubeMsg::AckFileSystem,
         tx,
     ))
 }
 
-async fn run<K>(
+/// Watches one kind (or one selection of it) until the app goes away, folding every
+/// event into a message and every failure into a health report.
+pub(super) async fn run<K>(
     api: Api<K>,
     source: SourceId,
-    wrap: fn(Change<K>) -> KubeMsg,
+    cfg: watcher::Config,
+    wrap: impl Fn(Change<K>) -> KubeMsg,
     tx: Sender<SourceMsg>,
 ) where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
@@ -134,7 +143,6 @@ async fn run<K>(
     if tx.send(SourceMsg::Health(health.syncing())).await.is_err() {
         return;
     }
-    let cfg = watcher::Config::default().page_size(PAGE_SIZE);
     let mut stream = watcher::watcher(api, cfg).default_backoff().boxed();
     // Set while the last word about this source was a failure, so the next event can
     // announce the recovery.

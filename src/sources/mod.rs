@@ -1,10 +1,12 @@
 //! Sources talk to the outside and nothing else: Kubernetes watch streams and AWS pollers,
 //! each sending owned messages into the one channel the app loop reads.
 
+pub mod agents;
 pub mod aws;
 mod aws_convert;
 mod aws_eks;
 mod aws_errors;
+pub mod confirm;
 pub mod connect;
 pub mod fetch;
 mod health;

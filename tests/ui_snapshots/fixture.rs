@@ -181,6 +181,6 @@ pub fn failing_world() -> World {
     w
 }
 
-pub fn all_sources() -> [SourceId; 18] {
+pub fn all_sources() -> [SourceId; 19] {
     SourceId::ALL
 }

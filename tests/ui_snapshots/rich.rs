@@ -254,6 +254,7 @@ pub fn rich_world() -> World {
                 ),
                 evil,
             ],
+            started: jiff::Timestamp::UNIX_EPOCH,
         },
         t0,
     );

@@ -224,6 +224,7 @@ mod tests {
         let msg = AwsMsg::AccessPoints {
             file_system_id: "fs-1".into(),
             items,
+            started: jiff::Timestamp::UNIX_EPOCH,
         };
         w.apply(SourceMsg::Aws(msg), now);
         let cell = |w: &World, ap: &AccessPointRec| {

@@ -1,0 +1,172 @@
+//! Targeted reads that confirm a candidate finding before it alarms anyone (DESIGN.md,
+//! "Confirm before alarming"): one access point by id from EFS, one PV or PVC from the
+//! API server, instead of waiting for the next sweep, which at 20,000 access points comes
+//! minutes later. The rules say what they want; this reads it, coalescing repeats and
+//! keeping to a rate, and sends each answer stamped with when its read started.
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+use aws_sdk_efs::Client as Efs;
+use futures::StreamExt;
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+use kube::{Api, Client};
+use tokio::sync::mpsc::Sender;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use super::aws_convert as conv;
+use crate::clock::Clock;
+use crate::model::{ProbeKey, ProbeOutcome, ProbeResult, SourceMsg};
+
+/// Reads at most this many at once…
+const CONCURRENCY: usize = 4;
+/// …and at most this many a second (clock time), so a burst of candidates (a relist, a
+/// mass deletion) cannot turn into a storm of calls or invite throttling.
+const PER_SECOND: u32 = 10;
+/// The same object is not read again sooner than this, even if still wanted: its answer
+/// may be on its way, or the candidate is waiting for something else.
+const REREAD_AFTER: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct Wants(watch::Sender<BTreeSet<ProbeKey>>);
+
+impl Wants {
+    pub fn want(&self, keys: &BTreeSet<ProbeKey>) {
+        self.0.send_if_modified(|cur| {
+            let changed = cur != keys;
+            if changed {
+                cur.clone_from(keys);
+            }
+            changed
+        });
+    }
+}
+
+pub fn spawn(
+    kube: &Client,
+    efs: &Efs,
+    tx: &Sender<SourceMsg>,
+    clock: Clock,
+) -> (Wants, JoinHandle<()>) {
+    let (wtx, rx) = watch::channel(BTreeSet::new());
+    let readers = Readers {
+        kube: kube.clone(),
+        efs: efs.clone(),
+    };
+    let task = tokio::spawn(run(readers, tx.clone(), rx, clock));
+    (Wants(wtx), task)
+}
+
+#[derive(Clone)]
+struct Readers {
+    kube: Client,
+    efs: Efs,
+}
+
+async fn run(
+    readers: Readers,
+    tx: Sender<SourceMsg>,
+    mut rx: watch::Receiver<BTreeSet<ProbeKey>>,
+    clock: Clock,
+) {
+    let mut last_read: HashMap<ProbeKey, Instant> = HashMap::new();
+    let reread = clock.real(REREAD_AFTER);
+    let batch_gap = clock.real(Duration::from_secs(1));
+    loop {
+        let wanted = rx.borrow_and_update().clone();
+        last_read.retain(|k, at| wanted.contains(k) || at.elapsed() < reread);
+        let due: Vec<ProbeKey> = wanted
+            .iter()
+            .filter(|k| last_read.get(*k).is_none_or(|at| at.elapsed() >= reread))
+            .take(PER_SECOND as usize)
+            .cloned()
+            .collect();
+        let started_batch = Instant::now();
+        for k in &due {
+            last_read.insert(k.clone(), Instant::now());
+        }
+        let mut answers = futures::stream::iter(due.clone())
+            .map(|key| {
+                let readers = readers.clone();
+                async move {
+                    let started = clock.now();
+                    read(&readers, &key).await.map(|outcome| ProbeResult {
+                        key,
+                        started,
+                        outcome,
+                    })
+                }
+            })
+            .buffer_unordered(CONCURRENCY);
+        while let Some(answer) = answers.next().await {
+            // A failed read (throttled, unreachable) says nothing; it is tried again
+            // after REREAD_AFTER if still wanted.
+            if let Some(r) = answer
+                && tx.send(SourceMsg::Probe(r)).await.is_err()
+            {
+                return;
+            }
+        }
+        if !due.is_empty() {
+            // Keep to the rate, then see what else is due.
+            tokio::time::sleep_until(started_batch + batch_gap).await;
+            continue;
+        }
+        // Nothing due: wait for a new want, or the earliest re-read of one still wanted.
+        let next = wanted
+            .iter()
+            .filter_map(|k| last_read.get(k))
+            .map(|at| *at + reread)
+            .min();
+        let changed = match next {
+            Some(at) => tokio::select! {
+                c = rx.changed() => c,
+                _ = tokio::time::sleep_until(at) => Ok(()),
+            },
+            None => rx.changed().await,
+        };
+        if changed.is_err() {
+            return;
+        }
+    }
+}
+
+async fn read(r: &Readers, key: &ProbeKey) -> Option<ProbeOutcome> {
+    match key {
+        ProbeKey::AccessPoint(id) => {
+            match r
+                .efs
+                .describe_access_points()
+                .access_point_id(id)
+                .send()
+                .await
+            {
+                Ok(out) => Some(match out.access_points().first() {
+                    Some(ap) => ProbeOutcome::AccessPoint(conv::access_point(ap)),
+                    None => ProbeOutcome::NotFound,
+                }),
+                Err(e) => e
+                    .as_service_error()
+                    .is_some_and(|se| se.is_access_point_not_found())
+                    .then_some(ProbeOutcome::NotFound),
+            }
+        }
+        ProbeKey::Pv(name) => {
+            let api: Api<PersistentVolume> = Api::all(r.kube.clone());
+            found(api.get_opt(name).await.ok()?.map(|o| o.metadata.uid))
+        }
+        ProbeKey::Pvc { namespace, name } => {
+            let api: Api<PersistentVolumeClaim> = Api::namespaced(r.kube.clone(), namespace);
+            found(api.get_opt(name).await.ok()?.map(|o| o.metadata.uid))
+        }
+    }
+}
+
+fn found(uid: Option<Option<String>>) -> Option<ProbeOutcome> {
+    Some(match uid {
+        Some(uid) => ProbeOutcome::Found { uid },
+        None => ProbeOutcome::NotFound,
+    })
+}
