@@ -2,7 +2,7 @@
 //! each sending owned messages into the one channel the app loop reads.
 
 pub mod aws;
-mod aws_convert;
+pub(crate) mod aws_convert;
 mod aws_eks;
 mod aws_errors;
 pub mod connect;
