@@ -4,7 +4,9 @@
 use super::{Action, AdoptHelm, DeleteAccessPoint, DeleteAddon, KubeObject, Tolerate};
 
 /// Said under the reads of every action that patches.
-const RV_PRECONDITION: &str = "The resourceVersion each GET returns, read just before sending,     is a precondition of its PATCH: if the object changes in between, the API server refuses     the PATCH and nothing is applied.";
+const RV_PRECONDITION: &str = "The resourceVersion each GET returns, read just before \
+    sending, is a precondition of its PATCH: if the object changes in between, the API server \
+    refuses the PATCH and nothing is applied.";
 
 impl Action {
     pub fn title(&self) -> String {
@@ -78,8 +80,7 @@ impl Action {
                 .to_string(),
         ];
         for r in self.reads() {
-            out.push(format!("  GET {}", r.request));
-            out.push(format!("      must find: {}", r.expects));
+            out.push(format!("  GET {}  must find: {}", r.request, r.expects));
         }
         if matches!(self, Action::AdoptHelm(_) | Action::Tolerate(_)) {
             out.push(RV_PRECONDITION.into());

@@ -209,9 +209,12 @@ impl Executor {
             .map_err(|e| PatchFailure::Other(format!("{what}: {e}")))?;
         match self.kube.request::<Value>(req).await {
             Ok(_) => Ok(()),
-            Err(kube::Error::Api(s)) if precondition_failed(p, s.code) => Err(
-                PatchFailure::Changed(format!("API server: {} {}: {}", s.code, s.reason, s.message)),
-            ),
+            Err(kube::Error::Api(s)) if precondition_failed(p, s.code) => {
+                Err(PatchFailure::Changed(format!(
+                    "API server: {} {}: {}",
+                    s.code, s.reason, s.message
+                )))
+            }
             Err(e) => Err(PatchFailure::Other(errors::kube(&what, &e))),
         }
     }

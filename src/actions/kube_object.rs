@@ -150,8 +150,14 @@ impl KubePatch {
 /// Something the plan saw on an object, which its patch was written for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Expect {
-    Label { key: String, seen: Option<String> },
-    Annotation { key: String, seen: Option<String> },
+    Label {
+        key: String,
+        seen: Option<String>,
+    },
+    Annotation {
+        key: String,
+        seen: Option<String>,
+    },
     /// The pod template's tolerations, each as [`toleration_text`] gives it, in order.
     Tolerations(Vec<String>),
 }
@@ -195,11 +201,7 @@ impl Expect {
 
     /// `Err` says what is different on `live`, the object as a fresh GET returned it.
     pub fn check(&self, live: &Value) -> Result<(), String> {
-        let meta = |map: &str, key: &str| {
-            live["metadata"][map][key]
-                .as_str()
-                .map(str::to_string)
-        };
+        let meta = |map: &str, key: &str| live["metadata"][map][key].as_str().map(str::to_string);
         let (what, seen, now) = match self {
             Expect::Label { key, seen } => (format!("label {key}"), seen, meta("labels", key)),
             Expect::Annotation { key, seen } => {
@@ -321,9 +323,9 @@ mod tests {
         assert_eq!(Expect::Tolerations(all.to_vec()).check(&live), Ok(()));
         let err = Expect::Tolerations(Vec::new()).check(&live);
         assert!(
-            err.as_ref().is_err_and(|e| e.contains(
-                "they were none, now [<all>, CriticalAddonsOnly, k=v:NoSchedule]"
-            )),
+            err.as_ref()
+                .is_err_and(|e| e
+                    .contains("they were none, now [<all>, CriticalAddonsOnly, k=v:NoSchedule]")),
             "{err:?}"
         );
         assert_eq!(

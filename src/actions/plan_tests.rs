@@ -30,7 +30,7 @@ fn delete_addon_preserves_by_default_and_lists_what_stays() {
         "{text}"
     );
     assert!(
-        text.contains("GET /clusters/prod/addons/aws-efs-csi-driver\n      must find: the add-on still exists and is not DELETING"),
+        text.contains("GET /clusters/prod/addons/aws-efs-csi-driver  must find: the add-on still exists and is not DELETING"),
         "{text}"
     );
     let off = Action::DeleteAddon(DeleteAddon {
@@ -116,7 +116,8 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
     for needle in [
         "The data under its root directory /dynamic_provisioning/pv-gone stays on file system fs-1",
         "Existing mounts through it keep working until they reconnect",
-        "must find: 404: no PV has the name its ClientToken gives",
+        "GET /api/v1/persistentvolumes/pv-gone  must find: 404: no PV has the name its \
+         ClientToken gives",
         "no PV whose spec.csi.volumeHandle names fsap-orphan",
         "on every page, no claim bound to pv-gone",
     ] {
@@ -171,7 +172,13 @@ fn adopt_patches_only_what_lacks_the_release_and_never_steals_one() {
         dialog.contains("GET /apis/apps/v1/namespaces/kube-system/daemonsets/aws-node"),
         "{dialog}"
     );
-    assert!(dialog.contains("is a precondition of its PATCH"), "{dialog}");
+    assert!(
+        dialog.contains(
+            "The resourceVersion each GET returns, read just before sending, is a precondition \
+             of its PATCH"
+        ),
+        "{dialog}"
+    );
 
     kube(
         &mut w,

@@ -112,14 +112,18 @@ fn access_point_reads(d: &DeleteAccessPoint) -> Vec<Read> {
     out
 }
 
+/// Its resourceVersion becomes the PATCH's precondition; the dialog says so once for all.
 fn object_read(p: &KubePatch) -> Read {
-    let mut seen: Vec<String> = p.expect.iter().map(|e| e.describe()).collect();
-    seen.push("its resourceVersion becomes the PATCH's precondition".into());
+    let seen: Vec<String> = p.expect.iter().map(|e| e.describe()).collect();
     Read {
         request: p
             .object
             .path()
             .unwrap_or_else(|| format!("<no API path for {}>", p.object.kind)),
-        expects: format!("it exists; {}", seen.join("; ")),
+        expects: if seen.is_empty() {
+            "it still exists".into()
+        } else {
+            seen.join("; ")
+        },
     }
 }

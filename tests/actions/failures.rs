@@ -53,7 +53,10 @@ async fn forbidden_says_so_changes_nothing_and_the_next_try_works() {
     s.ctl.post("/faults/forbid?resource=eks", None).await;
     // Denied already at the re-check's DescribeAddon: the delete is never tried.
     let out = ex.run(delete_addon("aws-efs-csi-driver")).await;
-    failed(&out, "refused: add-on aws-efs-csi-driver could not be checked again");
+    failed(
+        &out,
+        "refused: add-on aws-efs-csi-driver could not be checked again",
+    );
     failed(&out, "EKS denied DescribeAddon");
     failed(&out, "not authorized");
     assert!(s.mutations().await.is_empty());

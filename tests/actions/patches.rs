@@ -15,7 +15,10 @@ const DS_PATH: &str = "/apis/apps/v1/namespaces/kube-system/daemonsets/ebs-csi-n
 
 fn stored(s: &Setup, plural: &str, ns: &str, name: &str) -> Value {
     let st = lock(&s.sim.shared);
-    st.store.get(plural, ns, name).map(|o| (*o).clone()).expect("stored")
+    st.store
+        .get(plural, ns, name)
+        .map(|o| (*o).clone())
+        .expect("stored")
 }
 
 /// Someone else writes `obj` (a label more) through the control API, as a controller would.
@@ -65,7 +68,10 @@ async fn a_toleration_patch_is_conditional_on_the_version_just_read() {
     assert_eq!(s.mutations().await, shown_requests(&action));
     let ds = stored(&s, "daemonsets", "kube-system", "ebs-csi-node");
     let tolerations = ds["spec"]["template"]["spec"]["tolerations"].to_string();
-    assert!(tolerations.contains("karpenter.sh/disrupted"), "{tolerations}");
+    assert!(
+        tolerations.contains("karpenter.sh/disrupted"),
+        "{tolerations}"
+    );
 }
 
 #[tokio::test]
@@ -74,14 +80,23 @@ async fn a_daemonset_changed_between_the_read_and_the_patch_is_left_alone() {
     let w = s.world().await;
     let action = plan::tolerate_for_driver(&w, "ebs.csi.aws.com").expect("planned");
     let before = stored(&s, "daemonsets", "kube-system", "ebs-csi-node");
-    let ex = s.executor().before_each_send(touch_before(0, s.sim.url(), before.clone()));
+    let ex = s
+        .executor()
+        .before_each_send(touch_before(0, s.sim.url(), before.clone()));
     let out = ex.run(action.clone()).await;
     let why = failed(
         &out.result,
         "DaemonSet kube-system/ebs-csi-node changed since it was read; nothing was applied",
     );
-    assert!(why.contains("422"), "the JSON patch's test op failed: {why}");
-    assert_eq!(s.mutations().await, shown_requests(&action), "one PATCH, refused");
+    assert!(
+        why.contains("422"),
+        "the JSON patch's test op failed: {why}"
+    );
+    assert_eq!(
+        s.mutations().await,
+        shown_requests(&action),
+        "one PATCH, refused"
+    );
     let after = stored(&s, "daemonsets", "kube-system", "ebs-csi-node");
     assert_eq!(after["metadata"]["labels"]["touched-by"], "someone-else");
     assert_eq!(
@@ -108,7 +123,10 @@ async fn another_release_claiming_an_object_after_planning_stops_every_adopt_pat
         "refused: ServiceAccount kube-system/aws-node: its annotation \
          meta.helm.sh/release-name changed since the dialog opened: it was absent, now \"other\"",
     );
-    assert!(s.mutations().await.is_empty(), "not even the objects before it");
+    assert!(
+        s.mutations().await.is_empty(),
+        "not even the objects before it"
+    );
 }
 
 #[tokio::test]
@@ -130,7 +148,9 @@ async fn an_adopt_interrupted_by_a_change_says_how_many_patches_were_applied() {
     };
     let ns = third.namespace.clone().unwrap_or_default();
     let obj = stored(&s, plural, &ns, &third.name);
-    let ex = s.executor().before_each_send(touch_before(2, s.sim.url(), obj));
+    let ex = s
+        .executor()
+        .before_each_send(touch_before(2, s.sim.url(), obj));
     let out = ex.run(action.clone()).await;
     failed(
         &out.result,
@@ -184,7 +204,10 @@ fn conflict(r: Result<Value, kube::Error>) -> kube::core::Status {
 async fn the_simulator_refuses_writes_at_a_stale_resource_version_as_the_api_server_does() {
     let s = setup(false).await;
     let ds = stored(&s, "daemonsets", "kube-system", "ebs-csi-node");
-    let rv = ds["metadata"]["resourceVersion"].as_str().expect("rv").to_string();
+    let rv = ds["metadata"]["resourceVersion"]
+        .as_str()
+        .expect("rv")
+        .to_string();
     let merge = "application/merge-patch+json";
     let stale = json!({"metadata": {"resourceVersion": "1", "labels": {"x": "y"}}});
     let e = conflict(send(&s, "PATCH", merge, stale).await);
@@ -204,10 +227,16 @@ async fn the_simulator_refuses_writes_at_a_stale_resource_version_as_the_api_ser
     let e = conflict(send(&s, "PATCH", "application/json-patch+json", test).await);
     assert_eq!(e.code, 422, "a failed test op refuses the whole JSON patch");
     let unchanged = stored(&s, "daemonsets", "kube-system", "ebs-csi-node");
-    assert_eq!(unchanged["metadata"]["resourceVersion"], json!(rv), "nothing applied");
+    assert_eq!(
+        unchanged["metadata"]["resourceVersion"],
+        json!(rv),
+        "nothing applied"
+    );
 
     let current = json!({"metadata": {"resourceVersion": rv, "labels": {"x": "y"}}});
-    let ok = send(&s, "PATCH", merge, current).await.expect("current version applies");
+    let ok = send(&s, "PATCH", merge, current)
+        .await
+        .expect("current version applies");
     assert_eq!(ok["metadata"]["labels"]["x"], "y");
     assert_ne!(ok["metadata"]["resourceVersion"], json!(rv));
     let unconditional = json!({"metadata": {"labels": {"x": "z"}}});

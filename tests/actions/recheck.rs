@@ -24,7 +24,10 @@ async fn planned_orphan(s: &Setup) -> DeleteAccessPoint {
             None,
         )
         .await;
-    let id = ap["AccessPointId"].as_str().expect("access point id").to_string();
+    let id = ap["AccessPointId"]
+        .as_str()
+        .expect("access point id")
+        .to_string();
     let w = s.world().await;
     match plan::delete_access_point(&w, &id) {
         Ok(Action::DeleteAccessPoint(d)) => d,
@@ -51,12 +54,19 @@ async fn refused(s: &Setup, action: Action, needle: &str) -> String {
     assert!(why.starts_with("refused: "), "{why}");
     assert!(why.contains(needle), "{needle:?} not in {why:?}");
     assert!(why.ends_with("nothing was sent"), "{why}");
-    assert_eq!(s.mutations().await, Vec::<String>::new(), "nothing mutating");
+    assert_eq!(
+        s.mutations().await,
+        Vec::<String>::new(),
+        "nothing mutating"
+    );
     let audit = s.audit();
     assert_eq!(audit.len(), 2, "{audit:?}");
     assert_eq!(audit[0]["result"], "started");
     let line = audit[1]["result"].as_str().unwrap_or_default();
-    assert!(line.starts_with("refused: ") && line.contains(needle), "{line}");
+    assert!(
+        line.starts_with("refused: ") && line.contains(needle),
+        "{line}"
+    );
     why
 }
 
@@ -69,11 +79,16 @@ async fn a_pv_made_after_planning_that_names_the_access_point_stops_the_delete()
     let s = setup(false).await;
     let d = planned_orphan(&s).await;
     let handle = format!("{FS_A}::{}", d.access_point_id);
-    s.ctl.post("/objects", Some(pv("static-share", &handle))).await;
+    s.ctl
+        .post("/objects", Some(pv("static-share", &handle)))
+        .await;
     refused(
         &s,
         Action::DeleteAccessPoint(d.clone()),
-        &format!("PV static-share uses {} now (volumeHandle {handle})", d.access_point_id),
+        &format!(
+            "PV static-share uses {} now (volumeHandle {handle})",
+            d.access_point_id
+        ),
     )
     .await;
     assert!(present(&s, &d.access_point_id));
@@ -89,7 +104,10 @@ async fn the_pv_its_client_token_names_stops_the_delete() {
     let why = refused(
         &s,
         Action::DeleteAccessPoint(d.clone()),
-        &format!("PV {token} exists now, and its name is {}'s ClientToken", d.access_point_id),
+        &format!(
+            "PV {token} exists now, and its name is {}'s ClientToken",
+            d.access_point_id
+        ),
     )
     .await;
     assert!(why.contains(&format!("(volumeHandle {FS_A})")), "{why}");

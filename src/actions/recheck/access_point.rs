@@ -33,8 +33,12 @@ pub async fn verify(
     let user = find_in_list::<Pv, _>(kube, &list_path(PVS), |pv| {
         let handle = &pv.spec.csi.as_ref()?.volume_handle;
         let parsed = volume_handle::parse(handle)?;
-        (parsed.access_point_id.as_deref() == Some(id.as_str()))
-            .then(|| format!("PV {} uses {id} now (volumeHandle {handle})", pv.metadata.name))
+        (parsed.access_point_id.as_deref() == Some(id.as_str())).then(|| {
+            format!(
+                "PV {} uses {id} now (volumeHandle {handle})",
+                pv.metadata.name
+            )
+        })
     })
     .await?;
     if let Some(why) = user {
@@ -51,7 +55,12 @@ pub async fn verify(
 }
 
 async fn describe(efs: &aws_sdk_efs::Client, id: &str) -> Result<AccessPointRec, String> {
-    let out = match efs.describe_access_points().access_point_id(id).send().await {
+    let out = match efs
+        .describe_access_points()
+        .access_point_id(id)
+        .send()
+        .await
+    {
         Ok(out) => out,
         Err(e) if e.code() == Some("AccessPointNotFound") => {
             return Err(format!(

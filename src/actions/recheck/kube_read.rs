@@ -56,7 +56,8 @@ where
         }
         match page.metadata.cont.filter(|c| !c.is_empty()) {
             Some(token) => {
-                let token: String = url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
+                let token: String =
+                    url::form_urlencoded::byte_serialize(token.as_bytes()).collect();
                 path = format!("{first}&continue={token}");
             }
             None => return Ok(None),

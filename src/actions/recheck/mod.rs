@@ -70,7 +70,9 @@ pub async fn objects(kube: &kube::Client, patches: &[KubePatch]) -> Result<Vec<S
             .as_str()
             .filter(|rv| !rv.is_empty())
             .ok_or_else(|| {
-                format!("{what} came back without a resourceVersion to make the patch conditional on")
+                format!(
+                    "{what} came back without a resourceVersion to make the patch conditional on"
+                )
             })?;
         rvs.push(rv.to_string());
     }
