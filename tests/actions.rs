@@ -8,6 +8,10 @@ mod binary;
 mod common;
 #[path = "actions/failures.rs"]
 mod failures;
+#[path = "actions/patches.rs"]
+mod patches;
+#[path = "actions/recheck.rs"]
+mod recheck;
 #[path = "actions/runs.rs"]
 mod runs;
 
@@ -111,6 +115,17 @@ impl Setup {
             .await
             .iter()
             .filter(|r| r["method"] != "GET")
+            .map(request_line)
+            .collect()
+    }
+
+    /// The GETs the simulator received, as `GET path?query`.
+    pub async fn gets(&self) -> Vec<String> {
+        self.ctl
+            .requests()
+            .await
+            .iter()
+            .filter(|r| r["method"] == "GET")
             .map(request_line)
             .collect()
     }

@@ -44,7 +44,8 @@ impl AuditLog {
         &self.path
     }
 
-    /// Appends one record. `result` is `started`, `ok: …` or `failed: …`.
+    /// Appends one record. `result` is `started`, `ok: …`, `failed: …`, or `refused: …`
+    /// when the re-check found something changed and nothing was sent.
     pub async fn record(&self, action: &Action, result: &str) -> std::io::Result<()> {
         let line = json!({
             "time": jiff::Timestamp::now().to_string(),
@@ -52,6 +53,7 @@ impl AuditLog {
             "cluster": self.cluster,
             "action": action.kind(),
             "target": action.target(),
+            "reads": action.read_lines(),
             "requests": action.requests(),
             "result": result,
         });

@@ -3,6 +3,11 @@
 
 use super::{Action, AdoptHelm, DeleteAccessPoint, DeleteAddon, KubeObject, Tolerate};
 
+/// Said under the reads of every action that patches.
+const RV_PRECONDITION: &str = "The resourceVersion each GET returns, read just before \
+    sending, is a precondition of its PATCH: if the object changes in between, the API server \
+    refuses the PATCH and nothing is applied.";
+
 impl Action {
     pub fn title(&self) -> String {
         match self {
@@ -40,7 +45,8 @@ impl Action {
         }
     }
 
-    /// The dialog body: the exact requests, what they change, and the findings about it.
+    /// The dialog body: the exact requests, what they change, the reads that verify it
+    /// again right before sending, and the findings about it.
     pub fn lines(&self) -> Vec<String> {
         let mut out = match self {
             Action::DeleteAddon(d) => delete_addon(d),
@@ -48,6 +54,7 @@ impl Action {
             Action::AdoptHelm(a) => adopt(a),
             Action::Tolerate(t) => tolerate(t),
         };
+        out.extend(self.precondition_lines());
         let findings = match self {
             Action::DeleteAddon(d) => &d.findings,
             Action::DeleteAccessPoint(d) => &d.findings,
@@ -58,6 +65,25 @@ impl Action {
             out.push(String::new());
             out.push("Findings:".into());
             out.extend(findings.iter().map(|f| format!("  {f}")));
+        }
+        out
+    }
+}
+
+impl Action {
+    /// The precondition reads, each with what it must find.
+    fn precondition_lines(&self) -> Vec<String> {
+        let mut out = vec![
+            String::new(),
+            "Checked again right before sending, with fresh reads (not what this screen shows); \
+             if anything changed, nothing is sent and the refusal says what:"
+                .to_string(),
+        ];
+        for r in self.reads() {
+            out.push(format!("  GET {}  must find: {}", r.request, r.expects));
+        }
+        if matches!(self, Action::AdoptHelm(_) | Action::Tolerate(_)) {
+            out.push(RV_PRECONDITION.into());
         }
         out
     }
@@ -109,6 +135,7 @@ fn delete_addon(d: &DeleteAddon) -> Vec<String> {
 }
 
 fn delete_access_point(d: &DeleteAccessPoint) -> Vec<String> {
+    let root = d.root_path.as_deref().unwrap_or("/");
     vec![
         format!(
             "EFS DeleteAccessPoint  {}  file system {}",
@@ -117,11 +144,16 @@ fn delete_access_point(d: &DeleteAccessPoint) -> Vec<String> {
         format!("  DELETE {}", d.path()),
         String::new(),
         format!(
-            "No PersistentVolume uses it (client token {}, root {}).",
-            d.client_token.as_deref().unwrap_or("-"),
-            d.root_path.as_deref().unwrap_or("-")
+            "No PersistentVolume uses it (client token {}).",
+            d.client_token.as_deref().unwrap_or("-")
         ),
-        "Files under its root directory stay on the file system; only the access point goes."
+        format!(
+            "The data under its root directory {root} stays on file system {}: only the access \
+             point goes, and nothing deletes those files.",
+            d.file_system_id
+        ),
+        "Existing mounts through it keep working until they reconnect (a remount, a new pod); \
+         then they fail."
             .into(),
     ]
 }
@@ -142,7 +174,7 @@ fn adopt(a: &AdoptHelm) -> Vec<String> {
             "  PATCH {}",
             p.path_and_query().unwrap_or_default()
         ));
-        out.push(format!("  {}", p.body_text()));
+        out.push(format!("  {}", p.shown_body_text()));
     }
     out.push(String::new());
     out.push("Nothing else changes; `helm upgrade` can then take these objects over.".into());
@@ -161,7 +193,7 @@ fn tolerate(t: &Tolerate) -> Vec<String> {
             t.patch.object.display()
         ),
         format!("  PATCH {}", t.patch.path_and_query().unwrap_or_default()),
-        format!("  {}", t.patch.body_text()),
+        format!("  {}", t.patch.shown_body_text()),
         String::new(),
         how.into(),
         "Its pods then stay on nodes Karpenter is draining, so volumes get unmounted; the \

@@ -1,12 +1,21 @@
 //! The one component that can change anything. It exists only when stordeck is not
-//! read-only; it sends exactly the requests an [`Action`] holds, and writes the audit log
+//! read-only; right before it sends, it verifies the action's preconditions again with
+//! fresh reads ([`Action::reads`]), then sends exactly the requests the action holds, each
+//! PATCH conditional on the resourceVersion its read returned, and writes the audit log
 //! around them.
 
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::audit::AuditLog;
-use super::{Action, DeleteAccessPoint, DeleteAddon, KubePatch, Tolerate, errors};
+use super::{Action, DeleteAccessPoint, DeleteAddon, KubePatch, PatchType, errors, recheck};
 use crate::sources::connect::Connection;
+
+/// Runs after the re-check passed and before mutating request `n` (from 0) is sent. Tests
+/// use it to change the world in exactly that window.
+pub type BeforeSend = Arc<dyn Fn(usize) -> BoxFuture<'static, ()> + Send + Sync>;
 
 #[derive(Clone)]
 pub struct Executor {
@@ -14,13 +23,22 @@ pub struct Executor {
     efs: aws_sdk_efs::Client,
     eks: aws_sdk_eks::Client,
     audit: AuditLog,
+    before_send: Option<BeforeSend>,
 }
 
-/// What came of an action: a line saying what happened, or why it did not.
+/// What came of an action: a line saying what happened, or why it did not. A refusal
+/// after the re-check starts with `refused: `.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Outcome {
     pub action: Action,
     pub result: Result<String, String>,
+}
+
+/// A PATCH the API server turned down.
+enum PatchFailure {
+    /// The object is no longer at the resourceVersion read just before: nothing applied.
+    Changed(String),
+    Other(String),
 }
 
 impl Executor {
@@ -34,7 +52,13 @@ impl Executor {
             efs: conn.aws.efs.clone(),
             eks: conn.aws.eks.clone(),
             audit,
+            before_send: None,
         })
+    }
+
+    pub fn before_each_send(mut self, hook: BeforeSend) -> Self {
+        self.before_send = Some(hook);
+        self
     }
 
     pub fn audit_log(&self) -> &AuditLog {
@@ -52,15 +76,13 @@ impl Executor {
                 result: Err(why),
             };
         }
-        let result = match &action {
-            Action::DeleteAddon(d) => self.delete_addon(d).await,
-            Action::DeleteAccessPoint(d) => self.delete_access_point(d).await,
-            Action::AdoptHelm(a) => self.patch_all(&a.patches).await,
-            Action::Tolerate(t) => self.tolerate(t).await,
-        };
-        let recorded = match &result {
-            Ok(m) => format!("ok: {m}"),
-            Err(e) => format!("failed: {e}"),
+        let (recorded, result) = match self.check_and_send(&action).await {
+            Err(refusal) => (
+                format!("refused: {refusal}"),
+                Err(format!("refused: {refusal}; nothing was sent")),
+            ),
+            Ok(Ok(m)) => (format!("ok: {m}"), Ok(m)),
+            Ok(Err(e)) => (format!("failed: {e}"), Err(e)),
         };
         let result = match self.audit.record(&action, &recorded).await {
             Ok(()) => result,
@@ -72,6 +94,37 @@ impl Executor {
             }),
         };
         Outcome { action, result }
+    }
+
+    /// The outer `Err` is a refusal by the re-check (nothing sent); the inner result is
+    /// what came of sending.
+    async fn check_and_send(&self, action: &Action) -> Result<Result<String, String>, String> {
+        match action {
+            Action::DeleteAddon(d) => {
+                recheck::addon(&self.eks, d).await?;
+                self.before(0).await;
+                Ok(self.delete_addon(d).await)
+            }
+            Action::DeleteAccessPoint(d) => {
+                recheck::access_point(&self.efs, &self.kube, d).await?;
+                self.before(0).await;
+                Ok(self.delete_access_point(d).await)
+            }
+            Action::AdoptHelm(a) => {
+                let rvs = recheck::objects(&self.kube, &a.patches).await?;
+                Ok(self.patch_all(&a.patches, &rvs).await)
+            }
+            Action::Tolerate(t) => {
+                let rvs = recheck::objects(&self.kube, std::slice::from_ref(&t.patch)).await?;
+                Ok(self.tolerate(&t.patch, &rvs).await)
+            }
+        }
+    }
+
+    async fn before(&self, n: usize) {
+        if let Some(hook) = &self.before_send {
+            hook(n).await;
+        }
     }
 
     async fn delete_addon(&self, d: &DeleteAddon) -> Result<String, String> {
@@ -105,71 +158,71 @@ impl Executor {
     }
 
     /// In order, stopping at the first failure: the message says which were applied.
-    async fn patch_all(&self, patches: &[KubePatch]) -> Result<String, String> {
-        for (i, p) in patches.iter().enumerate() {
-            if let Err(e) = self.patch(p).await {
-                let done = if i == 0 {
-                    "nothing was changed".to_string()
-                } else {
-                    format!("the {i} patches before it were applied; the rest were not sent")
-                };
-                return Err(format!("{e}; {done}"));
-            }
+    async fn patch_all(&self, patches: &[KubePatch], rvs: &[String]) -> Result<String, String> {
+        for (i, (p, rv)) in patches.iter().zip(rvs).enumerate() {
+            self.before(i).await;
+            let Err(failure) = self.patch(p, rv).await else {
+                continue;
+            };
+            let done = match i {
+                0 => "nothing was applied".to_string(),
+                1 => "the 1 patch before it was applied; the rest were not sent".to_string(),
+                _ => format!("the {i} patches before it were applied; the rest were not sent"),
+            };
+            return Err(match failure {
+                PatchFailure::Changed(why) => format!(
+                    "{} changed since it was read; {done} ({why})",
+                    p.object.display()
+                ),
+                PatchFailure::Other(why) => format!("{why}; {done}"),
+            });
         }
         Ok(format!("patched {} objects", patches.len()))
     }
 
-    async fn patch(&self, p: &KubePatch) -> Result<(), String> {
+    async fn tolerate(&self, p: &KubePatch, rvs: &[String]) -> Result<String, String> {
+        let rv = rvs.first().map_or("", String::as_str);
+        self.before(0).await;
+        match self.patch(p, rv).await {
+            Ok(()) => Ok(format!(
+                "{} now tolerates {}",
+                p.object.display(),
+                super::DISRUPTED_TAINT
+            )),
+            Err(PatchFailure::Changed(why)) => Err(format!(
+                "{} changed since it was read; nothing was applied ({why})",
+                p.object.display()
+            )),
+            Err(PatchFailure::Other(why)) => Err(format!("{why}; nothing was applied")),
+        }
+    }
+
+    async fn patch(&self, p: &KubePatch, rv: &str) -> Result<(), PatchFailure> {
         let what = format!("PATCH {}", p.object.display());
-        let target = p
-            .path_and_query()
-            .ok_or_else(|| format!("{what}: stordeck has no API path for this kind"))?;
+        let target = p.path_and_query().ok_or_else(|| {
+            PatchFailure::Other(format!("{what}: stordeck has no API path for this kind"))
+        })?;
         let req = http::Request::patch(target)
             .header(http::header::CONTENT_TYPE, p.content_type())
             .header(http::header::ACCEPT, "application/json")
-            .body(p.body_text().into_bytes())
-            .map_err(|e| format!("{what}: {e}"))?;
-        self.kube
-            .request::<Value>(req)
-            .await
-            .map(drop)
-            .map_err(|e| errors::kube(&what, &e))
-    }
-
-    /// Refuses, sending nothing, when the DaemonSet's tolerations are no longer what the
-    /// dialog's patch was written for: creating the list over an existing one would drop
-    /// its tolerations.
-    async fn tolerate(&self, t: &Tolerate) -> Result<String, String> {
-        let obj = &t.patch.object;
-        let path = obj
-            .path()
-            .ok_or_else(|| format!("no API path for {}", obj.kind))?;
-        let req = http::Request::get(path)
-            .header(http::header::ACCEPT, "application/json")
-            .body(Vec::new())
-            .map_err(|e| e.to_string())?;
-        let live: Value = self
-            .kube
-            .request(req)
-            .await
-            .map_err(|e| errors::kube(&format!("GET {}", obj.display()), &e))?;
-        let list = live.pointer("/spec/template/spec/tolerations");
-        let has_list = list.is_some_and(|l| !l.is_null());
-        let non_empty = list
-            .and_then(Value::as_array)
-            .is_some_and(|a| !a.is_empty());
-        if (t.creates_list && non_empty) || (!t.creates_list && !has_list) {
-            return Err(format!(
-                "{}'s tolerations changed since the dialog opened; nothing was sent — open it \
-                 again to see the patch that fits now",
-                obj.display()
-            ));
+            .body(p.body_at(rv).to_string().into_bytes())
+            .map_err(|e| PatchFailure::Other(format!("{what}: {e}")))?;
+        match self.kube.request::<Value>(req).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if precondition_failed(p, s.code) => {
+                Err(PatchFailure::Changed(format!(
+                    "API server: {} {}: {}",
+                    s.code, s.reason, s.message
+                )))
+            }
+            Err(e) => Err(PatchFailure::Other(errors::kube(&what, &e))),
         }
-        self.patch(&t.patch).await?;
-        Ok(format!(
-            "{} now tolerates {}",
-            obj.display(),
-            super::DISRUPTED_TAINT
-        ))
     }
+}
+
+/// 409 Conflict answers a resourceVersion that no longer matches; a JSON patch whose leading
+/// `test` op fails is refused whole with 422, as the API server refuses any JSON patch it
+/// cannot apply (the ops after the test were checked against that very version).
+fn precondition_failed(p: &KubePatch, code: u16) -> bool {
+    code == 409 || (code == 422 && p.patch_type == PatchType::Json)
 }

@@ -13,11 +13,15 @@ pub mod follow;
 pub mod guard;
 mod kube_object;
 pub mod plan;
+pub mod reads;
+mod recheck;
 
 use crate::model::findings::{Findings, Kind};
 pub use audit::AuditLog;
-pub use executor::{Executor, Outcome};
-pub use kube_object::{FIELD_MANAGER, KubeObject, KubePatch, PatchType};
+pub use executor::{BeforeSend, Executor, Outcome};
+pub use kube_object::{
+    Expect, FIELD_MANAGER, KubeObject, KubePatch, PatchType, RV_PLACEHOLDER, toleration_text,
+};
 
 /// The taint Karpenter puts on a node it is about to remove (story 4).
 pub const DISRUPTED_TAINT: &str = "karpenter.sh/disrupted";
@@ -68,7 +72,8 @@ pub struct AdoptHelm {
 pub struct Tolerate {
     pub patch: KubePatch,
     /// The DaemonSet had no tolerations when the dialog opened, so the patch creates the
-    /// list; the executor refuses if that is no longer so rather than replace a list.
+    /// list; the patch's [`Expect::Tolerations`] makes the executor refuse if that is no
+    /// longer so rather than replace a list.
     pub creates_list: bool,
     pub findings: Vec<String>,
 }

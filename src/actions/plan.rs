@@ -3,6 +3,7 @@
 
 use serde_json::json;
 
+use super::kube_object::{Expect, toleration_text};
 use super::{
     Action, AdoptHelm, DISRUPTED_TAINT, DeleteAccessPoint, DeleteAddon, KubeObject, KubePatch,
     PatchType, Tolerate,
@@ -142,6 +143,7 @@ pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
             object: KubeObject::new(o.kind, o.meta.namespace.as_deref(), &o.meta.name),
             patch_type: PatchType::Merge,
             body: body.clone(),
+            expect: helm_meta_as_seen(o.meta),
         })
         .collect();
     if patches.is_empty() {
@@ -157,6 +159,23 @@ pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
         patches,
         findings: Vec::new(),
     }))
+}
+
+/// The annotations and label the adopt patch writes, as the object had them: the patch
+/// is refused if someone else set them in between (another release may have claimed it).
+fn helm_meta_as_seen(meta: &Meta) -> Vec<Expect> {
+    let annotation = |key: &str| Expect::Annotation {
+        key: key.to_string(),
+        seen: meta.annotations.get(key).cloned(),
+    };
+    vec![
+        annotation(RELEASE_NAME),
+        annotation(RELEASE_NAMESPACE),
+        Expect::Label {
+            key: MANAGED_BY.to_string(),
+            seen: meta.label(MANAGED_BY).map(str::to_string),
+        },
+    ]
 }
 
 pub fn tolerates_disruption(ds: &DaemonSetRow) -> bool {
@@ -180,11 +199,24 @@ pub fn tolerate(world: &World, namespace: &str, name: &str) -> Result<Action, St
     } else {
         json!([{"op": "add", "path": "/spec/template/spec/tolerations/-", "value": toleration}])
     };
+    let seen = ds
+        .tolerations
+        .iter()
+        .map(|t| {
+            toleration_text(
+                t.key.as_deref(),
+                t.operator.as_deref(),
+                t.value.as_deref(),
+                t.effect.as_deref(),
+            )
+        })
+        .collect();
     Ok(Action::Tolerate(Tolerate {
         patch: KubePatch {
             object: KubeObject::new("DaemonSet", Some(namespace), name),
             patch_type: PatchType::Json,
             body,
+            expect: vec![Expect::Tolerations(seen)],
         },
         creates_list,
         findings: Vec::new(),

@@ -29,6 +29,10 @@ fn delete_addon_preserves_by_default_and_lists_what_stays() {
         text.contains("arn:aws:iam::1:role/efs is untouched"),
         "{text}"
     );
+    assert!(
+        text.contains("GET /clusters/prod/addons/aws-efs-csi-driver  must find: the add-on still exists and is not DELETING"),
+        "{text}"
+    );
     let off = Action::DeleteAddon(DeleteAddon {
         preserve: false,
         ..d
@@ -100,6 +104,26 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
         a.requests(),
         vec!["DELETE /2015-02-01/access-points/fsap-orphan"]
     );
+    assert_eq!(
+        a.read_lines(),
+        vec![
+            "GET /2015-02-01/access-points?AccessPointId=fsap-orphan",
+            "GET /api/v1/persistentvolumes/pv-gone",
+            "GET /api/v1/persistentvolumes?limit=500",
+            "GET /api/v1/persistentvolumeclaims?limit=500",
+        ]
+    );
+    let dialog = a.lines().join("\n");
+    for needle in [
+        "The data under its root directory /dynamic_provisioning/pv-gone stays on file system fs-1",
+        "Existing mounts through it keep working until they reconnect",
+        "GET /api/v1/persistentvolumes/pv-gone  must find: 404: no PV has the name its \
+         ClientToken gives",
+        "no PV whose spec.csi.volumeHandle names fsap-orphan",
+        "on every page, no claim bound to pv-gone",
+    ] {
+        assert!(dialog.contains(needle), "{needle:?} not in\n{dialog}");
+    }
 }
 
 #[test]
@@ -121,11 +145,40 @@ fn adopt_patches_only_what_lacks_the_release_and_never_steals_one() {
         p.body_text(),
         r#"{"metadata":{"annotations":{"meta.helm.sh/release-name":"aws-vpc-cni","meta.helm.sh/release-namespace":"kube-system"},"labels":{"app.kubernetes.io/managed-by":"Helm"}}}"#
     );
+    assert_eq!(
+        p.expect,
+        vec![
+            Expect::Annotation {
+                key: "meta.helm.sh/release-name".into(),
+                seen: None
+            },
+            Expect::Annotation {
+                key: "meta.helm.sh/release-namespace".into(),
+                seen: None
+            },
+            Expect::Label {
+                key: "app.kubernetes.io/managed-by".into(),
+                seen: Some("Helm".into())
+            },
+        ],
+        "what the DaemonSet had, checked again before sending"
+    );
+    let dialog = Action::AdoptHelm(a.clone()).lines().join("\n");
+    assert!(dialog.contains(&p.shown_body_text()), "{dialog}");
     assert!(
-        Action::AdoptHelm(a.clone())
-            .lines()
-            .join("\n")
-            .contains(&p.body_text())
+        p.shown_body_text()
+            .contains(r#""resourceVersion":"<resourceVersion of that GET>""#)
+    );
+    assert!(
+        dialog.contains("GET /apis/apps/v1/namespaces/kube-system/daemonsets/aws-node"),
+        "{dialog}"
+    );
+    assert!(
+        dialog.contains(
+            "The resourceVersion each GET returns, read just before sending, is a precondition \
+             of its PATCH"
+        ),
+        "{dialog}"
     );
 
     kube(
@@ -151,6 +204,16 @@ fn toleration_is_appended_or_creates_the_list() {
         json!([{"op": "add", "path": "/spec/template/spec/tolerations/-",
                 "value": {"key": "karpenter.sh/disrupted", "operator": "Exists", "effect": "NoSchedule"}}])
     );
+    assert_eq!(
+        t.patch.expect,
+        vec![Expect::Tolerations(vec!["CriticalAddonsOnly".into()])]
+    );
+    assert_eq!(
+        t.patch.body_at("41")[0],
+        json!({"op": "test", "path": "/metadata/resourceVersion", "value": "41"}),
+        "a JSON patch leads with the precondition"
+    );
+    assert_eq!(t.patch.body_at("41")[1], t.patch.body[0]);
     assert!(tolerate(&w, "kube-system", "efs-csi-node").is_err_and(|e| e.contains("already")));
     assert!(tolerate_for_addon(&w, "aws-efs-csi-driver").is_err());
     assert!(tolerate_for_addon(&w, "vpc-cni").is_ok());
@@ -161,6 +224,7 @@ fn toleration_is_appended_or_creates_the_list() {
         panic!("planned");
     };
     assert!(t.creates_list);
+    assert_eq!(t.patch.expect, vec![Expect::Tolerations(Vec::new())]);
     assert_eq!(t.patch.body[0]["path"], "/spec/template/spec/tolerations");
     assert!(t.patch.body[0]["value"].is_array());
 }

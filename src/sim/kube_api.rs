@@ -329,6 +329,12 @@ fn write(shared: &Shared, t: &Target, body: &Bytes, name: Option<&String>) -> Re
     if name.is_some() && !exists {
         return not_found(t.def, name.map_or("", String::as_str));
     }
+    if let Some(n) = name
+        && let Some(current) = st.store.get(t.def.plural, &ns_of(t), n)
+        && let Some(conflict) = stale(t.def, n, &current, &obj)
+    {
+        return conflict;
+    }
     let now = st.now();
     match st.store.upsert(obj, now) {
         Ok(stored) => {
@@ -390,6 +396,10 @@ fn patch(
             &format!("patch could not be applied: {e}"),
         );
     }
+    // A resourceVersion the patched object carries is a precondition, as on a replace.
+    if let Some(conflict) = stale(t.def, name, &current, &obj) {
+        return conflict;
+    }
     // What identifies the object is the server's, whatever the patch said.
     for field in ["name", "namespace", "uid"] {
         match current["metadata"].get(field) {
@@ -416,6 +426,32 @@ fn patch(
         Ok(stored) => json_ok(&stored),
         Err(e) => status_error(StatusCode::UNPROCESSABLE_ENTITY, "Invalid", &e.to_string()),
     }
+}
+
+/// 409 Conflict when `new` names a resourceVersion other than the stored one, as the API
+/// server answers an update or patch that carries one (an empty one means unconditional).
+fn stale(def: &ResourceDef, name: &str, current: &Value, new: &Value) -> Option<Response> {
+    let wanted = new["metadata"]["resourceVersion"]
+        .as_str()
+        .filter(|rv| !rv.is_empty())?;
+    if current["metadata"]["resourceVersion"].as_str() == Some(wanted) {
+        return None;
+    }
+    let res = if def.group.is_empty() {
+        def.plural.to_string()
+    } else {
+        format!("{}.{}", def.plural, def.group)
+    };
+    let mut body = status_body(
+        StatusCode::CONFLICT,
+        "Conflict",
+        &format!(
+            "Operation cannot be fulfilled on {res} \"{name}\": the object has been modified; \
+             please apply your changes to the latest version and try again"
+        ),
+    );
+    body["details"] = json!({"name": name, "group": def.group, "kind": def.plural});
+    Some((StatusCode::CONFLICT, json_ok(&body)).into_response())
 }
 
 fn parse_yaml_or_json(body: &Bytes) -> Result<Value, String> {

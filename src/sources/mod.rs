@@ -3,7 +3,7 @@
 
 pub mod agents;
 pub mod aws;
-mod aws_convert;
+pub(crate) mod aws_convert;
 mod aws_eks;
 mod aws_errors;
 pub mod confirm;

@@ -200,6 +200,10 @@ impl UiState {
         self.actions.status = Some(match (outcome.result, outcome.action) {
             (Ok(_), Action::DeleteAddon(d)) => Status::Following(d),
             (Ok(msg), _) => Status::Message(format!("✓ {msg}"), Tone::Ok),
+            // A refusal after the re-check says "refused: …" itself.
+            (Err(why), a) if why.starts_with("refused: ") => {
+                Status::Message(format!("✗ {} {why}", a.summary()), Tone::Error)
+            }
             (Err(why), a) => {
                 Status::Message(format!("✗ {} failed: {why}", a.summary()), Tone::Error)
             }

@@ -174,6 +174,18 @@ fn keys_without_an_action_here_say_so_and_outcomes_show() {
         screen.contains("✗ delete add-on aws-efs-csi-driver (preserve=true) failed: EKS denied")
     );
     ui.action_finished(Outcome {
+        action: action.clone(),
+        result: Err("refused: add-on aws-efs-csi-driver is DELETING now; nothing was sent".into()),
+    });
+    let screen = draw(&ui, &w, 160, 45);
+    assert!(
+        screen.contains(
+            "✗ delete add-on aws-efs-csi-driver (preserve=true) refused: add-on \
+             aws-efs-csi-driver is DELETING now; nothing was sent"
+        ),
+        "a refusal is not called a failure: {screen}"
+    );
+    ui.action_finished(Outcome {
         action,
         result: Ok("accepted".into()),
     });

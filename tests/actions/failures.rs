@@ -51,9 +51,15 @@ async fn forbidden_says_so_changes_nothing_and_the_next_try_works() {
     let s = setup(false).await;
     let ex = s.executor();
     s.ctl.post("/faults/forbid?resource=eks", None).await;
+    // Denied already at the re-check's DescribeAddon: the delete is never tried.
     let out = ex.run(delete_addon("aws-efs-csi-driver")).await;
-    failed(&out, "EKS denied DeleteAddon");
+    failed(
+        &out,
+        "refused: add-on aws-efs-csi-driver could not be checked again",
+    );
+    failed(&out, "EKS denied DescribeAddon");
     failed(&out, "not authorized");
+    assert!(s.mutations().await.is_empty());
     assert_eq!(
         addon_status(&s, "aws-efs-csi-driver").as_deref(),
         Some("ACTIVE")
@@ -63,7 +69,7 @@ async fn forbidden_says_so_changes_nothing_and_the_next_try_works() {
     assert!(
         audit[1]["result"]
             .as_str()
-            .is_some_and(|r| r.starts_with("failed: EKS denied"))
+            .is_some_and(|r| r.starts_with("refused: "))
     );
 
     s.ctl.delete("/faults").await;
@@ -87,7 +93,8 @@ async fn throttled_past_the_retries_says_so_and_changes_nothing() {
         .expect("an access point");
     s.ctl.post("/faults/throttle?count=10", None).await;
     let out = s.executor().run(delete_access_point(&id)).await;
-    failed(&out, "throttled DeleteAccessPoint");
+    failed(&out, "throttled DescribeAccessPoints");
+    assert!(s.mutations().await.is_empty());
     assert!(lock(&s.sim.shared).aws.access_points.contains_key(&id));
 }
 
@@ -97,13 +104,16 @@ async fn missing_targets_say_what_was_not_found() {
     let ex = s.executor();
     failed(
         &ex.run(delete_access_point("fsap-00000000000000bad")).await,
-        "AccessPointNotFound",
+        "access point fsap-00000000000000bad no longer exists (EFS DescribeAccessPoints: \
+         AccessPointNotFound)",
     );
     failed(
         &ex.run(delete_addon("no-such-addon")).await,
-        "ResourceNotFoundException",
+        "add-on no-such-addon no longer exists on cluster demo (EKS DescribeAddon: \
+         ResourceNotFoundException",
     );
-    assert_eq!(s.audit().len(), 4, "failures are audited too");
+    assert!(s.mutations().await.is_empty());
+    assert_eq!(s.audit().len(), 4, "refusals are audited too");
 }
 
 #[tokio::test]
@@ -114,6 +124,7 @@ async fn kube_refusals_and_changed_objects_send_no_patch() {
     let tolerate = plan::tolerate_for_driver(&w, "ebs.csi.aws.com").expect("planned");
     s.ctl.post("/faults/forbid?resource=daemonsets", None).await;
     failed(&ex.run(tolerate.clone()).await, "403");
+    assert!(s.mutations().await.is_empty(), "refused at the GET");
     s.ctl.delete("/faults").await;
 
     // Someone dropped the tolerations after the dialog opened: the append it shows no
@@ -127,18 +138,25 @@ async fn kube_refusals_and_changed_objects_send_no_patch() {
         spec.remove("tolerations");
     }
     s.ctl.post("/objects", Some(ds)).await;
-    failed(&ex.run(tolerate).await, "changed since the dialog opened");
+    failed(
+        &ex.run(tolerate).await,
+        "DaemonSet kube-system/ebs-csi-node: its tolerations changed since the dialog opened",
+    );
     assert!(s.mutations().await.is_empty(), "no PATCH got through");
 
     let adopt = plan::adopt_helm(&w, "vpc-cni").expect("planned");
     s.ctl
         .post("/faults/forbid?resource=clusterroles", None)
         .await;
+    // Every object is read before the first is patched, so a refusal at the third leaves
+    // the first two alone as well.
     let out = ex.run(adopt).await;
     failed(
         &out,
-        "the 2 patches before it were applied; the rest were not sent",
+        "refused: ClusterRole aws-node could not be checked again: GET \
+         /apis/rbac.authorization.k8s.io/v1/clusterroles/aws-node: the API server answered 403",
     );
+    assert!(s.mutations().await.is_empty());
 }
 
 #[tokio::test]
