@@ -102,8 +102,37 @@ pub struct SimArgs {
     /// Keep the scenario clock still; it then moves only through POST /_sim/advance.
     #[arg(long)]
     pub frozen_clock: bool,
-    #[command(flatten)]
-    pub scale: ScaleOptions,
+    /// Scenario seconds per wall second (e.g. 10 plays ten minutes in one).
+    #[arg(long, default_value_t = 1.0, value_parser = positive_rate)]
+    pub clock_rate: f64,
+    /// Persistent volumes to create (scale: 20000, churn: 200).
+    #[arg(long)]
+    pub pvs: Option<usize>,
+    /// Access points to create across the file systems (scale: 20000, churn: 200).
+    #[arg(long)]
+    pub access_points: Option<usize>,
+    /// scale: object changes per second (0); churn: provisions per second (0.5).
+    #[arg(long)]
+    pub churn: Option<f64>,
+}
+
+impl SimArgs {
+    /// The scenario's defaults, overridden by whatever was given.
+    fn scale(&self) -> ScaleOptions {
+        let d = ScaleOptions::defaults_for(self.scenario);
+        ScaleOptions {
+            pvs: self.pvs.unwrap_or(d.pvs),
+            access_points: self.access_points.unwrap_or(d.access_points),
+            churn: self.churn.unwrap_or(d.churn),
+        }
+    }
+}
+
+fn positive_rate(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(r) if r.is_finite() && r > 0.0 => Ok(r),
+        _ => Err(format!("{s:?} is not a positive number")),
+    }
 }
 
 pub fn main() -> ExitCode {
@@ -248,7 +277,8 @@ async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         scenario: args.scenario,
         listen: args.listen,
         live_clock: !args.frozen_clock,
-        scale: args.scale,
+        clock_rate: args.clock_rate,
+        scale: args.scale(),
     })
     .await?;
     let url = handle.url();

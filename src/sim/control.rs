@@ -13,7 +13,7 @@ use serde_json::{Value, json};
 
 use super::kube_api::{json_ok, status_error};
 use super::resources;
-use super::{Shared, aws, lock};
+use super::{Shared, aws, lock, plant};
 
 pub fn router() -> Router<Shared> {
     Router::new()
@@ -21,6 +21,8 @@ pub fn router() -> Router<Shared> {
         .route("/objects", post(apply_object))
         .route("/objects/{resource}/{name}", delete(delete_object))
         .route("/advance", post(advance))
+        .route("/truth", get(truth))
+        .route("/faults/plant", post(plant_fault))
         .route("/watches/expire", post(expire_watches))
         .route("/watches/drop", post(drop_watches))
         .route("/faults", get(faults).delete(clear_faults))
@@ -89,20 +91,65 @@ async fn delete_object(
     }
 }
 
-/// Moves the scenario clock forward and runs whatever fell due.
+/// Moves the scenario clock forward (`?seconds=` takes fractions) and runs whatever fell
+/// due, in order.
 async fn advance(State(s): State<Shared>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let secs: i64 = q
-        .get("seconds")
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1)
-        .max(0);
+    let secs = match q.get("seconds").map(|v| v.parse::<f64>()) {
+        None => 1.0,
+        Some(Ok(v)) if v.is_finite() && v >= 0.0 => v,
+        Some(_) => {
+            return status_error(
+                StatusCode::BAD_REQUEST,
+                "BadRequest",
+                "advance needs ?seconds= a non-negative number (fractions allowed)",
+            );
+        }
+    };
+    let Ok(by) = jiff::SignedDuration::try_from_secs_f64(secs) else {
+        return status_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "seconds out of range",
+        );
+    };
     let mut st = lock(&s);
-    st.clock_offset += jiff::SignedDuration::from_secs(secs);
+    st.clock_offset += by;
     st.run_due();
     let now = st.now();
-    json_ok(
-        &json!({"now": now.to_string(), "elapsed_seconds": now.duration_since(st.started).as_secs()}),
-    )
+    json_ok(&json!({"now": now.to_string(), "elapsed_seconds": st.elapsed().as_secs_f64()}))
+}
+
+/// What the scenario planted and what it did that was healthy (`sim::truth`).
+async fn truth(State(s): State<Shared>) -> Response {
+    let mut st = lock(&s);
+    st.run_due();
+    plant::refresh_fixed(&mut st);
+    let now = st.now();
+    json_ok(&st.truth.snapshot(now))
+}
+
+/// `POST /_sim/faults/plant?kind=K`: breaks something now and answers the new fault.
+async fn plant_fault(
+    State(s): State<Shared>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let mut st = lock(&s);
+    st.run_due();
+    let kind = q.get("kind").map_or("", String::as_str);
+    match plant::plant(&mut st, kind) {
+        Ok(fault) => json_ok(&fault),
+        Err(plant::PlantError::UnknownKind) => status_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!(
+                "unknown fault kind {kind:?}; valid kinds: {}",
+                plant::KINDS.join(", ")
+            ),
+        ),
+        Err(plant::PlantError::NoCandidate(why)) => {
+            status_error(StatusCode::CONFLICT, "Conflict", &why)
+        }
+    }
 }
 
 async fn expire_watches(State(s): State<Shared>) -> StatusCode {

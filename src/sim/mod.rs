@@ -9,16 +9,19 @@ mod control;
 mod http;
 mod kube_api;
 pub mod kubeconfig;
+pub mod plant;
 pub mod resources;
 pub mod scenario;
 pub mod selector;
 pub mod store;
+pub mod timeline;
+pub mod truth;
 mod watch;
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use tokio::net::TcpListener;
@@ -34,27 +37,97 @@ pub struct SimState {
     pub aws: aws::AwsState,
     pub faults: Faults,
     pub requests: Vec<RequestRecord>,
-    /// Scenario time is wall time plus this offset; `/_sim/advance` moves it forward.
+    /// Added to the scenario clock; `/_sim/advance` moves it forward.
     pub clock_offset: jiff::SignedDuration,
+    /// Scenario time at the start.
     pub started: jiff::Timestamp,
+    /// Scenario seconds per wall second while the clock is live.
+    pub clock_rate: f64,
+    /// False: the clock stands still but for `clock_offset`.
+    pub live_clock: bool,
+    wall_started: Instant,
+    /// While a queued step runs, the clock reads its due time.
+    pinned: Option<jiff::Timestamp>,
+    pub timeline: timeline::Timeline,
+    pub truth: truth::TruthLog,
     pub scenario: Option<Box<dyn scenario::Scenario>>,
 }
 
 impl SimState {
-    pub fn now(&self) -> jiff::Timestamp {
-        jiff::Timestamp::now()
-            .checked_add(self.clock_offset)
-            .unwrap_or_else(|_| jiff::Timestamp::now())
+    /// An empty world whose clock starts now.
+    pub fn new(live_clock: bool, clock_rate: f64) -> Self {
+        SimState {
+            store: Store::default(),
+            aws: aws::AwsState::default(),
+            faults: Faults::default(),
+            requests: Vec::new(),
+            clock_offset: jiff::SignedDuration::ZERO,
+            started: jiff::Timestamp::now(),
+            clock_rate: if clock_rate.is_finite() && clock_rate > 0.0 {
+                clock_rate
+            } else {
+                1.0
+            },
+            live_clock,
+            wall_started: Instant::now(),
+            pinned: None,
+            timeline: timeline::Timeline::default(),
+            truth: truth::TruthLog::default(),
+            scenario: None,
+        }
     }
 
-    /// Lets the scenario and the AWS state machines catch up with the clock.
+    /// Scenario time: started + rate × (wall time since the start) + offset.
+    pub fn now(&self) -> jiff::Timestamp {
+        self.pinned.unwrap_or_else(|| self.clock())
+    }
+
+    fn clock(&self) -> jiff::Timestamp {
+        let run = if self.live_clock {
+            let secs = self.wall_started.elapsed().as_secs_f64() * self.clock_rate;
+            jiff::SignedDuration::try_from_secs_f64(secs).unwrap_or(jiff::SignedDuration::ZERO)
+        } else {
+            jiff::SignedDuration::ZERO
+        };
+        self.started
+            .checked_add(run + self.clock_offset)
+            .unwrap_or(self.started)
+    }
+
+    /// Scenario time since the start.
+    pub fn elapsed(&self) -> jiff::SignedDuration {
+        self.now().duration_since(self.started)
+    }
+
+    /// Queues `step` to run `delay` after the current scenario time.
+    pub fn after(
+        &mut self,
+        delay: jiff::SignedDuration,
+        step: impl FnOnce(&mut SimState) + Send + 'static,
+    ) {
+        let due = self.now().checked_add(delay).unwrap_or_else(|_| self.now());
+        self.timeline.at(due, Box::new(step));
+    }
+
+    /// Queues `step` at a given scenario time (run at once by the next `run_due` if past).
+    pub fn at(&mut self, due: jiff::Timestamp, step: impl FnOnce(&mut SimState) + Send + 'static) {
+        self.timeline.at(due, Box::new(step));
+    }
+
+    /// Lets the scenario, its queued steps and the AWS state machines catch up with the
+    /// clock. The scenario queues what fell due first; the queue then runs in time order.
     pub fn run_due(&mut self) {
-        let now = self.now();
+        let now = self.clock();
         if let Some(mut sc) = self.scenario.take() {
             let elapsed = now.duration_since(self.started);
             sc.advance(self, elapsed);
             self.scenario = Some(sc);
         }
+        while let Some((due, step)) = self.timeline.pop_due(now) {
+            self.pinned = Some(due);
+            step(self);
+        }
+        self.pinned = None;
         aws::tick(self, now);
     }
 }
@@ -94,6 +167,8 @@ pub struct SimOptions {
     /// When true the scenario clock follows the wall clock (the demo is alive); when false
     /// it moves only through `/_sim/advance` (deterministic tests).
     pub live_clock: bool,
+    /// Scenario seconds per wall second while the clock is live (1.0: real time).
+    pub clock_rate: f64,
     pub scale: ScaleOptions,
 }
 
@@ -103,6 +178,7 @@ impl Default for SimOptions {
             scenario: ScenarioName::Demo,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             live_clock: true,
+            clock_rate: 1.0,
             scale: ScaleOptions::default(),
         }
     }
@@ -151,16 +227,7 @@ impl Drop for SimHandle {
 
 /// Builds the scenario's world and serves it on `opts.listen`.
 pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
-    let now = jiff::Timestamp::now();
-    let mut state = SimState {
-        store: Store::default(),
-        aws: aws::AwsState::default(),
-        faults: Faults::default(),
-        requests: Vec::new(),
-        clock_offset: jiff::SignedDuration::ZERO,
-        started: now,
-        scenario: None,
-    };
+    let mut state = SimState::new(opts.live_clock, opts.clock_rate);
     let sc = scenario::build(opts.scenario, &opts.scale, &mut state);
     state.scenario = Some(sc);
     let shared: Shared = Arc::new(Mutex::new(state));
@@ -179,7 +246,8 @@ pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
     if opts.live_clock {
         let ticking = shared.clone();
         tasks.push(tokio::spawn(async move {
-            let mut every = tokio::time::interval(Duration::from_secs(1));
+            // Often enough that steps 0.1-0.5 s apart happen on time at rate 1.
+            let mut every = tokio::time::interval(Duration::from_millis(100));
             loop {
                 every.tick().await;
                 lock(&ticking).run_due();

@@ -79,6 +79,7 @@ pub static RESOURCES: &[ResourceDef] = &[
         true,
         &["pvc"],
     ),
+    def("", "v1", "pods", "pod", "Pod", true, &["po"]),
     def(
         "",
         "v1",

@@ -85,8 +85,22 @@ impl AwsState {
         gid: i64,
         permissions: &str,
     ) -> AccessPoint {
+        let id = self.next_id("fsap");
+        self.provision_access_point_as(&id, file_system_id, client_token, gid, permissions)
+    }
+
+    /// `provision_access_point` with an id reserved beforehand, for a driver whose
+    /// CreateAccessPoint runs later than the id must be known.
+    pub fn provision_access_point_as(
+        &mut self,
+        id: &str,
+        file_system_id: &str,
+        client_token: &str,
+        gid: i64,
+        permissions: &str,
+    ) -> AccessPoint {
         let ap = AccessPoint {
-            id: self.next_id("fsap"),
+            id: id.into(),
             file_system_id: file_system_id.into(),
             client_token: client_token.into(),
             name: None,

@@ -7,7 +7,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::objects::{self as o, DsCounts};
-use super::{days_ago, modify, put};
+use super::{days_ago, put};
 use crate::sim::SimState;
 use crate::sim::aws::{Addon, AddonIssue, ManagedObject};
 
@@ -111,6 +111,7 @@ fn vpc_cni(st: &mut SimState, at: Timestamp, fleet: Fleet) -> Addon {
         o::daemon_set(
             "kube-system",
             "aws-node",
+            json!({"k8s-app": "aws-node"}),
             &image,
             "aws-node",
             tolerate_all,
@@ -165,6 +166,7 @@ fn ebs_csi(st: &mut SimState, account: &str, at: Timestamp, fleet: Fleet) -> Add
         o::daemon_set(
             "kube-system",
             "ebs-csi-node",
+            json!({"app": "ebs-csi-node", "app.kubernetes.io/name": "aws-ebs-csi-driver"}),
             &format!("{ECR}/eks/aws-ebs-csi-driver:v1.44.0"),
             "ebs-csi-node-sa",
             tolerations,
@@ -234,6 +236,7 @@ fn efs_csi(st: &mut SimState, account: &str, now: Timestamp, fleet: Fleet) -> Ad
         o::daemon_set(
             "kube-system",
             "efs-csi-node",
+            json!({"app": "efs-csi-node", "app.kubernetes.io/name": "aws-efs-csi-driver"}),
             &format!("{ECR}/eks/aws-efs-csi-driver:v2.1.9"),
             "efs-csi-node-sa",
             json!([{"operator": "Exists"}]),
@@ -319,6 +322,7 @@ pub fn cilium(st: &mut SimState, now: Timestamp, fleet: Fleet) {
     let mut ds = o::daemon_set(
         "kube-system",
         "cilium",
+        json!({"k8s-app": "cilium"}),
         "quay.io/cilium/cilium:v1.17.4",
         "cilium",
         json!([
@@ -339,13 +343,4 @@ pub fn cilium(st: &mut SimState, now: Timestamp, fleet: Fleet) {
     });
     ds["metadata"]["managedFields"] = json!([o::managed_field("helm", "Update", "apps/v1", at)]);
     put(st, ds);
-}
-
-/// After Karpenter taints another node, agents that do not tolerate it leave that node.
-pub fn recount(st: &mut SimState, fleet: Fleet) {
-    for name in ["ebs-csi-node", "cilium"] {
-        modify(st, "daemonsets", "kube-system", name, |v| {
-            v["status"] = o::ds_status(fleet.undisrupted());
-        });
-    }
 }

@@ -10,12 +10,13 @@ use serde_json::json;
 
 use super::addons::{self, Fleet};
 use super::objects::{self as o, AckFs};
-use super::{days_ago, put, volumes};
+use super::{agents, days_ago, put, volumes};
 use crate::sim::SimState;
 use crate::sim::aws::state::{hex_id, name_seed, splitmix64, uuid_like};
 use crate::sim::aws::{
     AwsState, Cluster, FargateProfile, FargateSelector, FileSystem, MountTarget,
 };
+use crate::sim::truth::{self, ObjectId};
 
 pub const ACCOUNT: &str = "111122223333";
 pub const REGION: &str = "us-east-1";
@@ -49,7 +50,6 @@ pub struct Base {
     pub now: Timestamp,
     /// Karpenter EC2 nodes; the first is disrupted from the start.
     pub ec2_nodes: Vec<String>,
-    pub fleet: Fleet,
 }
 
 pub fn build(st: &mut SimState, opts: &BaseOptions) -> Base {
@@ -69,10 +69,63 @@ pub fn build(st: &mut SimState, opts: &BaseOptions) -> Base {
     storage_classes(st, now, opts.efs_sc_gid_range);
     file_systems(st, now, opts.fs_b_available);
     volumes::ebs_attached(st, now, &ec2_nodes, &AZS.map(|a| a.0));
-    Base {
+    for (i, node) in ec2_nodes.iter().enumerate() {
+        // The first node's agents that do not tolerate the taint were evicted (story 4).
+        let evicted_by = (i == 0).then_some(DISRUPTED_TAINT);
+        agents::start(st, node, evicted_by);
+    }
+    plant_base_faults(st, &ec2_nodes, now);
+    Base { now, ec2_nodes }
+}
+
+/// The ground truth of what `build` broke, named as the findings name it.
+fn plant_base_faults(st: &mut SimState, ec2_nodes: &[String], now: Timestamp) {
+    let log = &mut st.truth;
+    log.plant(
+        "preserve-risk",
+        ObjectId::cluster(truth::CSI_DRIVER, "efs.csi.aws.com"),
+        [ObjectId::cluster(truth::ADDON, "aws-efs-csi-driver")],
         now,
-        ec2_nodes,
-        fleet,
+        "CSIDriver older than the add-on that adopted it, on a Fargate-only cluster",
+    );
+    if let Some(node) = ec2_nodes.first() {
+        let involved: Vec<ObjectId> = st
+            .store
+            .list("volumeattachments")
+            .filter(|(_, va)| va["spec"]["nodeName"] == node.as_str())
+            .map(|(k, _)| ObjectId::cluster("VolumeAttachment", &k.1))
+            .collect();
+        st.truth.plant(
+            "stranded-volume",
+            ObjectId::cluster(truth::NODE, node),
+            involved,
+            now,
+            "node tainted karpenter.sh/disrupted, ebs-csi-node evicted, attachments left",
+        );
+    }
+    let log = &mut st.truth;
+    log.plant(
+        "lifecycle-drift",
+        ObjectId::namespaced(truth::ACK_FILE_SYSTEM, "default", "analytics-fs"),
+        [ObjectId::cluster(truth::FILE_SYSTEM, FS_B)],
+        now,
+        "ACK resource stuck at creating with ResourceSynced=Unknown",
+    );
+    log.plant(
+        "ownership-ambiguous",
+        ObjectId::cluster(truth::ADDON, "vpc-cni"),
+        [],
+        now,
+        "objects labelled managed-by=Helm without Helm's release annotations",
+    );
+    for ds in ["cilium", "ebs-csi-node"] {
+        log.plant(
+            "missing-toleration",
+            ObjectId::namespaced(truth::DAEMON_SET, "kube-system", ds),
+            [],
+            now,
+            "node DaemonSet does not tolerate karpenter.sh/disrupted",
+        );
     }
 }
 

@@ -1,20 +1,26 @@
 //! Scenarios: the world the simulator starts with, and what happens as its clock moves.
 
 mod addons;
+pub mod agents;
 mod base;
+mod churn;
 mod demo;
+pub mod drain;
+pub mod lifecycle;
 mod ml_datasets;
 mod objects;
 mod scale;
 #[cfg(test)]
 mod tests;
-mod volumes;
+#[cfg(test)]
+mod timeline_tests;
+pub mod volumes;
 
 use serde_json::Value;
 
 use super::SimState;
 
-pub use base::{ACCOUNT, CLUSTER, FS_A, FS_B, FS_C, REGION};
+pub use base::{ACCOUNT, CLUSTER, DISRUPTED_TAINT, FS_A, FS_B, FS_C, REGION};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum ScenarioName {
@@ -23,19 +29,34 @@ pub enum ScenarioName {
     Demo,
     /// The demo's shapes at size, for benchmarks.
     Scale,
+    /// A small world and healthy activity only (provisions, deletions, drains), for
+    /// ground-truth tests; faults come from `POST /_sim/faults/plant`.
+    Churn,
 }
 
-#[derive(Debug, Clone, clap::Args)]
+/// Sizes and rates of the `scale` and `churn` scenarios.
+#[derive(Debug, Clone)]
 pub struct ScaleOptions {
-    /// Persistent volumes to create (scale scenario).
-    #[arg(long, default_value_t = 20_000)]
+    /// Persistent volumes to create.
     pub pvs: usize,
-    /// Access points to create across the file systems (scale scenario).
-    #[arg(long, default_value_t = 20_000)]
+    /// Access points to create across the file systems.
     pub access_points: usize,
-    /// Object changes per second once running (scale scenario).
-    #[arg(long, default_value_t = 0.0)]
+    /// `scale`: object changes per second; `churn`: provisions per second.
     pub churn: f64,
+}
+
+impl ScaleOptions {
+    /// What `--scenario NAME` uses when no size or rate is given.
+    pub fn defaults_for(name: ScenarioName) -> ScaleOptions {
+        match name {
+            ScenarioName::Churn => ScaleOptions {
+                pvs: 200,
+                access_points: 200,
+                churn: 0.5,
+            },
+            ScenarioName::Demo | ScenarioName::Scale => ScaleOptions::default(),
+        }
+    }
 }
 
 impl Default for ScaleOptions {
@@ -58,6 +79,7 @@ pub fn build(name: ScenarioName, scale: &ScaleOptions, st: &mut SimState) -> Box
     match name {
         ScenarioName::Demo => Box::new(demo::Demo::build(st)),
         ScenarioName::Scale => Box::new(scale::Scale::build(st, scale)),
+        ScenarioName::Churn => Box::new(churn::Churn::build(st, scale)),
     }
 }
 

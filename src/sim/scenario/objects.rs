@@ -214,23 +214,28 @@ pub struct DsCounts {
     pub ready: i32,
 }
 
-/// A node DaemonSet that stays off Fargate, as EKS's own node agents do.
+/// A node DaemonSet that stays off Fargate, as EKS's own node agents do. `match_labels`
+/// is its selector; its pods carry those labels and a `component` of their own.
+#[allow(clippy::too_many_arguments)]
 pub fn daemon_set(
     namespace: &str,
     name: &str,
+    match_labels: Value,
     image: &str,
     service_account: &str,
     tolerations: Value,
     counts: DsCounts,
     created: Timestamp,
 ) -> Value {
+    let mut pod_labels = match_labels.clone();
+    pod_labels["app.kubernetes.io/component"] = json!("node");
     json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
         "metadata": meta(name, Some(namespace), created),
         "spec": {
-            "selector": {"matchLabels": {"app": name}},
+            "selector": {"matchLabels": match_labels},
             "template": {
-                "metadata": {"labels": {"app": name}},
+                "metadata": {"labels": pod_labels},
                 "spec": {
                     "serviceAccountName": service_account,
                     "priorityClassName": "system-node-critical",

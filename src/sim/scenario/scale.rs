@@ -14,6 +14,7 @@ use super::objects as o;
 use super::volumes::{EfsVolume, provision_efs, pv_name};
 use super::{ScaleOptions, Scenario, days_ago, modify, put};
 use crate::sim::SimState;
+use crate::sim::truth::{self, ObjectId};
 
 const NAMESPACES: usize = 50;
 const GID_START: i64 = 50_000;
@@ -52,44 +53,74 @@ fn placement(i: usize) -> (&'static str, &'static str) {
     }
 }
 
+/// The base world and `opts.pvs` EFS volumes with `opts.access_points` access points;
+/// returns the PV names. The planted faults (orphans, PVs without an access point) go into
+/// the ground truth.
+pub fn populate(st: &mut SimState, opts: &ScaleOptions) -> Vec<String> {
+    let opts_base = BaseOptions {
+        efs_sc_gid_range: None,
+        fs_b_available: true,
+    };
+    let now = base::build(st, &opts_base).now;
+    for i in 0..NAMESPACES.min(opts.pvs.max(1)) {
+        put(st, o::namespace(&team(i), days_ago(now, 100)));
+    }
+    let mut pv_names = Vec::with_capacity(opts.pvs);
+    for i in 0..opts.pvs {
+        let (fs, sc) = placement(i);
+        let pv = pv_name(NAME_SEED + i as u64);
+        let back = i64::try_from(opts.pvs - i).unwrap_or(i64::MAX / 120);
+        let with_access_point = i < opts.access_points;
+        provision_efs(
+            st,
+            &EfsVolume {
+                file_system_id: fs,
+                storage_class: sc,
+                namespace: &team(i),
+                claim: &format!("data-{i}"),
+                pv: &pv,
+                gid: GID_START + i as i64,
+                reclaim: "Delete",
+                with_access_point,
+                efs_prefix: i % 5 == 0,
+                created: now - SignedDuration::from_secs(back.saturating_mul(60)),
+            },
+        );
+        if !with_access_point {
+            st.truth.plant(
+                "missing-access-point",
+                ObjectId::cluster(truth::PV, &pv),
+                [ObjectId::namespaced(
+                    truth::PVC,
+                    &team(i),
+                    &format!("data-{i}"),
+                )],
+                now,
+                "access point deleted in AWS, PV left bound",
+            );
+        }
+        pv_names.push(pv);
+    }
+    for i in opts.pvs..opts.access_points {
+        let (fs, _) = placement(i);
+        let token = pv_name(NAME_SEED + i as u64);
+        let ap = st
+            .aws
+            .provision_access_point(fs, &token, GID_START + i as i64, "700");
+        st.truth.plant(
+            "orphan-access-point",
+            ObjectId::cluster(truth::ACCESS_POINT, &ap.id),
+            [],
+            now,
+            "access point with no PV",
+        );
+    }
+    pv_names
+}
+
 impl Scale {
     pub fn build(st: &mut SimState, opts: &ScaleOptions) -> Scale {
-        let opts_base = BaseOptions {
-            efs_sc_gid_range: None,
-            fs_b_available: true,
-        };
-        let now = base::build(st, &opts_base).now;
-        for i in 0..NAMESPACES.min(opts.pvs.max(1)) {
-            put(st, o::namespace(&team(i), days_ago(now, 100)));
-        }
-        let mut pv_names = Vec::with_capacity(opts.pvs);
-        for i in 0..opts.pvs {
-            let (fs, sc) = placement(i);
-            let pv = pv_name(NAME_SEED + i as u64);
-            let back = i64::try_from(opts.pvs - i).unwrap_or(i64::MAX / 120);
-            provision_efs(
-                st,
-                &EfsVolume {
-                    file_system_id: fs,
-                    storage_class: sc,
-                    namespace: &team(i),
-                    claim: &format!("data-{i}"),
-                    pv: &pv,
-                    gid: GID_START + i as i64,
-                    reclaim: "Delete",
-                    with_access_point: i < opts.access_points,
-                    efs_prefix: i % 5 == 0,
-                    created: now - SignedDuration::from_secs(back.saturating_mul(60)),
-                },
-            );
-            pv_names.push(pv);
-        }
-        for i in opts.pvs..opts.access_points {
-            let (fs, _) = placement(i);
-            let token = pv_name(NAME_SEED + i as u64);
-            st.aws
-                .provision_access_point(fs, &token, GID_START + i as i64, "700");
-        }
+        let pv_names = populate(st, opts);
         Scale {
             churn: opts.churn.max(0.0),
             applied: 0,

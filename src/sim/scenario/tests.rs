@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{
-    Namespace, Node, PersistentVolume, PersistentVolumeClaim, ServiceAccount,
+    Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
@@ -15,18 +15,10 @@ use serde_json::Value;
 
 use super::{CLUSTER, FS_A, FS_B, ScaleOptions, ScenarioName, build};
 use crate::model::volume_handle;
-use crate::sim::{Faults, SimState, Store, aws, resources};
+use crate::sim::{SimState, aws, resources};
 
-fn state(name: ScenarioName, scale: &ScaleOptions) -> SimState {
-    let mut st = SimState {
-        store: Store::default(),
-        aws: aws::AwsState::default(),
-        faults: Faults::default(),
-        requests: Vec::new(),
-        clock_offset: jiff::SignedDuration::ZERO,
-        started: jiff::Timestamp::now(),
-        scenario: None,
-    };
+pub(super) fn state(name: ScenarioName, scale: &ScaleOptions) -> SimState {
+    let mut st = SimState::new(false, 1.0);
     let sc = build(name, scale, &mut st);
     st.scenario = Some(sc);
     st
@@ -36,9 +28,9 @@ pub(super) fn demo() -> SimState {
     state(ScenarioName::Demo, &ScaleOptions::default())
 }
 
-pub(super) fn advance_to(st: &mut SimState, secs: i64) {
+pub(super) fn advance_to(st: &mut SimState, secs: impl Into<f64>) {
     let elapsed = st.now().duration_since(st.started);
-    let need = jiff::SignedDuration::from_secs(secs) - elapsed;
+    let need = jiff::SignedDuration::from_secs_f64(secs.into()) - elapsed;
     if need.is_positive() {
         st.clock_offset += need;
     }
@@ -62,6 +54,7 @@ fn all_objects_deserialize(st: &SimState) -> usize {
             match def.plural {
                 "namespaces" => typed::<Namespace>(def.plural, obj),
                 "nodes" => typed::<Node>(def.plural, obj),
+                "pods" => typed::<Pod>(def.plural, obj),
                 "persistentvolumes" => typed::<PersistentVolume>(def.plural, obj),
                 "persistentvolumeclaims" => typed::<PersistentVolumeClaim>(def.plural, obj),
                 "serviceaccounts" => typed::<ServiceAccount>(def.plural, obj),
@@ -198,11 +191,23 @@ fn story_4_disrupted_nodes_keep_attachments_and_the_ebs_agent_does_not_tolerate_
     assert_eq!(disrupted(&st).len(), 1);
     advance_to(&mut st, 20);
     assert_eq!(disrupted(&st).len(), 2);
-    let ds = st
-        .store
-        .get("daemonsets", "kube-system", "ebs-csi-node")
-        .unwrap();
-    assert_eq!(ds["status"]["desiredNumberScheduled"], 1);
+    // The second node drains while its agents still run: the evicted one is the first's.
+    let agents_and_ebs = |st: &SimState| {
+        let ds = st
+            .store
+            .get("daemonsets", "kube-system", "ebs-csi-node")
+            .unwrap();
+        (
+            super::agents::on_node(st, &first[0]).len(),
+            ds["status"]["desiredNumberScheduled"].clone(),
+        )
+    };
+    assert_eq!(agents_and_ebs(&st), (2, serde_json::json!(2)));
+    // The drain completes: one disrupted node again, the agents on a replacement.
+    advance_to(&mut st, 60);
+    assert_eq!(disrupted(&st), first);
+    assert_eq!(agents_and_ebs(&st), (2, serde_json::json!(2)));
+    assert_eq!(st.truth.healthy.drains_completed, 1);
 }
 
 /// The tag the EFS CSI driver sets on every access point it creates.
@@ -271,17 +276,35 @@ fn story_3_access_points_join_pvs_with_orphans_a_missing_one_and_a_filling_gid_r
     assert_eq!(sc["parameters"]["gidRangeEnd"], "1100");
 
     advance_to(&mut st, 8);
+    assert_eq!(
+        efs_join(&st).0,
+        74,
+        "the driver's CreateAccessPoint comes 0.5 s later"
+    );
+    advance_to(&mut st, 9);
     assert_eq!(efs_join(&st).0, 75);
+    let bound_b = |st: &SimState| {
+        st.store
+            .list("persistentvolumeclaims")
+            .filter(|(k, _)| k.0 == "analytics")
+            .filter(|(_, c)| c["status"]["phase"] == "Bound")
+            .count()
+    };
+    advance_to(&mut st, 31);
+    assert_eq!(bound_b(&st), 15);
     advance_to(&mut st, 1000);
     let (on_a, orphans, missing, _) = efs_join(&st);
     assert_eq!((on_a, orphans, missing.len()), (94, 3, 1));
-    let bound = st
-        .store
-        .list("persistentvolumeclaims")
-        .filter(|(k, _)| k.0 == "analytics")
-        .filter(|(_, c)| c["status"]["phase"] == "Bound")
-        .count();
-    assert_eq!(bound, 15);
+    // fs-B's volumes were deleted one every 40 s, access points and all.
+    assert_eq!(bound_b(&st), 0);
+    assert_eq!(
+        st.aws
+            .access_points
+            .values()
+            .filter(|ap| ap.file_system_id == FS_B)
+            .count(),
+        0
+    );
 }
 
 #[test]

@@ -44,30 +44,30 @@ pub fn provision_efs(st: &mut SimState, v: &EfsVolume<'_>) -> String {
         namespace: v.namespace,
         name: v.claim,
     };
-    put(
-        st,
-        o::pv(
-            v.pv,
-            csi,
-            "ReadWriteMany",
-            v.storage_class,
-            &claim,
-            v.reclaim,
-            v.created,
-        ),
+    // The external provisioner names the PV `pvc-<claim uid>`.
+    let uid = v.pv.strip_prefix("pvc-").unwrap_or(v.pv);
+    let mut pv = o::pv(
+        v.pv,
+        csi,
+        "ReadWriteMany",
+        v.storage_class,
+        &claim,
+        v.reclaim,
+        v.created,
     );
-    put(
-        st,
-        o::pvc(
-            v.namespace,
-            v.claim,
-            v.storage_class,
-            "efs.csi.aws.com",
-            "ReadWriteMany",
-            Some(v.pv),
-            v.created,
-        ),
+    pv["spec"]["claimRef"]["uid"] = json!(uid);
+    put(st, pv);
+    let mut pvc = o::pvc(
+        v.namespace,
+        v.claim,
+        v.storage_class,
+        "efs.csi.aws.com",
+        "ReadWriteMany",
+        Some(v.pv),
+        v.created,
     );
+    pvc["metadata"]["uid"] = json!(uid);
+    put(st, pvc);
     ap_id
 }
 
@@ -89,51 +89,68 @@ pub fn ebs_attached(st: &mut SimState, now: Timestamp, ec2_nodes: &[String], zon
         let (Some(node), Some(zone)) = (ec2_nodes.get(node_idx), zones.get(node_idx)) else {
             continue;
         };
-        let seed = name_seed(claim);
-        let pv_name = pv_name(seed);
-        let created = days_ago(now, 20);
-        let csi = json!({
-            "driver": "ebs.csi.aws.com",
-            "volumeHandle": hex_id("vol", seed),
-            "fsType": "ext4",
-            "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity":
-                                 "1717000000000-8081-ebs.csi.aws.com"},
-        });
-        let claim_ref = PvClaim {
-            namespace: "shop",
-            name: claim,
-        };
-        let mut pv = o::pv(
-            &pv_name,
-            csi,
-            "ReadWriteOnce",
-            "gp3",
-            &claim_ref,
-            "Delete",
-            created,
-        );
-        pv["spec"]["nodeAffinity"] = json!({"required": {"nodeSelectorTerms": [{
-            "matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In",
-                                  "values": [zone]}]}]}});
-        put(st, pv);
-        let pvc = o::pvc(
-            "shop",
-            claim,
-            "gp3",
-            "ebs.csi.aws.com",
-            "ReadWriteOnce",
-            Some(&pv_name),
-            created,
-        );
-        put(st, pvc);
-        let va_name = format!(
-            "csi-{:016x}{:016x}{:016x}{:016x}",
-            splitmix64(seed),
-            splitmix64(seed ^ 1),
-            splitmix64(seed ^ 2),
-            splitmix64(seed ^ 3)
-        );
-        let va = o::volume_attachment(&va_name, "ebs.csi.aws.com", node, &pv_name, created);
-        put(st, va);
+        ebs_volume(st, claim, node, zone, days_ago(now, 20));
     }
+}
+
+/// One more EBS volume (PV, claim in `shop`, attachment) on `node`, in the node's zone.
+pub fn attach_ebs_volume(st: &mut SimState, node: &str) {
+    let Some(n) = st.store.get("nodes", "", node) else {
+        return;
+    };
+    let zone = n["metadata"]["labels"]["topology.kubernetes.io/zone"]
+        .as_str()
+        .unwrap_or("us-east-1a")
+        .to_string();
+    let claim = format!("data-{}", node.split('.').next().unwrap_or(node));
+    let now = st.now();
+    ebs_volume(st, &claim, node, &zone, now);
+}
+
+fn ebs_volume(st: &mut SimState, claim: &str, node: &str, zone: &str, created: Timestamp) {
+    let seed = name_seed(claim);
+    let pv_name = pv_name(seed);
+    let csi = json!({
+        "driver": "ebs.csi.aws.com",
+        "volumeHandle": hex_id("vol", seed),
+        "fsType": "ext4",
+        "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity":
+                             "1717000000000-8081-ebs.csi.aws.com"},
+    });
+    let claim_ref = PvClaim {
+        namespace: "shop",
+        name: claim,
+    };
+    let mut pv = o::pv(
+        &pv_name,
+        csi,
+        "ReadWriteOnce",
+        "gp3",
+        &claim_ref,
+        "Delete",
+        created,
+    );
+    pv["spec"]["nodeAffinity"] = json!({"required": {"nodeSelectorTerms": [{
+        "matchExpressions": [{"key": "topology.kubernetes.io/zone", "operator": "In",
+                              "values": [zone]}]}]}});
+    put(st, pv);
+    let pvc = o::pvc(
+        "shop",
+        claim,
+        "gp3",
+        "ebs.csi.aws.com",
+        "ReadWriteOnce",
+        Some(&pv_name),
+        created,
+    );
+    put(st, pvc);
+    let va_name = format!(
+        "csi-{:016x}{:016x}{:016x}{:016x}",
+        splitmix64(seed),
+        splitmix64(seed ^ 1),
+        splitmix64(seed ^ 2),
+        splitmix64(seed ^ 3)
+    );
+    let va = o::volume_attachment(&va_name, "ebs.csi.aws.com", node, &pv_name, created);
+    put(st, va);
 }
