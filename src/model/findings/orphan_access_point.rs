@@ -100,7 +100,7 @@ fn probe_label(k: &ProbeKey) -> String {
     }
 }
 
-fn candidates<'w>(w: &'w World) -> impl Iterator<Item = &'w AccessPointRec> {
+fn candidates(w: &World) -> impl Iterator<Item = &AccessPointRec> {
     // Before both lists are complete every access point would look unused.
     let ready = pvs_listed(w);
     w.access_points.values().filter(move |ap| {
