@@ -127,7 +127,7 @@ fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
     let tmux = Tmux { session };
 
     // The region and cluster come from the kubeconfig's EKS ARN, as on a real cluster.
-    let screen = tmux.wait_for("all sources live", |s| s.contains("sources 18 live"));
+    let screen = tmux.wait_for("all sources live", |s| s.contains("sources 19 live"));
     assert!(
         screen.contains("cluster demo") && screen.contains("us-east-1"),
         "{screen}"

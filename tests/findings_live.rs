@@ -89,7 +89,13 @@ async fn resolving_causes_through_the_control_api_clears_their_findings() {
     let mut h = Headless::start(&conn);
     assert!(h.first_sync(Duration::from_secs(30)).await);
     let now = || jiff::Timestamp::now();
-    let before = findings::evaluate(&h.world, now());
+    // Candidates are confirmed within seconds (the stranded node's settle is 30 s).
+    h.until_findings(Duration::from_secs(60), |_, f| {
+        let ids: Vec<&str> = f.all().iter().map(|f| f.id).collect();
+        ids.contains(&"lifecycle-drift") && ids.contains(&"stranded-volume")
+    })
+    .await;
+    let before = h.findings.all().to_vec();
     assert!(
         ids(&before).contains(&"lifecycle-drift") && ids(&before).contains(&"stranded-volume"),
         "{:?}",

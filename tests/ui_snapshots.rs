@@ -228,7 +228,7 @@ fn header_counts_findings_by_severity() {
     let s = screen(&w, &new_ui(false));
     let header: Vec<&str> = s.lines().take(3).collect();
     assert!(
-        header[1].starts_with(" ✖ 1 critical  ⚠ 6 warning  ℹ 1 info  │ sources"),
+        header[1].starts_with(" ✖ 1 critical  ⚠ 7 warning  ℹ 1 info  │ sources"),
         "{s}"
     );
     insta::assert_snapshot!("header_findings_counts", header.join("\n"));

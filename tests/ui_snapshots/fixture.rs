@@ -184,3 +184,26 @@ pub fn failing_world() -> World {
 pub fn all_sources() -> [SourceId; 19] {
     SourceId::ALL
 }
+
+/// Answers every targeted read the findings want, as the fixture world stands, the way
+/// the confirmer would: an access point the World holds is found, anything else is not.
+pub fn confirm(w: &mut World) {
+    use stordeck::model::findings::Findings;
+    use stordeck::model::{ProbeOutcome, ProbeResult, SourceMsg};
+    let wanted = Findings::evaluate(w, now()).wanted().clone();
+    for key in wanted {
+        let outcome = match &key {
+            stordeck::model::ProbeKey::AccessPoint(id) => match w.access_points.get(id) {
+                Some(a) => ProbeOutcome::AccessPoint(a.clone()),
+                None => ProbeOutcome::NotFound,
+            },
+            _ => ProbeOutcome::NotFound,
+        };
+        let r = ProbeResult {
+            key,
+            started: now(),
+            outcome,
+        };
+        w.apply(SourceMsg::Probe(r), now());
+    }
+}

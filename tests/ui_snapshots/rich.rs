@@ -305,5 +305,6 @@ pub fn rich_world() -> World {
             hint: "allow eks:ListNodegroups for the role stordeck runs as".into(),
         },
     );
+    super::fixture::confirm(&mut w);
     w
 }

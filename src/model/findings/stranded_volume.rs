@@ -101,8 +101,16 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
     for n in disrupted(w) {
         let agents = agents(w, &n);
         let (at, severity) = due(w, cx, &n, &agents);
-        // Attachments on a node being drained are normal while the drain runs.
+        // Attachments on a node being drained are normal while the drain runs. With its
+        // agent gone they are a candidate: detaches already under way may still finish.
         if cx.now < at {
+            if agents.iter().any(|(_, a)| matches!(a, Agent::Gone(_))) {
+                out.check(
+                    ID,
+                    meta_ref(Kind::Node, &n.node.meta),
+                    "agent gone; waiting for detaches in flight".into(),
+                );
+            }
             continue;
         }
         let node = n.node;
