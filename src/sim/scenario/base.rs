@@ -112,6 +112,13 @@ fn plant_base_faults(st: &mut SimState, ec2_nodes: &[String], now: Timestamp) {
         "ACK resource stuck at creating with ResourceSynced=Unknown",
     );
     log.plant(
+        "addon-degraded",
+        ObjectId::cluster(truth::ADDON, "coredns"),
+        [],
+        now,
+        "coredns DEGRADED (InsufficientNumberOfReplicas) from the start",
+    );
+    log.plant(
         "ownership-ambiguous",
         ObjectId::cluster(truth::ADDON, "vpc-cni"),
         [],
