@@ -42,12 +42,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         let key = ProbeKey::AccessPoint(ap_id.to_string());
         let after = changed.unwrap_or(cx.now);
         let Some(probe) = w.observed.probe_since(&key, after) else {
-            out.check(
-                ID,
-                meta_ref(Kind::PersistentVolume, &pv.meta),
-                format!("reading {ap_id} from EFS"),
-            );
-            out.want(key);
+            out.check_access_point(ID, &pv.meta, ap_id);
             continue;
         };
         if probe.found() {

@@ -67,6 +67,16 @@ impl Out {
     pub(crate) fn want(&mut self, key: ProbeKey) {
         self.wanted.insert(key);
     }
+
+    /// A PV is checking until EFS answers for the access point it names.
+    pub(crate) fn check_access_point(&mut self, rule: &'static str, pv: &Meta, ap_id: &str) {
+        self.check(
+            rule,
+            meta_ref(Kind::PersistentVolume, pv),
+            format!("reading {ap_id} from EFS"),
+        );
+        self.want(ProbeKey::AccessPoint(ap_id.to_string()));
+    }
 }
 
 type Rule = fn(&World, &Ctx<'_>, &mut Out);

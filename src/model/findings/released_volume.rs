@@ -45,12 +45,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         let key = ProbeKey::AccessPoint(ap_id.to_string());
         let probed = w.observed.probe_since(&key, after);
         if !listed_after && probed.is_none() {
-            out.check(
-                ID,
-                meta_ref(Kind::PersistentVolume, &pv.meta),
-                format!("reading {ap_id} from EFS"),
-            );
-            out.want(key);
+            out.check_access_point(ID, &pv.meta, ap_id);
             continue;
         }
         if probed.is_some_and(|p| !p.found()) {
