@@ -10,6 +10,7 @@ mod rich;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
+use stordeck::model::findings::{Policy, Silence};
 use stordeck::model::{Change, KubeMsg, World};
 use stordeck::ui::{self, Findings, ObjectKind, ObjectRef, PaneId, Theme, UiCommand, UiState};
 
@@ -27,9 +28,12 @@ fn new_ui(read_only: bool) -> UiState {
 
 /// The screen as lines of text, trailing blanks trimmed.
 fn screen(world: &World, ui: &UiState) -> String {
-    let findings = Findings::evaluate(world, now());
+    screen_with(world, &Findings::evaluate(world, now()), ui)
+}
+
+fn screen_with(world: &World, findings: &Findings, ui: &UiState) -> String {
     let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
-    term.draw(|f| ui::render(f, world, &findings, ui, now()))
+    term.draw(|f| ui::render(f, world, findings, ui, now()))
         .expect("draw");
     let buf = term.backend().buffer();
     let text: Vec<String> = (0..H)
@@ -278,4 +282,52 @@ fn enter_on_a_finding_no_pane_lists_opens_the_object() {
     let s = screen(&w, &ui);
     assert!(s.contains("⚠ missing-toleration"), "{s}");
     insta::assert_snapshot!("detail_daemonset_with_finding", s);
+}
+
+#[test]
+fn candidates_read_as_checking_and_silenced_findings_stay_listed_dimmed() {
+    let mut w = rich_world();
+    // The watch saw pvc-aaa go; the driver deletes its access point next, so that one is
+    // a candidate awaiting the delete, not an orphan.
+    let gone = fixture::obj(serde_json::json!({"metadata": {"name": "pvc-aaa"}}));
+    fixture::kube(&mut w, KubeMsg::Pv(Change::Delete(gone)), now());
+    let policy = Policy {
+        silences: vec![Silence {
+            rule: "addon-degraded".into(),
+            name: None,
+            label: None,
+            reason: "known upstream, OPS-7".into(),
+        }],
+        ..Policy::default()
+    };
+    let mut findings = Findings::with_policy(policy);
+    findings.refresh(&w, now());
+    let mut ui = new_ui(false);
+    let s = screen_with(&w, &findings, &ui);
+    let header = s.lines().nth(1).unwrap_or_default();
+    assert!(
+        header.starts_with(" ✖ 1 critical  ⚠ 6 warning  ℹ 1 info  … 1 checking  1 silenced  │"),
+        "{s}"
+    );
+    keys(&mut ui, &w, "4");
+    let s = screen_with(&w, &findings, &ui);
+    assert!(s.contains("… checking"), "{s}");
+    keys(&mut ui, &w, "\n");
+    let s = screen_with(&w, &findings, &ui);
+    assert!(s.contains("awaiting the driver's delete"), "{s}");
+    insta::assert_snapshot!("detail_access_point_checking", s);
+    keys(&mut ui, &w, "\u{1b}");
+    insta::assert_snapshot!("access_points_checking", s);
+    keys(&mut ui, &w, "6");
+    let s = screen_with(&w, &findings, &ui);
+    assert!(s.contains("1 candidate being confirmed"), "{s}");
+    assert!(s.contains("silenced: Add-on aws-ebs-csi-driver"), "{s}");
+    // Silenced ones come last; select it to see why.
+    keys(&mut ui, &w, "G");
+    let s = screen_with(&w, &findings, &ui);
+    assert!(
+        s.contains("silenced config.toml: known upstream, OPS-7"),
+        "{s}"
+    );
+    insta::assert_snapshot!("findings_checking_silenced", s);
 }

@@ -24,7 +24,7 @@ mod stranded_volume;
 mod types;
 
 #[cfg(test)]
-mod testkit;
+pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 
@@ -36,9 +36,14 @@ use super::World;
 use super::input::{HealthState, ProbeKey, SourceId};
 use super::projection::Meta;
 
+pub use missing_access_point::ID as MISSING_ACCESS_POINT;
+pub use orphan_access_point::ID as ORPHAN_ACCESS_POINT;
+pub(crate) use orphan_access_point::claim_uid;
 pub use policy::{Graces, Policy, Silence};
 pub use set::Findings;
-pub use types::{Checking, Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity, ts};
+pub use types::{
+    Checking, Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity, plural, span, ts,
+};
 
 /// What a rule is judged with: the time, and the user's graces and silences.
 pub struct Ctx<'a> {
@@ -118,7 +123,7 @@ pub fn evaluate(world: &World, now: Timestamp) -> Vec<Finding> {
 
 /// Runs every rule the policy leaves on; the most severe findings first, then by rule,
 /// then as each rule listed them (in key order of the tables, so the result is
-/// deterministic).
+/// deterministic); silenced ones after all the others, in the same order.
 pub fn evaluate_with(world: &World, cx: &Ctx<'_>) -> Out {
     let mut out = Out::default();
     for (id, rule) in RULES {
@@ -126,11 +131,12 @@ pub fn evaluate_with(world: &World, cx: &Ctx<'_>) -> Out {
             rule(world, cx, &mut out);
         }
     }
-    let rank = |f: &Finding| RULES.iter().position(|(id, _)| *id == f.id);
-    out.findings.sort_by_key(|f| (f.severity, rank(f)));
     for f in &mut out.findings {
         f.silenced = silence::reason(world, cx.policy, f);
     }
+    let rank = |f: &Finding| RULES.iter().position(|(id, _)| *id == f.id);
+    out.findings
+        .sort_by_key(|f| (f.silenced.is_some(), f.severity, rank(f)));
     out
 }
 

@@ -42,7 +42,7 @@ pub struct Findings {
 impl Findings {
     /// Ranks, counts and indexes findings (e.g. from [`super::evaluate`]).
     pub fn new(mut items: Vec<Finding>) -> Self {
-        items.sort_by_key(|f| f.severity);
+        items.sort_by_key(|f| (f.silenced.is_some(), f.severity));
         let mut counts = [0; 3];
         let mut silenced = 0;
         let mut by_object: HashMap<(Kind, String), Vec<usize>> = HashMap::new();

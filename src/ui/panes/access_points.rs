@@ -1,6 +1,6 @@
-//! EFS access points per file system, each with the PV that uses it, marked as an orphan,
-//! or as "not CSI" when another consumer made it, under a gauge per file system of access
-//! points against the quota.
+//! EFS access points per file system, each with the PV that uses it or why none does
+//! (provisioning, being checked, a confirmed orphan, or "not CSI" when another consumer
+//! made it), under a gauge per file system of access points against the quota.
 
 use std::collections::BTreeMap;
 
@@ -13,9 +13,11 @@ use ratatui::widgets::Paragraph;
 
 use super::volumes::access_points_synced;
 use super::{Ctx, TablePane, render_table};
+use crate::model::findings::{Findings, Kind, ORPHAN_ACCESS_POINT, claim_uid};
 use crate::model::input::AccessPointRec;
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::opt;
+use crate::ui::panes::findings::CHECKING_MARK;
 use crate::ui::widgets::gauge::render_quota;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
@@ -28,7 +30,7 @@ const MAX_GAUGES: usize = 3;
 /// The PV cell of an access point another consumer made.
 pub const NOT_CSI: &str = "not CSI";
 
-pub struct AccessPoints;
+pub struct AccessPoints<'f>(pub &'f Findings);
 
 const COLUMNS: &[Column] = &[
     Column::new("FILE SYSTEM", Length(21)),
@@ -58,16 +60,39 @@ fn pvs_synced(world: &World) -> bool {
     )
 }
 
-/// The PV bound to an access point; "not CSI" (muted) when no PV uses it and the EFS CSI
-/// driver did not make it, which is normal on a shared file system; "orphan" when no PV
-/// uses one the driver made; or "?" while the PVs are not known yet (calling everything
-/// an orphan then would be a false alarm).
-pub fn bound_pv_cell(world: &World, ap: &AccessPointRec) -> CellText {
-    match world.pv_for_access_point(ap) {
-        Some(pv) => CellText::from(pv.meta.name.clone()),
-        None if !ap.made_by_csi_driver() => CellText::new(NOT_CSI, Tone::Muted),
-        None if pvs_synced(world) => CellText::new("orphan", Tone::Warn),
-        None => CellText::new("?", Tone::Muted),
+/// The PV bound to an access point, or why none is. "orphan" only once the finding is
+/// confirmed; "… checking" while a rule confirms it, or "provisioning" while its claim exists without a PV yet. "not CSI" (muted) when
+/// another consumer made it, which is normal on a shared file system; "?" while the
+/// PVs are not known yet.
+pub fn bound_pv_cell(world: &World, findings: &Findings, ap: &AccessPointRec) -> CellText {
+    if let Some(pv) = world.pv_for_access_point(ap) {
+        return CellText::from(pv.meta.name.clone());
+    }
+    if !ap.made_by_csi_driver() {
+        return CellText::new(NOT_CSI, Tone::Muted);
+    }
+    if !pvs_synced(world) {
+        return CellText::new("?", Tone::Muted);
+    }
+    let claimed = ap
+        .client_token
+        .as_deref()
+        .and_then(claim_uid)
+        .and_then(|u| world.pvc_by_uid(u))
+        .is_some();
+    if claimed || ap.life_cycle_state == "creating" {
+        return CellText::new("provisioning", Tone::Info);
+    }
+    if findings
+        .naming(Kind::AccessPoint, None, &ap.id)
+        .any(|f| f.id == ORPHAN_ACCESS_POINT)
+    {
+        return CellText::new("orphan", Tone::Warn);
+    }
+    // Why is in the detail view; the cell is too narrow to say it.
+    match findings.checking_for(Kind::AccessPoint, None, &ap.id) {
+        Some(_) => CellText::new(format!("{CHECKING_MARK} checking"), Tone::Info),
+        None => CellText::new("-", Tone::Muted),
     }
 }
 
@@ -130,7 +155,7 @@ fn render_gauges(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, usage: &[(String, 
     }
 }
 
-impl TablePane for AccessPoints {
+impl TablePane for AccessPoints<'_> {
     type Item<'w> = &'w AccessPointRec;
 
     fn id(&self) -> PaneId {
@@ -168,7 +193,7 @@ impl TablePane for AccessPoints {
                 ap.life_cycle_state.clone(),
                 state_tone(&ap.life_cycle_state),
             ),
-            bound_pv_cell(world, ap),
+            bound_pv_cell(world, self.0, ap),
         ]
     }
 
@@ -193,53 +218,49 @@ impl TablePane for AccessPoints {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::input::Health;
-    use crate::model::{AwsMsg, SourceMsg};
+    use crate::model::findings::testkit::{
+        access_points, ap, confirm_all, foreign_ap, live, now, pvc,
+    };
 
-    fn ap(id: &str, token: &str, tags: &[(&str, &str)]) -> AccessPointRec {
-        AccessPointRec {
-            id: id.into(),
-            arn: None,
-            file_system_id: "fs-1".into(),
-            client_token: Some(token.into()),
-            name: None,
-            root_path: None,
-            uid: None,
-            gid: None,
-            life_cycle_state: "available".into(),
-            tags: tags
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        }
+    const FS: &str = "fs-1";
+    const UID: &str = "0f3c2a9e-5b1d-4c7a-9e2f-8a6b4d3c1e20";
+
+    fn cell(w: &World, id: &str) -> (String, Tone) {
+        let f = Findings::evaluate(w, now());
+        let c = bound_pv_cell(w, &f, w.access_points.get(&id.to_string()).expect("listed"));
+        (c.text, c.tone)
     }
 
     #[test]
-    fn only_the_csi_drivers_unused_access_points_read_as_orphans() {
-        let now = Timestamp::UNIX_EPOCH;
+    fn an_unused_access_point_reads_as_an_orphan_only_once_confirmed() {
         let mut w = World::default();
-        let csi = ap("fsap-1", "pvc-gone", &[("efs.csi.aws.com/cluster", "true")]);
-        let lambda = ap("fsap-2", "lambda-thumbnailer-3", &[]);
-        let items = vec![csi.clone(), lambda.clone()];
-        let msg = AwsMsg::AccessPoints {
-            file_system_id: "fs-1".into(),
-            items,
-            started: jiff::Timestamp::UNIX_EPOCH,
-        };
-        w.apply(SourceMsg::Aws(msg), now);
-        let cell = |w: &World, ap: &AccessPointRec| {
-            let c = bound_pv_cell(w, ap);
-            (c.text, c.tone)
-        };
-        assert_eq!(cell(&w, &csi), ("?".into(), Tone::Muted));
-        assert_eq!(cell(&w, &lambda), (NOT_CSI.into(), Tone::Muted));
-        let live = Health {
-            source: SourceId::Pvs,
-            state: HealthState::Live,
-            at: now,
-        };
-        w.apply(SourceMsg::Health(live), now);
-        assert_eq!(cell(&w, &csi), ("orphan".into(), Tone::Warn));
-        assert_eq!(cell(&w, &lambda), (NOT_CSI.into(), Tone::Muted));
+        let items = vec![
+            ap("fsap-1", FS, "pvc-gone", 1000),
+            foreign_ap("fsap-2", FS, Some("lambda-thumbnailer-3")),
+        ];
+        access_points(&mut w, FS, items);
+        assert_eq!(cell(&w, "fsap-1"), ("?".into(), Tone::Muted));
+        assert_eq!(cell(&w, "fsap-2"), (NOT_CSI.into(), Tone::Muted));
+        live(&mut w, SourceId::Pvs);
+        let (text, tone) = cell(&w, "fsap-1");
+        assert_eq!(text, "… checking");
+        assert_eq!(tone, Tone::Info);
+        confirm_all(&mut w);
+        assert_eq!(cell(&w, "fsap-1"), ("orphan".into(), Tone::Warn));
+        assert_eq!(cell(&w, "fsap-2"), (NOT_CSI.into(), Tone::Muted));
+    }
+
+    #[test]
+    fn an_access_point_whose_claim_exists_is_provisioning() {
+        let mut w = World::default();
+        access_points(
+            &mut w,
+            FS,
+            vec![ap("fsap-1", FS, &format!("pvc-{UID}"), 1000)],
+        );
+        live(&mut w, SourceId::Pvs);
+        pvc(&mut w, "ml", "data", UID, "Pending");
+        confirm_all(&mut w);
+        assert_eq!(cell(&w, "fsap-1"), ("provisioning".into(), Tone::Info));
     }
 }

@@ -10,6 +10,7 @@ use super::addons::{has_helm_annotations, is_ambiguous, status_tone};
 use super::chain_volume::{ack_link, ap_link, fs_link, fs_links, pv_chain};
 use super::drivers::created_by;
 use crate::model::World;
+use crate::model::findings::Findings;
 use crate::ui::format::{age, arn_short, opt};
 use crate::ui::widgets::table::Tone;
 use crate::ui::{ObjectKind, ObjectRef};
@@ -42,7 +43,7 @@ pub(super) fn missing(label: &'static str, what: &str) -> Link {
     link(label, "-", what, Tone::Muted)
 }
 
-pub fn chain(world: &World, target: &ObjectRef, now: Timestamp) -> Vec<Link> {
+pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timestamp) -> Vec<Link> {
     let gone = || {
         vec![link(
             target.kind.label(),
@@ -57,21 +58,21 @@ pub fn chain(world: &World, target: &ObjectRef, now: Timestamp) -> Vec<Link> {
             let Some(pv) = world.pvs.get(&target.name) else {
                 return gone();
             };
-            pv_chain(world, pv, now, &mut out);
+            pv_chain(world, findings, pv, now, &mut out);
         }
         ObjectKind::AccessPoint => {
             let Some(ap) = world.access_points.get(&target.name) else {
                 return gone();
             };
             out.push(ap_link(ap));
-            let bound = bound_pv_cell(world, ap);
+            let bound = bound_pv_cell(world, findings, ap);
             let why = if ap.made_by_csi_driver() {
                 "no PV uses this access point"
             } else {
                 "not made by the EFS CSI driver: another consumer of the file system may use it"
             };
             match world.pv_for_access_point(ap) {
-                Some(pv) => pv_chain(world, pv, now, &mut out),
+                Some(pv) => pv_chain(world, findings, pv, now, &mut out),
                 None => out.push(link("PersistentVolume", bound.text, why, bound.tone)),
             }
             if !out.iter().any(|l| l.label == "EFS file system") {

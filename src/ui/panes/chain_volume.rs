@@ -8,12 +8,19 @@ use super::chain::{Link, link, missing};
 use super::lifecycle::drift_cell;
 use super::volumes::{access_point_cell, phase_tone};
 use crate::model::World;
+use crate::model::findings::Findings;
 use crate::model::input::{AccessPointRec, FileSystemRec};
 use crate::model::projection::PvRow;
 use crate::ui::format::{access_modes, opt};
 use crate::ui::widgets::table::Tone;
 
-pub(super) fn pv_chain(world: &World, pv: &PvRow, now: Timestamp, out: &mut Vec<Link>) {
+pub(super) fn pv_chain(
+    world: &World,
+    findings: &Findings,
+    pv: &PvRow,
+    now: Timestamp,
+    out: &mut Vec<Link>,
+) {
     let info = format!(
         "{} · {} · {} · {} · handle {}",
         opt(pv.phase.as_deref()),
@@ -66,7 +73,7 @@ pub(super) fn pv_chain(world: &World, pv: &PvRow, now: Timestamp, out: &mut Vec<
     match world.access_point_for_pv(pv) {
         Some(ap) => out.push(ap_link(ap)),
         None if h.access_point_id.is_some() => {
-            let c = access_point_cell(world, pv);
+            let c = access_point_cell(world, findings, pv);
             out.push(link(
                 "EFS access point",
                 c.text,

@@ -65,7 +65,7 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, d: &Detail) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
-    let mut links = chain(cx.world, &d.target, cx.now);
+    let mut links = chain(cx.world, cx.findings, &d.target, cx.now);
     links.extend(super::findings::finding_links(cx.findings, &d.target));
     let chain_h = (links.len() as u16).min(inner.height / 2);
     let [chain_area, rule, yaml_area] =

@@ -13,8 +13,9 @@ use ratatui::widgets::Paragraph;
 use super::chain::Link;
 use super::findings_evidence::{evidence_lines, render_evidence, wrapped_height};
 use super::{Ctx, TablePane, position_of, render_table, selected_item};
-use crate::model::findings::{Findings, Kind, ObjRef, Severity};
+use crate::model::findings::{Findings, Kind, ObjRef, Severity, plural};
 use crate::model::{HealthState, SourceId, World};
+use crate::ui::format::age;
 use crate::ui::state::{Detail, UiState};
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId, UiCommand};
@@ -24,6 +25,7 @@ pub struct FindingsPane<'f>(pub &'f Findings);
 const COLUMNS: &[Column] = &[
     Column::new("SEVERITY", Length(10)),
     Column::new("RULE", Length(20)),
+    Column::new("FOR", Length(5)),
     Column::new("TITLE", Fill(1)),
     Column::new("OBJECT", Length(22)),
     Column::new("FIX", Length(19)),
@@ -48,12 +50,21 @@ pub fn tone(s: Severity) -> Tone {
     }
 }
 
-/// The badge of a row: the mark of the worst finding naming its object, or nothing.
+/// Marks a row whose object a rule is still confirming.
+pub const CHECKING_MARK: &str = "…";
+
+/// The badge of a row: the mark of the worst finding naming its object, `…` while a
+/// candidate on it is being checked, or nothing.
 pub fn badge(findings: &Findings, r: Option<&ObjectRef>) -> CellText {
-    let worst =
-        r.and_then(|r| findings.worst(model_kind(r.kind)?, r.namespace.as_deref(), &r.name));
-    match worst {
+    let Some((r, kind)) = r.and_then(|r| Some((r, model_kind(r.kind)?))) else {
+        return CellText::from("");
+    };
+    let ns = r.namespace.as_deref();
+    match findings.worst(kind, ns, &r.name) {
         Some(s) => CellText::new(mark(s), tone(s)),
+        None if findings.checking_for(kind, ns, &r.name).is_some() => {
+            CellText::new(CHECKING_MARK, Tone::Info)
+        }
         None => CellText::from(""),
     }
 }
@@ -78,15 +89,32 @@ pub fn finding_links(findings: &Findings, target: &ObjectRef) -> Vec<Link> {
     let Some(kind) = model_kind(target.kind) else {
         return Vec::new();
     };
-    findings
-        .naming(kind, target.namespace.as_deref(), &target.name)
+    let ns = target.namespace.as_deref();
+    let mut links: Vec<Link> = findings
+        .naming(kind, ns, &target.name)
         .map(|f| Link {
             label: "finding",
             name: format!("{} {}", mark(f.severity), f.id),
-            info: f.title.clone(),
-            tone: tone(f.severity),
+            info: match &f.silenced {
+                Some(why) => format!("{} (silenced: {why})", f.title),
+                None => f.title.clone(),
+            },
+            tone: if f.silenced.is_some() {
+                Tone::Muted
+            } else {
+                tone(f.severity)
+            },
         })
-        .collect()
+        .collect();
+    if let Some(c) = findings.checking_for(kind, ns, &target.name) {
+        links.push(Link {
+            label: "checking",
+            name: format!("{CHECKING_MARK} {}", c.rule),
+            info: format!("not a finding until confirmed: {}", c.why),
+            tone: Tone::Info,
+        });
+    }
+    links
 }
 
 /// The UI's name for an object a finding names; `None` for kinds it cannot show.
@@ -191,7 +219,7 @@ impl TablePane for FindingsPane<'_> {
         (0..self.0.len()).collect()
     }
 
-    fn cells(&self, _world: &World, i: usize, _now: Timestamp) -> Vec<CellText> {
+    fn cells(&self, _world: &World, i: usize, now: Timestamp) -> Vec<CellText> {
         let Some(f) = self.0.get(i) else {
             return Vec::new();
         };
@@ -200,19 +228,31 @@ impl TablePane for FindingsPane<'_> {
             || CellText::new("-", Tone::Muted),
             |o| CellText::from(o.display_name()),
         );
-        vec![
+        let cells = vec![
             CellText::new(
                 format!("{} {}", mark(f.severity), f.severity.label()),
                 tone(f.severity),
             ),
             CellText::new(f.id, Tone::Accent),
-            f.title.clone().into(),
+            CellText::new(age(f.since, now), Tone::Muted),
+            match &f.silenced {
+                Some(_) => format!("silenced: {}", f.title).into(),
+                None => f.title.clone().into(),
+            },
             object,
             f.fix.as_ref().map_or_else(
                 || CellText::new("-", Tone::Muted),
                 |x| CellText::from(x.label()),
             ),
-        ]
+        ];
+        // Accepted by the user: still listed, but nothing on it may catch the eye.
+        if f.silenced.is_some() {
+            return cells
+                .into_iter()
+                .map(|c| CellText::new(c.text, Tone::Muted))
+                .collect();
+        }
+        cells
     }
 
     fn object_ref(&self, i: usize) -> Option<ObjectRef> {
@@ -225,32 +265,40 @@ impl TablePane for FindingsPane<'_> {
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
         let t = &cx.ui.theme;
-        let note = incomplete_note(cx.world);
+        let notes: Vec<Line> = [incomplete_note(cx.world), checking_note(self.0)]
+            .into_iter()
+            .flatten()
+            .map(|n| Line::styled(n, Tone::Info.style(t)))
+            .collect();
         let selected = selected_item(self, cx.world, cx.ui).and_then(|i| self.0.get(i));
         let evidence_h = selected.map_or(0, |f| {
-            let rows = wrapped_height(&evidence_lines(f, t), area.width.saturating_sub(2));
+            let rows = wrapped_height(&evidence_lines(f, t, cx.now), area.width.saturating_sub(2));
             u16::try_from(rows)
                 .unwrap_or(u16::MAX)
                 .saturating_add(2)
                 .min(area.height / 2)
         });
-        let [note_area, table, evidence] = Layout::vertical([
-            Length(u16::from(note.is_some())),
-            Fill(1),
-            Length(evidence_h),
-        ])
-        .areas(area);
-        if let Some(n) = note {
-            frame.render_widget(
-                Paragraph::new(Line::styled(n, Tone::Info.style(t))),
-                note_area,
-            );
-        }
+        let [note_area, table, evidence] =
+            Layout::vertical([Length(notes.len() as u16), Fill(1), Length(evidence_h)]).areas(area);
+        frame.render_widget(Paragraph::new(notes), note_area);
         render_table(self, frame, table, cx);
         if let Some(f) = selected {
-            render_evidence(frame, evidence, f, t);
+            render_evidence(frame, evidence, f, t, cx.now);
         }
     }
+}
+
+/// Candidates are not findings, but saying nothing of them would hide that the list may
+/// still grow.
+fn checking_note(findings: &Findings) -> Option<String> {
+    let n = findings.checking().len();
+    (n > 0).then(|| {
+        format!(
+            " {CHECKING_MARK} {} being confirmed with fresh reads before {} listed (marked {CHECKING_MARK} in the other panes).",
+            plural(n, "candidate", "candidates"),
+            if n == 1 { "it is" } else { "they are" }
+        )
+    })
 }
 
 /// Findings are only as complete as the sources behind them.

@@ -1,6 +1,7 @@
 //! The evidence panel under the findings: the selected finding's objects with the fields
 //! that prove it, its notes, its fix and where `Enter` goes.
 
+use jiff::Timestamp;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -8,11 +9,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::findings::{destination, mark, tone, ui_ref};
-use crate::model::findings::{Evidence, Finding};
+use crate::model::findings::{Evidence, Finding, span, ts};
 use crate::ui::sanitize::clean;
 use crate::ui::theme::Theme;
 
-pub fn evidence_lines(f: &Finding, t: &Theme) -> Vec<Line<'static>> {
+pub fn evidence_lines(f: &Finding, t: &Theme, now: Timestamp) -> Vec<Line<'static>> {
     let muted = Style::new().fg(t.muted);
     let fg = Style::new().fg(t.fg);
     let mut out = vec![Line::from(vec![
@@ -23,6 +24,25 @@ pub fn evidence_lines(f: &Finding, t: &Theme) -> Vec<Line<'static>> {
         Span::styled(format!("{} ", f.id), Style::new().fg(t.accent)),
         Span::styled(clean(&f.title), fg.add_modifier(Modifier::BOLD)),
     ])];
+    if let Some(since) = f.since {
+        let held = now.duration_since(since).as_secs();
+        out.push(Line::from(vec![
+            Span::styled("   since ", muted),
+            Span::styled(format!("{} ({})", ts(since), span(held)), fg),
+        ]));
+    }
+    if let Some(why) = &f.silenced {
+        out.push(Line::from(vec![
+            Span::styled("   silenced ", muted),
+            Span::styled(
+                format!(
+                    "{} — not counted in the header or the report's exit code",
+                    clean(why)
+                ),
+                muted,
+            ),
+        ]));
+    }
     for e in &f.evidence {
         match e {
             Evidence::Object { object, fields } => {
@@ -84,12 +104,12 @@ pub fn wrapped_height(lines: &[Line<'_>], width: u16) -> usize {
     lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum()
 }
 
-pub fn render_evidence(frame: &mut Frame, area: Rect, f: &Finding, t: &Theme) {
+pub fn render_evidence(frame: &mut Frame, area: Rect, f: &Finding, t: &Theme, now: Timestamp) {
     let block = Block::bordered()
         .title(Line::styled(" Evidence ", t.title()))
         .border_style(t.border())
         .style(t.base());
-    let lines = evidence_lines(f, t);
+    let lines = evidence_lines(f, t, now);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

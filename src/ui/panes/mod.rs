@@ -80,11 +80,11 @@ macro_rules! with_pane {
                 $body
             }
             PaneId::Volumes => {
-                let $p = &volumes::Volumes;
+                let $p = &volumes::Volumes($findings);
                 $body
             }
             PaneId::AccessPoints => {
-                let $p = &access_points::AccessPoints;
+                let $p = &access_points::AccessPoints($findings);
                 $body
             }
             PaneId::Lifecycle => {

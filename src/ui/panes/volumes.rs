@@ -5,13 +5,15 @@ use jiff::Timestamp;
 use ratatui::layout::Constraint::{Fill, Length};
 
 use super::TablePane;
+use crate::model::findings::{Findings, Kind, MISSING_ACCESS_POINT};
 use crate::model::projection::PvRow;
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::{access_modes, opt};
+use crate::ui::panes::findings::CHECKING_MARK;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 
-pub struct Volumes;
+pub struct Volumes<'f>(pub &'f Findings);
 
 const COLUMNS: &[Column] = &[
     Column::new("NAME", Fill(3)),
@@ -22,7 +24,7 @@ const COLUMNS: &[Column] = &[
     Column::new("CLAIM", Fill(3)),
     Column::new("CLASS", Length(9)),
     Column::new("DRIVER", Length(15)),
-    Column::new("ACCESS POINT", Length(22)),
+    Column::new("ACCESS POINT", Length(24)),
     Column::new("NODE", Fill(2)),
 ];
 
@@ -38,15 +40,26 @@ pub fn access_points_synced(world: &World) -> bool {
     )
 }
 
-/// The access point a PV's handle names: its id, or that EFS no longer lists it.
-pub fn access_point_cell(world: &World, pv: &PvRow) -> CellText {
+/// The access point a PV's handle names: its id; "gone" only once the finding is
+/// confirmed; marked `…` while a targeted read settles it; muted while EFS has not
+/// listed it since the PV appeared (a fresh PV's access point is only unconfirmed).
+pub fn access_point_cell(world: &World, findings: &Findings, pv: &PvRow) -> CellText {
     let Some(id) = pv.efs.as_ref().and_then(|h| h.access_point_id.as_deref()) else {
         return CellText::new("-", Tone::Muted);
     };
+    let name = &pv.meta.name;
     if world.access_point_for_pv(pv).is_some() {
         CellText::from(id)
-    } else if access_points_synced(world) {
+    } else if findings
+        .naming(Kind::PersistentVolume, None, name)
+        .any(|f| f.id == MISSING_ACCESS_POINT)
+    {
         CellText::new(format!("gone {id}"), Tone::Error)
+    } else if findings
+        .checking_for(Kind::PersistentVolume, None, name)
+        .is_some()
+    {
+        CellText::new(format!("{CHECKING_MARK} {id}"), Tone::Info)
     } else {
         CellText::new(id, Tone::Muted)
     }
@@ -62,7 +75,7 @@ pub fn phase_tone(phase: Option<&str>) -> Tone {
     }
 }
 
-impl TablePane for Volumes {
+impl TablePane for Volumes<'_> {
     type Item<'w> = &'w PvRow;
 
     fn id(&self) -> PaneId {
@@ -104,7 +117,7 @@ impl TablePane for Volumes {
             claim.into(),
             opt(pv.storage_class.as_deref()).into(),
             opt(pv.driver.as_deref()).into(),
-            access_point_cell(world, pv),
+            access_point_cell(world, self.0, pv),
             node,
         ]
     }

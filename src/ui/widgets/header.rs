@@ -11,7 +11,7 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::model::findings::{Findings, Severity};
 use crate::model::{HealthState, World};
 use crate::ui::format::{arn_region_account, clock, opt, thousands};
-use crate::ui::panes::findings::{mark, tone};
+use crate::ui::panes::findings::{CHECKING_MARK, mark, tone};
 use crate::ui::sanitize::clean;
 use crate::ui::state::UiState;
 use crate::ui::widgets::table::Tone;
@@ -67,8 +67,9 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
         .render(area, buf);
 }
 
-/// `✖ 2 critical  ⚠ 5 warning  │`, only the severities that occur; nothing before the
-/// first evaluation, and no all-clear while sources are still syncing or failing.
+/// `✖ 2 critical  ⚠ 5 warning  … 1 checking  3 silenced  │`, only what occurs; nothing
+/// before the first evaluation, and no all-clear while sources are still syncing or
+/// failing or a candidate is being checked.
 fn findings_spans(world: &World, findings: &Findings, ui: &UiState) -> Vec<Span<'static>> {
     let t = &ui.theme;
     if !findings.evaluated() {
@@ -83,7 +84,16 @@ fn findings_spans(world: &World, findings: &Findings, ui: &UiState) -> Vec<Span<
             spans.push(Span::raw("  "));
         }
     }
-    if findings.is_empty() {
+    let checking = findings.checking().len();
+    if checking > 0 {
+        let text = format!("{CHECKING_MARK} {} checking  ", thousands(checking));
+        spans.push(Span::styled(text, Tone::Info.style(t)));
+    }
+    if findings.silenced() > 0 {
+        let text = format!("{} silenced  ", thousands(findings.silenced()));
+        spans.push(Span::styled(text, Tone::Muted.style(t)));
+    }
+    if findings.is_empty() && checking == 0 {
         let complete = !world.health.is_empty()
             && world
                 .health
