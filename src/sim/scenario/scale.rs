@@ -19,6 +19,10 @@ use crate::sim::truth::{self, ObjectId};
 const NAMESPACES: usize = 50;
 const GID_START: i64 = 50_000;
 const NAME_SEED: u64 = 0x5ca1_e000_0000;
+/// EFS's default quota of access points per file system, and the 80% of it at which
+/// `access-point-quota` warns: a scale world past it on a file system has that fault too.
+const AP_QUOTA: usize = 10_000;
+const QUOTA_WARN_PERCENT: usize = 80;
 /// Churned volumes alive at once; older ones are deleted as new ones arrive.
 const CHURN_WINDOW: usize = 32;
 /// A clock jump must not stall the simulator: backlog beyond this is dropped.
@@ -115,7 +119,30 @@ pub fn populate(st: &mut SimState, opts: &ScaleOptions) -> Vec<String> {
             "access point with no PV",
         );
     }
+    plant_quota_faults(st, now);
     pv_names
+}
+
+/// Large sizes fill a file system (4 in 5 volumes go to fs-A): 20,000 access points put
+/// 16,000 there, over EFS's quota, which the ground truth must say.
+fn plant_quota_faults(st: &mut SimState, now: jiff::Timestamp) {
+    for fs in [FS_A, FS_B] {
+        let n = st
+            .aws
+            .access_points
+            .values()
+            .filter(|ap| ap.file_system_id == fs)
+            .count();
+        if n * 100 >= AP_QUOTA * QUOTA_WARN_PERCENT {
+            st.truth.plant(
+                "access-point-quota",
+                ObjectId::cluster(truth::FILE_SYSTEM, fs),
+                [],
+                now,
+                &format!("{n} access points on {fs}, of a quota of {AP_QUOTA}"),
+            );
+        }
+    }
 }
 
 impl Scale {
@@ -202,5 +229,32 @@ impl Scenario for Scale {
             budget -= 1;
         }
         self.applied = self.applied.max(target);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tests::state;
+    use super::*;
+    use crate::sim::scenario::ScenarioName;
+
+    fn quota_faults(aps: usize) -> Vec<String> {
+        let opts = ScaleOptions {
+            pvs: aps,
+            access_points: aps,
+            churn: 0.0,
+        };
+        let st = state(ScenarioName::Churn, &opts);
+        (st.truth.faults.iter())
+            .filter(|f| f.rule == "access-point-quota")
+            .map(|f| f.subject.name.clone())
+            .collect()
+    }
+
+    #[test]
+    fn a_file_system_filled_past_the_quota_warning_is_in_the_ground_truth() {
+        assert!(quota_faults(200).is_empty());
+        // 20,000 volumes: 16,000 access points on fs-A, 4,000 on fs-B.
+        assert_eq!(quota_faults(20_000), [FS_A]);
     }
 }
