@@ -1,7 +1,8 @@
 //! The one gate between text from the cluster or AWS and the terminal. Anything that could
 //! move the cursor, change modes, retitle the window or reorder what the eye reads is
 //! removed or replaced with a visible mark, so a hostile object name cannot forge or hide
-//! what the operator sees.
+//! what the operator sees, nor pass for another name through characters that take no
+//! width.
 
 use std::borrow::Cow;
 
@@ -54,7 +55,13 @@ pub fn clean(s: &str) -> String {
 }
 
 fn needs_work(c: char) -> bool {
-    c.is_control() || is_bidi_control(c)
+    c.is_control() || is_bidi_control(c) || is_invisible(c)
+}
+
+/// Characters that take no width: a name holding one looks exactly like the name without
+/// it (`efs-sc` and `efs\u{200b}-sc`), so they are marked like controls, everywhere.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' | '\u{ad}' | '\u{180e}')
 }
 
 /// Bidi embeddings, overrides, isolates and marks: they reorder what is displayed
@@ -134,6 +141,16 @@ mod tests {
         assert_eq!(sanitize("adm\u{202e}nig"), "adm\u{FFFD}nig");
         assert_eq!(sanitize("\u{2066}x\u{2069}"), "\u{FFFD}x\u{FFFD}");
         assert_eq!(sanitize("\u{200f}"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn zero_width_characters_are_marked_not_dropped() {
+        assert_eq!(sanitize("efs\u{200b}-sc"), "efs\u{FFFD}-sc");
+        assert_eq!(
+            sanitize("a\u{200d}b\u{feff}c\u{2060}"),
+            "a\u{FFFD}b\u{FFFD}c\u{FFFD}"
+        );
+        assert_eq!(sanitize("soft\u{ad}hyphen"), "soft\u{FFFD}hyphen");
     }
 
     #[test]
