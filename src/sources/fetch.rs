@@ -3,6 +3,7 @@
 
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 /// Fetches one object and renders it as YAML. Errors come back as text for the view.
 pub async fn object_yaml(
@@ -17,13 +18,54 @@ pub async fn object_yaml(
         Some(ns) => Api::namespaced_with(client.clone(), ns, &ar),
         None => Api::all_with(client.clone(), &ar),
     };
-    let obj = api.get(name).await.map_err(|e| match e {
+    // The client puts the name into the path as it is; a name with control characters
+    // or slashes would make no valid URL, or another one.
+    let segment = path_segment(name);
+    let obj = api.get(&segment).await.map_err(|e| match e {
         kube::Error::Api(s) if s.code == 404 => format!("{} {name} no longer exists", gvk.kind),
         kube::Error::Api(s) if s.code == 403 => {
             format!("forbidden to get {} {name}: {}", gvk.kind, s.message)
         }
-        other => format!("cannot fetch {} {name}: {other}", gvk.kind),
+        other => format!("cannot fetch {} {name}: {}", gvk.kind, causes(&other)),
     })?;
     serde_saphyr::to_string(&obj)
         .map_err(|e| format!("cannot render {} {name} as YAML: {e}", gvk.kind))
+}
+
+/// RFC 3986 unreserved characters stay as they are; everything else is escaped.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+fn path_segment(name: &str) -> String {
+    utf8_percent_encode(name, SEGMENT).to_string()
+}
+
+/// The whole chain of causes, outermost first: the root cause is what says what to do.
+fn causes(e: &dyn std::error::Error) -> String {
+    let mut out = e.to_string();
+    let mut next = e.source();
+    while let Some(c) = next {
+        let text = c.to_string();
+        if !out.contains(&text) {
+            out.push_str(": ");
+            out.push_str(&text);
+        }
+        next = c.source();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_one_path_segment_whatever_they_hold() {
+        assert_eq!(path_segment("pvc-1.a_b~c"), "pvc-1.a_b~c");
+        assert_eq!(path_segment("a/b"), "a%2Fb");
+        assert_eq!(path_segment("x\u{1b}[2J\n"), "x%1B%5B2J%0A");
+    }
 }
