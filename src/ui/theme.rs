@@ -82,6 +82,11 @@ pub enum ThemeError {
         name: String,
         searched: Option<PathBuf>,
     },
+    /// A name that is a path: themes are picked by name from the theme directories, and a
+    /// file elsewhere only through `--theme-file`.
+    NotAName {
+        name: String,
+    },
 }
 
 impl fmt::Display for ThemeError {
@@ -106,6 +111,11 @@ impl fmt::Display for ThemeError {
                 file.display()
             ),
             ThemeError::Io { file, message } => write!(f, "{}: {message}", file.display()),
+            ThemeError::NotAName { name } => write!(
+                f,
+                "{name:?} is not a theme name (letters, digits, '-' and '_'); \
+                 to load a theme file from elsewhere, use --theme-file PATH"
+            ),
             ThemeError::NotFound { name, searched } => {
                 let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
                 write!(
@@ -168,6 +178,13 @@ impl Theme {
     /// Loads `name`: `<user_dir>/<name>.toml` if it exists, else the built-in of that name.
     /// Any file only needs the slots it changes; the rest come from the built-in `dark`.
     pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        let is_name = !name.is_empty()
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if !is_name {
+            return Err(ThemeError::NotAName { name: name.into() });
+        }
         if let Some(dir) = user_dir {
             let file = dir.join(format!("{name}.toml"));
             match std::fs::read_to_string(&file) {
@@ -190,6 +207,18 @@ impl Theme {
                 searched: user_dir.map(Path::to_path_buf),
             }),
         }
+    }
+
+    /// A theme file the user named explicitly (`--theme-file`), wherever it is.
+    pub fn load_file(file: &Path) -> Result<Theme, ThemeError> {
+        let text = std::fs::read_to_string(file).map_err(|e| ThemeError::Io {
+            file: file.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let name = file
+            .file_stem()
+            .map_or_else(|| "custom".into(), |s| s.to_string_lossy().into_owned());
+        Theme::from_toml(&name, file, &text)
     }
 
     /// Parses theme TOML; `file` is only used to name it in errors.

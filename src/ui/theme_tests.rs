@@ -82,3 +82,22 @@ fn hex_colours_and_missing_theme() {
     let err = Theme::load("nope", Some(Path::new("/nonexistent"))).expect_err("missing");
     assert!(err.to_string().contains("built-ins: dark, light"), "{err}");
 }
+
+#[test]
+fn themes_are_chosen_by_name_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let themes = dir.path().join("themes");
+    std::fs::create_dir_all(&themes).expect("themes dir");
+    std::fs::write(dir.path().join("x.toml"), "fg = \"red\"\n").expect("outside");
+    for name in ["../x", "/abs/path", "a.b", "", "x/../../x"] {
+        let e = Theme::load(name, Some(&themes))
+            .expect_err(name)
+            .to_string();
+        assert!(
+            e.contains("is not a theme name") && e.contains("--theme-file"),
+            "{e}"
+        );
+    }
+    let t = Theme::load_file(&dir.path().join("x.toml")).expect("an explicit file loads");
+    assert_eq!(t.fg, ratatui::style::Color::Red);
+}
