@@ -14,6 +14,7 @@ use crate::clock::Clock;
 use crate::headless::Headless;
 use crate::model::World;
 use crate::model::findings::Policy;
+use crate::signals::Signals;
 use crate::sources::connect::Connection;
 use crate::sources::fetch;
 use crate::ui::{self, ObjectKind, ObjectRef, UiCommand, UiState};
@@ -31,13 +32,20 @@ enum Internal {
     Action(Outcome),
 }
 
+/// How the dashboard ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ended {
+    Quit,
+    Signal(i32),
+}
+
 /// `executor` is `None` in read-only mode: then nothing here can change anything.
 pub async fn run(
     conn: Connection,
     mut ui: UiState,
     executor: Option<Executor>,
     policy: Policy,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Ended> {
     let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
     let mut s = Headless::start_with(&conn, Clock::system(), policy);
 
@@ -48,7 +56,7 @@ pub async fn run(
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
 
-    let result: anyhow::Result<()> = loop {
+    let result: anyhow::Result<Ended> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             s.settle();
             let now = s.clock.now();
@@ -76,7 +84,7 @@ pub async fn run(
                 Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
                     for cmd in ui::handle_key(&mut ui, k, &s.world, &s.findings) {
                         match cmd {
-                            UiCommand::Quit => return finish(s, Ok(())),
+                            UiCommand::Quit => return finish(s, Ok(Ended::Quit)),
                             UiCommand::Refresh => s.refresh.now(),
                             UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &s.world, r, itx.clone()),
                             UiCommand::Execute(a) => spawn_action(executor.as_ref(), a, itx.clone()),
@@ -101,14 +109,14 @@ pub async fn run(
             }
             _ = ticker.tick() => dirty = true,
             _ = tokio::time::sleep_until(frame_due), if dirty => {}
-            _ = signals.next() => break Ok(()),
+            n = signals.next() => break Ok(Ended::Signal(n)),
         }
     };
     finish(s, result)
 }
 
 /// Stops every source (dropping the session aborts its tasks) and gives the terminal back.
-fn finish(session: Headless, result: anyhow::Result<()>) -> anyhow::Result<()> {
+fn finish(session: Headless, result: anyhow::Result<Ended>) -> anyhow::Result<Ended> {
     drop(session);
     ratatui::restore();
     result
@@ -169,39 +177,4 @@ fn kube_kind(k: ObjectKind) -> Option<(&'static str, &'static str, &'static str,
         | ObjectKind::AccessPoint
         | ObjectKind::MountTarget => return None,
     })
-}
-
-/// SIGTERM, SIGHUP and SIGINT end the loop so the terminal is restored.
-struct Signals {
-    #[cfg(unix)]
-    set: Vec<tokio::signal::unix::Signal>,
-}
-
-impl Signals {
-    fn new() -> std::io::Result<Self> {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{SignalKind, signal};
-            let set = vec![
-                signal(SignalKind::terminate())?,
-                signal(SignalKind::hangup())?,
-                signal(SignalKind::interrupt())?,
-            ];
-            Ok(Signals { set })
-        }
-        #[cfg(not(unix))]
-        Ok(Signals {})
-    }
-
-    async fn next(&mut self) {
-        #[cfg(unix)]
-        {
-            let waits = self.set.iter_mut().map(|s| Box::pin(s.recv()));
-            futures::future::select_all(waits).await;
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-    }
 }

@@ -12,7 +12,7 @@ use crate::model::findings::Policy;
 use crate::sim::{self, ScaleOptions, ScenarioName, SimHandle, SimOptions};
 use crate::sources::connect::{self, Connection, LiveOptions};
 use crate::ui::{Theme, UiState};
-use crate::{app, config};
+use crate::{app, config, exit};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -21,7 +21,8 @@ use crate::{app, config};
     about = "Terminal dashboard for the storage layer of Amazon EKS clusters",
     long_about = "stordeck watches CSI drivers, EKS add-ons, PersistentVolumes, EFS access points and \
 their lifecycle states, and recognises the failure stories that strand or lose volumes.\n\n\
-Run `stordeck --demo` to try it on an embedded simulated cluster."
+Run `stordeck --demo` to try it on an embedded simulated cluster.",
+    after_help = crate::exit::HELP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,9 +40,13 @@ pub struct RunArgs {
     /// Look, never touch: the component that can change anything is not even built.
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Colour theme: `dark`, `light`, or a file NAME.toml in the config dir's themes/.
+    /// Colour theme by name: `dark`, `light`, or NAME for NAME.toml in the config dir's
+    /// themes/ (a name, never a path).
     #[arg(long, global = true)]
     pub theme: Option<String>,
+    /// A theme file anywhere, named explicitly; wins over --theme.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub theme_file: Option<PathBuf>,
     /// kubeconfig context to use (default: the current context).
     #[arg(long, global = true)]
     pub context: Option<String>,
@@ -62,6 +67,7 @@ pub enum Command {
     Sim(SimArgs),
     /// Connect, wait for the first full sync, print the findings and exit 0 (none),
     /// 1 (warnings), 2 (critical) or 3 (a source could not be read; nothing critical).
+    #[command(after_help = crate::exit::HELP)]
     Report {
         #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
         format: ReportFormat,
@@ -136,12 +142,24 @@ fn positive_rate(s: &str) -> Result<f64, String> {
 }
 
 pub fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            // clap's own code for a usage error is 2, which is the report's "critical".
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
     let rt = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("stordeck: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
+            return ExitCode::from(exit::FAILED);
         }
     };
     let result = match cli.command {
@@ -151,7 +169,7 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Screenshots { out, width, height }) => rt.block_on(async {
             let s = settings(&cli.run)?;
-            let theme = Theme::load(&s.theme, config::themes_dir().as_deref())?;
+            let theme = load_theme(&s)?;
             for p in crate::screenshots::write_all(&out, width, height, theme).await? {
                 println!("wrote {}", p.display());
             }
@@ -163,22 +181,48 @@ pub fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("stordeck: {e:#}");
-            ExitCode::FAILURE
+            ExitCode::from(exit::code_for(&e))
         }
     }
+}
+
+fn load_theme(s: &Settings) -> anyhow::Result<Theme> {
+    match &s.theme_file {
+        Some(file) => Theme::load_file(file),
+        None => Theme::load(&s.theme, config::themes_dir().as_deref()),
+    }
+    .map_err(exit::setup)
+}
+
+/// The dashboard draws on the controlling terminal; without one crossterm can only say
+/// "No such device or address".
+fn require_terminal() -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    let tty = std::io::stdout().is_terminal() && std::io::stdin().is_terminal();
+    #[cfg(unix)]
+    let tty = tty && std::fs::File::open("/dev/tty").is_ok();
+    if tty {
+        return Ok(());
+    }
+    Err(exit::usage(anyhow::anyhow!(
+        "the dashboard needs a terminal, and this has none (run from a script, a pipe or \
+         a service?). For the findings without one, run `stordeck report` (add --format json \
+         for a machine)"
+    )))
 }
 
 /// Flags merged over config.toml: a flag given wins.
 pub struct Settings {
     pub read_only: bool,
     pub theme: String,
+    pub theme_file: Option<PathBuf>,
     pub live: LiveOptions,
     /// Graces, rules off and silences from `[findings]`.
     pub policy: Policy,
 }
 
 pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
-    let cfg = config::load()?;
+    let cfg = config::load().map_err(exit::setup)?;
     Ok(Settings {
         read_only: args.readonly || cfg.read_only,
         theme: args
@@ -186,6 +230,7 @@ pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
             .clone()
             .or(cfg.theme)
             .unwrap_or_else(|| "dark".into()),
+        theme_file: args.theme_file.clone(),
         // Validated when the file was parsed; a failure here cannot name a line.
         policy: cfg.findings.policy().unwrap_or_default(),
         live: LiveOptions {
@@ -209,18 +254,26 @@ pub async fn connect(
         let conn = connect::simulator(&sim.url(), &cluster, &region, &account, s.read_only).await?;
         Ok((conn, Some(sim)))
     } else {
-        Ok((connect::live(&s.live, s.read_only).await?, None))
+        let conn = connect::live(&s.live, s.read_only)
+            .await
+            .map_err(exit::setup)?;
+        Ok((conn, None))
     }
 }
 
 async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     let s = settings(&args)?;
-    let theme = Theme::load(&s.theme, config::themes_dir().as_deref())?;
+    let theme = load_theme(&s)?;
     let (conn, _sim) = connect(&args, &s).await?;
+    require_terminal()?;
     let mut ui = UiState::new(theme, s.read_only);
     let executor = executor(&conn, &mut ui);
-    app::run(conn, ui, executor, s.policy.clone()).await?;
-    Ok(ExitCode::SUCCESS)
+    Ok(ExitCode::from(
+        match app::run(conn, ui, executor, s.policy.clone()).await? {
+            app::Ended::Quit => exit::OK,
+            app::Ended::Signal(n) => exit::signal(n),
+        },
+    ))
 }
 
 /// The component that can change things: never built in read-only mode, nor without a

@@ -1,8 +1,9 @@
 //! `stordeck report`: connect, wait for the first full sync, print the findings, and exit
 //! with a code a ticket or a CI pipeline can act on.
 //!
-//! Exit codes: 0 no findings above info, 1 warnings, 2 critical findings, 3 the picture is
-//! incomplete (a source could not be read) and nothing critical was seen in what could be.
+//! Exit codes (`crate::exit`): 0 no findings above info, 1 warnings, 2 critical findings,
+//! 3 the picture is incomplete (a source could not be read) and nothing critical was seen
+//! in what could be; 64, 70 and 78 when no report could be made at all.
 //!
 //! The JSON shape (`--format json`) is stable; fields are only ever added:
 //! ```text
@@ -26,6 +27,7 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+use crate::exit;
 use crate::model::findings::{Checking, Evidence, Finding, Findings, Severity};
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::sanitize::clean;
@@ -87,13 +89,13 @@ impl Report {
 
     pub fn exit_code(&self) -> u8 {
         if self.count(Severity::Critical) > 0 {
-            2
+            exit::CRITICAL
         } else if !self.complete {
-            3
+            exit::INCOMPLETE
         } else if self.count(Severity::Warning) > 0 {
-            1
+            exit::WARNINGS
         } else {
-            0
+            exit::OK
         }
     }
 

@@ -331,3 +331,23 @@ fn candidates_read_as_checking_and_silenced_findings_stay_listed_dimmed() {
     );
     insta::assert_snapshot!("findings_checking_silenced", s);
 }
+
+#[test]
+fn the_header_says_why_the_cluster_is_not_known() {
+    use stordeck::model::{HealthState, SourceId};
+    let mut w = failing_world();
+    fixture::health(
+        &mut w,
+        SourceId::EksCluster,
+        HealthState::Error {
+            reason: "ResourceNotFoundException: No cluster found for name: prod-eks.".into(),
+            hint: "check --cluster".into(),
+        },
+    );
+    let s = screen(&w, &new_ui(false));
+    let top = s.lines().next().unwrap_or_default();
+    assert_eq!(
+        top,
+        " stordeck  cluster prod-eks: EKS DescribeCluster failed: ResourceNotFoundException: No cluster found for name: prod-eks."
+    );
+}

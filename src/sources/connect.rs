@@ -8,6 +8,7 @@ use aws_sdk_eks::Client as Eks;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::aws::AwsSources;
+use super::preflight;
 use crate::actions::guard::{ReadOnlyInterceptor, ReadOnlyLayer};
 pub use crate::model::input::Target;
 
@@ -51,6 +52,7 @@ pub struct LiveOptions {
 pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connection> {
     let kubeconfig =
         Kubeconfig::read().map_err(|e| anyhow::anyhow!("cannot read the kubeconfig: {e}"))?;
+    preflight::check_context(&kubeconfig, opts.context.as_deref())?;
     let inferred = infer_eks(&kubeconfig, opts.context.as_deref());
     let kopts = KubeConfigOptions {
         context: opts.context.clone(),
@@ -71,15 +73,16 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         loader = loader.profile_name(p);
     }
     if let Some(r) = &target.region {
+        preflight::check_region(Some(r))?;
         loader = loader.region(Region::new(r.clone()));
     }
     let sdk = loader.load().await;
-    let target = Target {
-        region: target
-            .region
-            .or_else(|| sdk.region().map(|r| r.to_string())),
-        ..target
-    };
+    let region = target
+        .region
+        .clone()
+        .or_else(|| sdk.region().map(|r| r.to_string()));
+    preflight::check_region(region.as_deref())?;
+    let target = Target { region, ..target };
     let (efs, eks) = aws_clients(&sdk, read_only);
     let aws = AwsSources {
         efs,

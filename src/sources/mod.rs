@@ -11,3 +11,4 @@ pub mod connect;
 pub mod fetch;
 mod health;
 pub mod kube;
+pub mod preflight;

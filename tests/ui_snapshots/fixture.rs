@@ -146,6 +146,7 @@ pub const FS2: &str = "fs-0fedcba9876543210";
 /// answered yet.
 pub fn failing_world() -> World {
     let mut w = World::default();
+    w.target.cluster = Some("prod-eks".into());
     aws(
         &mut w,
         AwsMsg::FileSystems(vec![fs(FS1, "shared", "available")]),

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use crate::model::findings::{Findings, Severity};
-use crate::model::{HealthState, World};
+use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::{arn_region_account, clock, opt, thousands};
 use crate::ui::panes::findings::{CHECKING_MARK, mark, tone};
 use crate::ui::sanitize::clean;
@@ -27,11 +27,14 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
     let mut top = vec![Span::styled(" stordeck ", t.title()), Span::raw(" ")];
     match &world.cluster {
         Some(c) => {
-            let (region, account) = c
+            let (arn_region, account) = c
                 .arn
                 .as_deref()
                 .and_then(arn_region_account)
                 .unwrap_or(("-", "-"));
+            // The region the clients were pointed at: an endpoint override may answer
+            // with another one in its ARNs.
+            let region = world.target.region.as_deref().unwrap_or(arn_region);
             top.push(key("cluster "));
             top.push(val(clean(&c.name)));
             top.push(Span::styled(
@@ -47,7 +50,7 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
             top.push(key("  account "));
             top.push(val(clean(account)));
         }
-        None => top.push(key("cluster not known yet (EKS DescribeCluster pending)")),
+        None => top.extend(cluster_unknown(world, ui)),
     }
     if ui.read_only {
         top.push(Span::raw("  "));
@@ -65,6 +68,33 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
     Paragraph::new(vec![Line::from(top), Line::from(second)])
         .style(bg)
         .render(area, buf);
+}
+
+/// Why the cluster is not known: still being asked, failed (and why), or never named.
+fn cluster_unknown(world: &World, ui: &UiState) -> Vec<Span<'static>> {
+    let t = &ui.theme;
+    let name = world.target.cluster.as_deref().map(clean);
+    let state = world.health.get(&SourceId::EksCluster).map(|h| &h.state);
+    let text = match (name, state) {
+        (None, _) => {
+            return vec![Span::styled(
+                "no EKS cluster name: give --cluster NAME (the kubeconfig context does not say)",
+                Tone::Warn.style(t),
+            )];
+        }
+        (Some(n), Some(HealthState::Error { reason, .. })) => {
+            return vec![
+                Span::styled("cluster ", Style::new().fg(t.muted)),
+                Span::styled(n, Style::new().fg(t.fg).add_modifier(Modifier::BOLD)),
+                Span::styled(
+                    format!(": EKS DescribeCluster failed: {}", clean(reason)),
+                    Tone::Error.style(t),
+                ),
+            ];
+        }
+        (Some(n), _) => format!("cluster {n} (EKS DescribeCluster pending)"),
+    };
+    vec![Span::styled(text, Style::new().fg(t.muted))]
 }
 
 /// `✖ 2 critical  ⚠ 5 warning  … 1 checking  3 silenced  │`, only what occurs; nothing
