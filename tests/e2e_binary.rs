@@ -94,18 +94,16 @@ impl Drop for Tmux {
     }
 }
 
-#[test]
-fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let kubeconfig = dir.path().join("kubeconfig");
-    let sim = start_sim(&kubeconfig);
-    let session = format!("stordeck-e2e-{}", std::process::id());
+/// The dashboard in live mode in a tmux session, pointed at `sim`; its exit status is
+/// written to `dir/exit`.
+fn launch(dir: &std::path::Path, kubeconfig: &std::path::Path, sim: &Sim, tag: &str) -> Tmux {
+    let session = format!("stordeck-e2e-{tag}-{}", std::process::id());
     // A clean environment: only the kubeconfig, the endpoint and dummy credentials.
     let cmd = format!(
         "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color KUBECONFIG={kc} AWS_ENDPOINT_URL={url} \
          AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x STORDECK_CONFIG_DIR={home}/cfg STORDECK_DATA_DIR={home}/data {BIN}; \
          echo EXITED $? > {home}/exit",
-        home = dir.path().display(),
+        home = dir.display(),
         kc = kubeconfig.display(),
         url = sim.url,
     );
@@ -124,7 +122,27 @@ fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
         .status()
         .expect("tmux is installed");
     assert!(status.success());
-    let tmux = Tmux { session };
+    Tmux { session }
+}
+
+/// What the shell wrote once the dashboard ended.
+fn exit_line(dir: &std::path::Path, tmux: &Tmux) -> String {
+    let start = Instant::now();
+    while tmux.alive() && start.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    std::fs::read_to_string(dir.join("exit"))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    let sim = start_sim(&kubeconfig);
+    let tmux = launch(dir.path(), &kubeconfig, &sim, "quit");
 
     // The region and cluster come from the kubeconfig's EKS ARN, as on a real cluster.
     let screen = tmux.wait_for("all sources live", |s| s.contains("sources 19 live"));
@@ -151,11 +169,48 @@ fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
     tmux.keys(&["Escape"]);
     tmux.wait_for("help closed", |s| s.contains("Volumes ["));
     tmux.keys(&["q"]);
+    assert_eq!(
+        exit_line(dir.path(), &tmux),
+        "EXITED 0",
+        "q quits with status 0"
+    );
+}
 
-    let start = Instant::now();
-    while tmux.alive() && start.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(100));
+/// The pid of a process whose parent is `parent`, from /proc.
+fn child_of(parent: &str) -> Option<String> {
+    std::fs::read_dir("/proc").ok()?.flatten().find_map(|e| {
+        let stat = std::fs::read_to_string(e.path().join("stat")).ok()?;
+        // pid (comm) state ppid …; comm may hold spaces, so split after its ')'.
+        let ppid = stat.rsplit_once(')')?.1.split_whitespace().nth(1)?;
+        (ppid == parent).then(|| e.file_name().to_string_lossy().into_owned())
+    })
+}
+
+#[test]
+fn sigterm_and_sighup_exit_128_plus_the_signal() {
+    for (signal, code) in [("TERM", 143), ("HUP", 129)] {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let kubeconfig = dir.path().join("kubeconfig");
+        let sim = start_sim(&kubeconfig);
+        let tmux = launch(dir.path(), &kubeconfig, &sim, signal);
+        tmux.wait_for("all sources live", |s| s.contains("sources 19 live"));
+        // The pane's shell runs the dashboard as its child.
+        let out = Command::new("tmux")
+            .args(["display-message", "-p", "-t", &tmux.session, "#{pane_pid}"])
+            .output()
+            .expect("tmux display");
+        let shell = String::from_utf8_lossy(&out.stdout).trim().to_string();
+        let pid = child_of(&shell).expect("the dashboard runs under the pane's shell");
+        // The shell's own `kill`: no procps needed.
+        let status = Command::new("sh")
+            .args(["-c", &format!("kill -{signal} {pid}")])
+            .status()
+            .expect("sh");
+        assert!(status.success(), "signalled the dashboard");
+        assert_eq!(
+            exit_line(dir.path(), &tmux),
+            format!("EXITED {code}"),
+            "SIG{signal}"
+        );
     }
-    let exit = std::fs::read_to_string(dir.path().join("exit")).unwrap_or_default();
-    assert_eq!(exit.trim(), "EXITED 0", "q quits with status 0");
 }
