@@ -11,8 +11,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use serde_json::{Value, json};
 
-use super::kube_api::{json_ok, status_error};
 use super::resources;
+use super::status::{json_ok, status_error};
 use super::{Shared, aws, lock, plant};
 
 pub fn router() -> Router<Shared> {

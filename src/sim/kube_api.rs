@@ -10,9 +10,11 @@ use serde_json::{Value, json};
 
 use super::resources::{self, ACK_FILESYSTEM_CRD, RESOURCES, ResourceDef};
 use super::selector::Selector;
+use super::status::{
+    forbidden, invalid, json_ok, not_found, qualified_plural, status_body, status_error, too_large,
+};
 use super::store::{Store, labels_of};
-use super::watch;
-use super::{Shared, lock};
+use super::{Shared, lock, validate, watch};
 
 const SERVER_VERSION: (&str, &str) = ("1", "33");
 
@@ -32,7 +34,14 @@ pub async fn handle(
 ) -> Response {
     let path = uri.path().trim_end_matches('/');
     let query = parse_query(uri.query().unwrap_or_default());
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let Some(decoded) = validate::path_segments(path) else {
+        return status_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("invalid URL escape in path {path:?}"),
+        );
+    };
+    let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match segs.as_slice() {
         ["version"] => return json_ok(&version()),
         ["api"] => {
@@ -77,7 +86,21 @@ pub async fn handle(
         (Method::GET, None) if watching => {
             watch::serve(shared, target.def, target.namespace, &query).await
         }
-        (Method::GET, None) => list(shared, &target, &query),
+        (Method::GET, None) => {
+            // A continue token names the version its first page was read at; one from a
+            // version this store has not reached (another server's) is refused like a
+            // list from that version, not paged as if it were current.
+            let token_rv = query
+                .get("continue")
+                .and_then(|c| decode_continue(c))
+                .map(|(rv, _)| rv);
+            if let Some(asked) = watch::requested_version(&query).or(token_rv)
+                && let Err(current) = watch::wait_until_reached(shared, asked).await
+            {
+                return too_large(asked, current);
+            }
+            list(shared, &target, &query)
+        }
         (Method::GET, Some(name)) => get(shared, &target, name),
         (Method::POST, None) => write(shared, &target, body, None),
         (Method::PUT, Some(name)) => write(shared, &target, body, Some(name)),
@@ -315,6 +338,11 @@ fn write(shared: &Shared, t: &Target, body: &Bytes, name: Option<&String>) -> Re
     if t.def.namespaced {
         obj["metadata"]["namespace"] = json!(ns_of(t));
     }
+    let errs = validate::object(t.def, &obj, name.is_none());
+    if !errs.is_empty() {
+        let n = obj["metadata"]["name"].as_str().unwrap_or_default();
+        return invalid(t.def, n, &errs);
+    }
     let mut st = lock(shared);
     let exists = obj["metadata"]["name"]
         .as_str()
@@ -400,6 +428,10 @@ fn patch(
     if let Some(conflict) = stale(t.def, name, &current, &obj) {
         return conflict;
     }
+    let errs = validate::object(t.def, &obj, false);
+    if !errs.is_empty() {
+        return invalid(t.def, name, &errs);
+    }
     // What identifies the object is the server's, whatever the patch said.
     for field in ["name", "namespace", "uid"] {
         match current["metadata"].get(field) {
@@ -437,11 +469,7 @@ fn stale(def: &ResourceDef, name: &str, current: &Value, new: &Value) -> Option<
     if current["metadata"]["resourceVersion"].as_str() == Some(wanted) {
         return None;
     }
-    let res = if def.group.is_empty() {
-        def.plural.to_string()
-    } else {
-        format!("{}.{}", def.plural, def.group)
-    };
+    let res = qualified_plural(def);
     let mut body = status_body(
         StatusCode::CONFLICT,
         "Conflict",
@@ -492,57 +520,4 @@ pub fn parse_query(q: &str) -> HashMap<String, String> {
     url::form_urlencoded::parse(q.as_bytes())
         .into_owned()
         .collect()
-}
-
-pub fn json_ok<T: serde::Serialize + ?Sized>(v: &T) -> Response {
-    match serde_json::to_vec(v) {
-        Ok(bytes) => ([(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(e) => status_error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "InternalError",
-            &e.to_string(),
-        ),
-    }
-}
-
-pub fn status_body(code: StatusCode, reason: &str, message: &str) -> Value {
-    json!({"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": message, "reason": reason, "code": code.as_u16()})
-}
-
-pub fn status_error(code: StatusCode, reason: &str, message: &str) -> Response {
-    (code, json_ok(&status_body(code, reason, message))).into_response()
-}
-
-fn not_found(def: &ResourceDef, name: &str) -> Response {
-    let res = if def.group.is_empty() {
-        def.plural.to_string()
-    } else {
-        format!("{}.{}", def.plural, def.group)
-    };
-    status_error(
-        StatusCode::NOT_FOUND,
-        "NotFound",
-        &format!("{res} \"{name}\" not found"),
-    )
-}
-
-fn forbidden(def: &ResourceDef, method: &Method, ns: Option<&str>) -> Response {
-    let verb = match *method {
-        Method::GET => "list",
-        Method::DELETE => "delete",
-        Method::PATCH => "patch",
-        _ => "update",
-    };
-    let scope = ns.map_or("at the cluster scope".to_string(), |n| {
-        format!("in the namespace \"{n}\"")
-    });
-    status_error(
-        StatusCode::FORBIDDEN,
-        "Forbidden",
-        &format!(
-            "{} is forbidden: User \"stordeck-sim\" cannot {verb} resource \"{}\" in API group \"{}\" {scope}",
-            def.plural, def.plural, def.group
-        ),
-    )
 }

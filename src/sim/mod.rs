@@ -13,9 +13,11 @@ pub mod plant;
 pub mod resources;
 pub mod scenario;
 pub mod selector;
+mod status;
 pub mod store;
 pub mod timeline;
 pub mod truth;
+mod validate;
 mod watch;
 
 use std::collections::HashSet;

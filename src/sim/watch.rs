@@ -1,5 +1,6 @@
 //! Watch streams: newline-delimited JSON events, resumed from a resourceVersion, with
-//! bookmarks, server-side timeouts, and the 410 `ERROR` event when the version is too old.
+//! bookmarks, server-side timeouts, the 410 `ERROR` event when the version is too old,
+//! and the API server's handling of a version the store has not reached yet.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -11,9 +12,10 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::kube_api::{field_name_selector, status_body, status_error};
+use super::kube_api::field_name_selector;
 use super::resources::ResourceDef;
 use super::selector::Selector;
+use super::status::{BLOCK_TIMEOUT, status_body, status_error, too_large_body};
 use super::store::{Bus, StoreEvent, labels_of};
 use super::{Shared, lock};
 
@@ -68,18 +70,26 @@ pub async fn serve(
         .map_or(MAX_TIMEOUT, |s: u64| {
             Duration::from_secs(s).min(MAX_TIMEOUT)
         });
-    let since: Option<u64> = q
-        .get("resourceVersion")
-        .and_then(|r| r.parse().ok())
-        .filter(|r| *r > 0);
+    let since = requested_version(q);
+    // A watch-list (sendInitialEvents) waits for the store to reach its version and fails
+    // in-stream if it does not; a plain watch ahead is accepted and waits for events, as
+    // the API server's cacher does (waitUntilWatchCacheFreshAndForceAllEvents).
+    let mut refused = None;
+    if let Some(rv) = since
+        && q.get("sendInitialEvents").is_some_and(|v| v == "true")
+        && let Err(current) = wait_until_reached(shared, rv).await
+    {
+        refused = Some(event_line("ERROR", &too_large_body(rv, current)));
+    }
 
     // Subscribe before reading the backlog, under one lock, so no event falls between.
-    let (rx, backlog, last_rv, oldest) = {
+    let (rx, backlog, current, oldest) = {
         let st = lock(shared);
         let oldest = st.store.oldest_resource_version();
         let rx = st.store.subscribe();
         let current = st.store.resource_version();
         let backlog: Vec<Bytes> = match since {
+            _ if refused.is_some() => refused.iter().cloned().collect(),
             Some(rv) if rv < oldest => vec![gone(rv, oldest)],
             Some(rv) => st
                 .store
@@ -96,17 +106,18 @@ pub async fn serve(
                 .map(|(_, o)| event_line("ADDED", o))
                 .collect(),
         };
-        (rx, backlog, since.unwrap_or(current).max(current), oldest)
+        (rx, backlog, current, oldest)
     };
-    let expired_at_start = matches!(since, Some(rv) if rv < oldest);
+    let ended_at_start = refused.is_some() || matches!(since, Some(rv) if rv < oldest);
     let head = futures::stream::iter(backlog.into_iter().map(Ok::<_, std::io::Error>));
     let live = Live {
         rx,
         filter,
-        last_rv,
+        last_rv: since.unwrap_or(current).max(current),
+        ahead_of_store: since.is_some_and(|rv| rv > current),
         bookmarks,
         deadline: tokio::time::Instant::now() + timeout,
-        done: expired_at_start,
+        done: ended_at_start,
     };
     let tail = futures::stream::unfold(live, |mut live| async move {
         let line = live.next_line().await?;
@@ -123,7 +134,10 @@ pub async fn serve(
 struct Live {
     rx: tokio::sync::broadcast::Receiver<Bus>,
     filter: Filter,
+    /// The newest version this stream has accounted for; nothing at or below it is sent.
     last_rv: u64,
+    /// Asked for a version the store had not reached: no bookmark until it has.
+    ahead_of_store: bool,
     bookmarks: bool,
     deadline: tokio::time::Instant,
     done: bool,
@@ -138,14 +152,16 @@ impl Live {
         loop {
             tokio::select! {
                 _ = tokio::time::sleep_until(self.deadline) => return None,
-                _ = tokio::time::sleep(BOOKMARK_EVERY), if self.bookmarks => {
+                _ = tokio::time::sleep(BOOKMARK_EVERY), if self.bookmarks && !self.ahead_of_store => {
                     let def = self.filter.def;
                     return Some(event_line("BOOKMARK", &json!({"kind": def.kind, "apiVersion": def.api_version(),
                         "metadata": {"resourceVersion": self.last_rv.to_string()}})));
                 }
                 got = self.rx.recv() => match got {
+                    Ok(Bus::Event(ev)) if ev.rv <= self.last_rv => {}
                     Ok(Bus::Event(ev)) => {
                         self.last_rv = ev.rv;
+                        self.ahead_of_store = false;
                         if self.filter.admits(&ev) {
                             return Some(event_line(ev.kind.as_str(), &ev.object));
                         }
@@ -176,4 +192,27 @@ fn gone(asked: u64, oldest: u64) -> Bytes {
     );
     status["metadata"] = json!({});
     event_line("ERROR", &status)
+}
+
+/// The `resourceVersion` a list or watch asked for; 0 and absent both mean "any".
+pub fn requested_version(q: &HashMap<String, String>) -> Option<u64> {
+    q.get("resourceVersion")
+        .and_then(|r| r.parse().ok())
+        .filter(|r| *r > 0)
+}
+
+/// Waits up to the API server's block timeout for the store to reach `rv`; Err carries
+/// the version it had when the wait gave up.
+pub async fn wait_until_reached(shared: &Shared, rv: u64) -> Result<(), u64> {
+    let deadline = tokio::time::Instant::now() + BLOCK_TIMEOUT;
+    loop {
+        let current = lock(shared).store.resource_version();
+        if current >= rv {
+            return Ok(());
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(current);
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
