@@ -1,6 +1,7 @@
 //! The simulator refuses what the real services refuse, in their words: watches and lists
-//! from a resourceVersion it has not reached, and object names and label values Kubernetes
-//! would not store; and it routes percent-encoded names the same way for every verb.
+//! from a resourceVersion it has not reached, object names and label values Kubernetes
+//! would not store, malformed EFS/EKS identifiers; and it routes percent-encoded names the
+//! same way for every verb.
 
 mod common;
 
@@ -8,12 +9,15 @@ use std::time::Duration;
 
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
+use stordeck::sim::scenario::CLUSTER;
 use stordeck::sim::SimHandle;
 
 const SUBDOMAIN: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
      characters, '-' or '.', and must start and end with an alphanumeric character (e.g. \
      'example.com', regex used for validation is \
      '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')";
+
+const FS_PATTERN: &str = "^(arn:aws[-a-z]*:elasticfilesystem:[0-9a-z-:]+:file-system/fs-[0-9a-f]{8,40}|fs-[0-9a-f]{8,40})$";
 
 struct Raw {
     base: String,
@@ -471,4 +475,87 @@ async fn every_verb_decodes_a_percent_encoded_name_once_and_alike() {
     ctl.delete("/objects/persistentvolumes/c%2Fd").await;
     let (code, _) = raw.get("/api/v1/persistentvolumes/c%2Fd").await;
     assert_eq!(code, 404);
+}
+
+async fn assert_aws_invalid(raw: &Raw, path: &str, code: &str, message: &str) {
+    let resp = raw.send(Method::GET, path, None).await;
+    assert_eq!(resp.status().as_u16(), 400, "{path}");
+    assert_eq!(
+        resp.headers()
+            .get("x-amzn-ErrorType")
+            .and_then(|v| v.to_str().ok()),
+        Some(code),
+        "{path}"
+    );
+    let body: Value = resp.json().await.expect("a JSON error body");
+    let got = body["Message"].as_str().or(body["message"].as_str());
+    assert_eq!(got, Some(message), "{path}: {body}");
+}
+
+#[tokio::test]
+async fn malformed_efs_and_eks_identifiers_are_refused_as_the_services_do() {
+    let sim = common::start_sim().await;
+    let raw = Raw::new(&sim);
+    assert_aws_invalid(
+        &raw,
+        "/2015-02-01/file-systems?FileSystemId=not-an-id",
+        "ValidationException",
+        &format!(
+            "1 validation error detected: Value 'not-an-id' at 'fileSystemId' failed to satisfy \
+             constraint: Member must satisfy regular expression pattern: {FS_PATTERN}"
+        ),
+    )
+    .await;
+    // A well-formed id that does not exist is still FileSystemNotFound.
+    let (code, body) = raw
+        .get("/2015-02-01/file-systems?FileSystemId=fs-00000000000000000")
+        .await;
+    assert_eq!(code, 404, "{body}");
+    assert_eq!(body["ErrorCode"], "FileSystemNotFound");
+
+    for path in [
+        "/2015-02-01/access-points?AccessPointId=fsap-xyz",
+        "/2015-02-01/access-points?FileSystemId=fs-1",
+        "/2015-02-01/mount-targets?MountTargetId=mt-1",
+        "/2015-02-01/mount-targets?AccessPointId=fsap-0nothere",
+    ] {
+        let (code, body) = raw.get(path).await;
+        assert_eq!(code, 400, "{path}: {body}");
+    }
+    let long = format!("fs-{}", "0".repeat(130));
+    let (code, body) = raw
+        .get(&format!("/2015-02-01/file-systems?FileSystemId={long}"))
+        .await;
+    assert_eq!(code, 400);
+    let msg = body["Message"].as_str().unwrap_or_default();
+    assert!(msg.starts_with("2 validation errors detected: "), "{msg}");
+    assert!(
+        msg.contains("Member must have length less than or equal to 128"),
+        "{msg}"
+    );
+    let token = "t".repeat(65);
+    let (code, _) = raw
+        .get(&format!("/2015-02-01/file-systems?CreationToken={token}"))
+        .await;
+    assert_eq!(code, 400);
+    let (code, body) = raw
+        .call(Method::DELETE, "/2015-02-01/access-points/ap-1", None)
+        .await;
+    assert_eq!(code, 400, "{body}");
+
+    let long_cluster = "c".repeat(101);
+    assert_aws_invalid(
+        &raw,
+        &format!("/clusters/{long_cluster}"),
+        "InvalidParameterException",
+        &format!(
+            "1 validation error detected: Value '{long_cluster}' at 'name' failed to satisfy \
+             constraint: Member must have length less than or equal to 100"
+        ),
+    )
+    .await;
+    let (code, body) = raw.get("/clusters/_hidden/addons").await;
+    assert_eq!(code, 400, "{body}");
+    let (code, body) = raw.get(&format!("/clusters/{CLUSTER}/addons")).await;
+    assert_eq!(code, 200, "{body}");
 }

@@ -9,7 +9,11 @@ use serde_json::{Value, json};
 use super::errors::{AwsError, AwsResult, Service, no_content, ok};
 use super::paging::{page, page_size, resume_key};
 use super::state::{AccessPoint, FileSystem, MountTarget};
-use super::{AwsState, epoch};
+use super::validate::{
+    ACCESS_POINT_ID, CREATION_TOKEN, FILE_SYSTEM_ID, MARKER, MOUNT_TARGET_ID, NEXT_TOKEN, check,
+    param,
+};
+use super::{AwsState, epoch, segments};
 use crate::sim::SimState;
 
 pub const PREFIX: &str = "/2015-02-01/";
@@ -23,11 +27,15 @@ pub fn route(
     q: &HashMap<String, String>,
 ) -> AwsResult {
     let rest = path.strip_prefix(PREFIX).unwrap_or(path);
-    let segs: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+    let decoded = segments(SVC, rest)?;
+    let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
     match (method, segs.as_slice()) {
         (&Method::GET, ["file-systems"]) => describe_file_systems(&st.aws, q),
         (&Method::GET, ["access-points"]) => describe_access_points(&st.aws, q),
-        (&Method::DELETE, ["access-points", id]) => delete_access_point(&mut st.aws, id),
+        (&Method::DELETE, ["access-points", id]) => {
+            check(SVC, &[(&ACCESS_POINT_ID, Some(*id))])?;
+            delete_access_point(&mut st.aws, id)
+        }
         (&Method::GET, ["mount-targets"]) => describe_mount_targets(&st.aws, q),
         _ => Err(AwsError::new(
             StatusCode::NOT_FOUND,
@@ -139,6 +147,14 @@ fn with_markers(mut body: Value, q: &HashMap<String, String>, next: Option<Strin
 }
 
 fn describe_file_systems(aws: &AwsState, q: &HashMap<String, String>) -> AwsResult {
+    check(
+        SVC,
+        &[
+            (&FILE_SYSTEM_ID, param(q, "FileSystemId")),
+            (&CREATION_TOKEN, param(q, "CreationToken")),
+            (&MARKER, param(q, "Marker")),
+        ],
+    )?;
     let limit = page_size(SVC, q, "MaxItems", 100, 1000)?;
     let after = resume_key(SVC, q, "Marker")?;
     let id = q.get("FileSystemId");
@@ -160,6 +176,14 @@ fn describe_file_systems(aws: &AwsState, q: &HashMap<String, String>) -> AwsResu
 }
 
 fn describe_access_points(aws: &AwsState, q: &HashMap<String, String>) -> AwsResult {
+    check(
+        SVC,
+        &[
+            (&ACCESS_POINT_ID, param(q, "AccessPointId")),
+            (&FILE_SYSTEM_ID, param(q, "FileSystemId")),
+            (&NEXT_TOKEN, param(q, "NextToken")),
+        ],
+    )?;
     let limit = page_size(SVC, q, "MaxResults", 100, 1000)?;
     let after = resume_key(SVC, q, "NextToken")?;
     let fs_id = q.get("FileSystemId");
@@ -205,6 +229,15 @@ fn delete_access_point(aws: &mut AwsState, id: &str) -> AwsResult {
 }
 
 fn describe_mount_targets(aws: &AwsState, q: &HashMap<String, String>) -> AwsResult {
+    check(
+        SVC,
+        &[
+            (&FILE_SYSTEM_ID, param(q, "FileSystemId")),
+            (&MOUNT_TARGET_ID, param(q, "MountTargetId")),
+            (&ACCESS_POINT_ID, param(q, "AccessPointId")),
+            (&MARKER, param(q, "Marker")),
+        ],
+    )?;
     let limit = page_size(SVC, q, "MaxItems", 10, 100)?;
     let after = resume_key(SVC, q, "Marker")?;
     let mut fs_id = q.get("FileSystemId").cloned();

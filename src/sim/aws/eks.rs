@@ -10,7 +10,8 @@ use serde_json::{Value, json};
 use super::errors::{AwsError, AwsResult, Service, ok};
 use super::paging::{page, page_size, resume_key};
 use super::state::{Addon, Cluster, FargateProfile, PendingDelete};
-use super::{AwsState, epoch};
+use super::validate::{CLUSTER as CLUSTER_NAME, check};
+use super::{AwsState, epoch, segments};
 use crate::sim::SimState;
 
 const SVC: Service = Service::Eks;
@@ -23,7 +24,11 @@ pub fn route(
 ) -> AwsResult {
     let now = st.now();
     let aws = &mut st.aws;
-    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let decoded = segments(SVC, path)?;
+    let segs: Vec<&str> = decoded.iter().map(String::as_str).collect();
+    if let ["clusters", name, ..] = segs.as_slice() {
+        check(SVC, &[(&CLUSTER_NAME, Some(*name))])?;
+    }
     match (method, segs.as_slice()) {
         (&Method::GET, ["clusters"]) => list_clusters(aws, q),
         (&Method::GET, ["clusters", c]) => ok(&json!({"cluster": cluster_json(cluster(aws, c)?)})),

@@ -7,6 +7,7 @@ mod errors;
 mod paging;
 pub mod state;
 mod steer;
+mod validate;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -114,6 +115,12 @@ impl AwsState {
         self.access_points.insert(ap.id.clone(), ap.clone());
         ap
     }
+}
+
+/// A path's segments, percent-decoded once, as the Kubernetes API decodes them.
+fn segments(svc: Service, path: &str) -> Result<Vec<String>, AwsError> {
+    super::validate::path_segments(path)
+        .ok_or_else(|| AwsError::bad_request(svc, format!("invalid URL escape in {path:?}")))
 }
 
 /// Wire timestamps: restJson1 defaults to epoch seconds.
