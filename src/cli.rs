@@ -99,9 +99,13 @@ pub struct SimArgs {
     /// Which world to simulate.
     #[arg(long, value_enum, default_value_t = ScenarioName::Demo)]
     pub scenario: ScenarioName,
-    /// Address to listen on; port 0 picks a free port.
+    /// Address to listen on; port 0 picks a free port. Loopback only, unless --allow-remote.
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
+    /// Allow a --listen address other than loopback: the simulator's API is
+    /// unauthenticated and accepts writes from anyone who can reach it.
+    #[arg(long)]
+    pub allow_remote: bool,
     /// Write a kubeconfig for the simulator to this file.
     #[arg(long)]
     pub kubeconfig: Option<PathBuf>,
@@ -320,11 +324,10 @@ async fn run_report(
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {
-    if !args.listen.ip().is_loopback() {
-        anyhow::bail!(
-            "the simulator listens on loopback only; {} is not a loopback address",
-            args.listen
-        );
+    if let Some(warning) = sim::check_listen(args.listen, args.allow_remote)
+        .map_err(|e| exit::usage(anyhow::Error::msg(e)))?
+    {
+        eprintln!("stordeck sim: {warning}");
     }
     let handle = sim::start(SimOptions {
         scenario: args.scenario,
@@ -332,6 +335,7 @@ async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {
         live_clock: !args.frozen_clock,
         clock_rate: args.clock_rate,
         scale: args.scale(),
+        allow_remote: args.allow_remote,
     })
     .await?;
     let url = handle.url();

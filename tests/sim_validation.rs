@@ -1,7 +1,7 @@
 //! The simulator refuses what the real services refuse, in their words: watches and lists
 //! from a resourceVersion it has not reached, object names and label values Kubernetes
-//! would not store, malformed EFS/EKS identifiers; and it routes percent-encoded names the
-//! same way for every verb.
+//! would not store, malformed EFS/EKS identifiers, a listen address off loopback without
+//! `--allow-remote`; and it routes percent-encoded names the same way for every verb.
 
 mod common;
 
@@ -10,7 +10,7 @@ use std::time::Duration;
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 use stordeck::sim::scenario::CLUSTER;
-use stordeck::sim::SimHandle;
+use stordeck::sim::{self, SimHandle, SimOptions};
 
 const SUBDOMAIN: &str = "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric \
      characters, '-' or '.', and must start and end with an alphanumeric character (e.g. \
@@ -558,4 +558,70 @@ async fn malformed_efs_and_eks_identifiers_are_refused_as_the_services_do() {
     assert_eq!(code, 400, "{body}");
     let (code, body) = raw.get(&format!("/clusters/{CLUSTER}/addons")).await;
     assert_eq!(code, 200, "{body}");
+}
+
+#[tokio::test]
+async fn start_refuses_a_non_loopback_address_unless_remote_is_allowed() {
+    let any = "0.0.0.0:0".parse().unwrap();
+    let err = sim::check_listen(any, false).expect_err("refused");
+    assert!(err.contains("--allow-remote"), "{err}");
+    let warning = sim::check_listen(any, true)
+        .expect("allowed")
+        .expect("a warning");
+    assert!(warning.contains("unauthenticated"), "{warning}");
+    assert!(warning.contains("writes"), "{warning}");
+    let lo = "127.0.0.1:0".parse().unwrap();
+    assert_eq!(sim::check_listen(lo, false), Ok(None));
+    assert_eq!(
+        sim::check_listen("[::1]:0".parse().unwrap(), false),
+        Ok(None)
+    );
+
+    let refused = sim::start(SimOptions {
+        listen: any,
+        live_clock: false,
+        ..Default::default()
+    })
+    .await;
+    assert!(
+        refused.is_err(),
+        "start refuses 0.0.0.0 without allow_remote"
+    );
+}
+
+#[test]
+fn the_sim_command_needs_allow_remote_off_loopback() {
+    let bin = env!("CARGO_BIN_EXE_stordeck");
+    let out = std::process::Command::new(bin)
+        .args(["sim", "--frozen-clock", "--listen", "0.0.0.0:0"])
+        .output()
+        .expect("stordeck runs");
+    // A command line that asks for what needs a flag it lacks: a usage error (EX_USAGE).
+    assert_eq!(out.status.code(), Some(64));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("--allow-remote"), "{err}");
+
+    // Accepted on loopback too, where it changes nothing and warns of nothing.
+    let mut child = std::process::Command::new(bin)
+        .args([
+            "sim",
+            "--frozen-clock",
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-remote",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("stordeck sim starts");
+    let mut stdout = child.stdout.take().expect("stdout");
+    let mut first = String::new();
+    {
+        use std::io::BufRead;
+        let mut reader = std::io::BufReader::new(&mut stdout);
+        let _ = reader.read_line(&mut first);
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(first.contains("serving on http://127.0.0.1:"), "{first:?}");
 }

@@ -172,6 +172,9 @@ pub struct SimOptions {
     /// Scenario seconds per wall second while the clock is live (1.0: real time).
     pub clock_rate: f64,
     pub scale: ScaleOptions,
+    /// Serve on an address other than loopback. The API has no authentication and takes
+    /// writes, so this is an explicit choice (`stordeck sim --allow-remote`).
+    pub allow_remote: bool,
 }
 
 impl Default for SimOptions {
@@ -182,6 +185,7 @@ impl Default for SimOptions {
             live_clock: true,
             clock_rate: 1.0,
             scale: ScaleOptions::default(),
+            allow_remote: false,
         }
     }
 }
@@ -227,8 +231,29 @@ impl Drop for SimHandle {
     }
 }
 
+/// Whether the simulator may listen on `addr`: Err (the refusal) off loopback unless
+/// `allow_remote`, and then Ok with the warning to show whoever started it.
+pub fn check_listen(addr: SocketAddr, allow_remote: bool) -> Result<Option<String>, String> {
+    if addr.ip().is_loopback() {
+        return Ok(None);
+    }
+    if !allow_remote {
+        return Err(format!(
+            "{addr} is not a loopback address; the simulator serves an unauthenticated API \
+             that accepts writes, so it listens on loopback only unless --allow-remote is given"
+        ));
+    }
+    Ok(Some(format!(
+        "warning: listening on {addr}, reachable from other hosts: this is an unauthenticated \
+         Kubernetes, EFS and EKS API that accepts writes (objects, faults, the clock) from \
+         anyone who can connect"
+    )))
+}
+
 /// Builds the scenario's world and serves it on `opts.listen`.
 pub async fn start(opts: SimOptions) -> std::io::Result<SimHandle> {
+    check_listen(opts.listen, opts.allow_remote)
+        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e))?;
     let mut state = SimState::new(opts.live_clock, opts.clock_rate);
     let sc = scenario::build(opts.scenario, &opts.scale, &mut state);
     state.scenario = Some(sc);
