@@ -1,18 +1,20 @@
 //! AWS pollers: one paged sweep of EFS and one of EKS per interval, at once on demand
 //! (`r`, or after an action), faster while an add-on is changing, slower when throttled.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_efs::Client as Efs;
 use aws_sdk_eks::Client as Eks;
 use tokio::sync::mpsc::Sender;
-use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 
 use super::aws_convert as conv;
 use super::aws_errors::{Failure, classify};
+use super::backoff::{Backoff, Retry};
 use super::health::Tracker;
+pub use super::refresh::Refresh;
+use super::refresh::Requests;
 use crate::clock::Clock;
 use crate::model::{AwsMsg, Health, SourceId, SourceMsg};
 
@@ -20,35 +22,16 @@ use crate::model::{AwsMsg, Health, SourceId, SourceMsg};
 pub const STEADY_INTERVAL: Duration = Duration::from_secs(30);
 /// While an add-on is CREATING/UPDATING/DELETING, so the pane can follow it.
 const BUSY_INTERVAL: Duration = Duration::from_secs(2);
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
+/// The longest a costly sweep stretches the steady interval to.
+const MAX_INTERVAL: Duration = Duration::from_secs(300);
 const COST_SHARE: u32 = 300;
 
-/// Wakes every poller at once. A generation counter rather than a bare notification, so a
-/// refresh asked for while a poller is mid-sweep is not lost: it sweeps again right after.
-#[derive(Clone)]
-pub struct Refresh(Arc<watch::Sender<u64>>);
-
-impl Default for Refresh {
-    fn default() -> Self {
-        Refresh(Arc::new(watch::channel(0).0))
-    }
-}
-
-impl Refresh {
-    pub fn now(&self) {
-        self.0.send_modify(|g| *g = g.wrapping_add(1));
-    }
-
-    fn subscribe(&self) -> watch::Receiver<u64> {
-        self.0.subscribe()
-    }
-}
-
-/// Sleeps for `d` of the clock's time, or until a refresh is asked for.
-async fn wait(rx: &mut watch::Receiver<u64>, clock: &Clock, d: Duration) {
+/// Sleeps for `d` of the clock's time, or until a refresh is wanted that the sweep begun
+/// at `started` did not serve.
+async fn wait(wake: &mut Requests, clock: &Clock, d: Duration, started: Instant) {
     tokio::select! {
         _ = tokio::time::sleep(clock.real(d)) => {}
-        _ = rx.changed() => {}
+        _ = wake.wanted(started) => {}
     }
 }
 
@@ -77,17 +60,19 @@ pub fn spawn_pollers(
     vec![efs, eks]
 }
 
-/// Exponential backoff with full jitter, so many stordecks don't retry in step.
-fn backoff(prev: Duration, floor: Duration) -> Duration {
-    let doubled = (prev * 2).clamp(floor, MAX_BACKOFF);
-    let jitter = fastrand::u64(0..=doubled.as_millis() as u64 / 2);
-    doubled / 2 + Duration::from_millis(jitter)
+#[derive(Default)]
+pub(super) struct Outcome {
+    /// Set when any call failed, to how the next sweep must wait for it.
+    pub failed: Option<Retry>,
+    pub busy: bool,
 }
 
-pub(super) struct Outcome {
-    pub ok: bool,
-    pub throttled: bool,
-    pub busy: bool,
+impl Outcome {
+    fn failing(f: &Failure) -> Self {
+        let mut out = Outcome::default();
+        mark(&mut out, f);
+        out
+    }
 }
 
 pub(super) async fn send(tx: &Sender<SourceMsg>, msg: impl Into<SourceMsg>) -> bool {
@@ -99,7 +84,7 @@ pub(super) async fn report(tx: &Sender<SourceMsg>, h: Health) -> bool {
 }
 
 async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Clock) {
-    let mut wake = refresh.subscribe();
+    let mut wake = refresh.aws_requests();
     let mut fs_h = Tracker::new(SourceId::EfsFileSystems);
     let mut ap_h = Tracker::new(SourceId::EfsAccessPoints);
     let mut mt_h = Tracker::new(SourceId::EfsMountTargets);
@@ -108,24 +93,22 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Cloc
             return;
         }
     }
-    let mut delay = STEADY_INTERVAL;
+    let mut backoff = Backoff::default();
     loop {
-        let started = tokio::time::Instant::now();
+        wake.served();
+        let started = Instant::now();
         let hs = (&mut fs_h, &mut ap_h, &mut mt_h);
         let Some(out) = efs_sweep(&efs, &tx, hs, &clock).await else {
             return;
         };
-        delay = if out.ok {
-            steady_for(clock.from_real(started.elapsed()))
-        } else {
-            let floor = if out.throttled {
-                STEADY_INTERVAL
-            } else {
-                Duration::from_secs(5)
-            };
-            backoff(delay, floor)
+        let delay = match out.failed {
+            None => {
+                backoff.succeeded();
+                steady_for(clock.from_real(started.elapsed()))
+            }
+            Some(why) => backoff.failed(why),
         };
-        wait(&mut wake, &clock, delay).await;
+        wait(&mut wake, &clock, delay, started).await;
     }
 }
 
@@ -133,7 +116,7 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Cloc
 /// time: tens of thousands of access points must not keep a core busy re-reading what
 /// has not changed. A refresh (`r`, or after an action) still sweeps at once.
 fn steady_for(sweep: Duration) -> Duration {
-    STEADY_INTERVAL.max(sweep * COST_SHARE).min(MAX_BACKOFF)
+    STEADY_INTERVAL.max(sweep * COST_SHARE).min(MAX_INTERVAL)
 }
 
 /// One sweep; `None` when the app has gone away.
@@ -143,11 +126,7 @@ async fn efs_sweep(
     (fs_h, ap_h, mt_h): (&mut Tracker, &mut Tracker, &mut Tracker),
     clock: &Clock,
 ) -> Option<Outcome> {
-    let mut out = Outcome {
-        ok: true,
-        throttled: false,
-        busy: false,
-    };
+    let mut out = Outcome::default();
     let systems = match efs
         .describe_file_systems()
         .into_paginator()
@@ -211,6 +190,18 @@ async fn efs_sweep(
             .then_some(())?,
             Err(f) => mt_fail = Some(f),
         }
+        // Throttled: the rest of the sweep would only be throttled too, and each call
+        // makes it worse. What was not re-read is marked stale below.
+        let throttled = [&ap_fail, &mt_fail]
+            .into_iter()
+            .flatten()
+            .find(|f| f.throttled)
+            .cloned();
+        if let Some(f) = throttled {
+            ap_fail.get_or_insert_with(|| f.clone());
+            mt_fail.get_or_insert(f);
+            break;
+        }
     }
     publish(tx, ap_h, &mut out, ap_fail.map_or(Ok(()), Err), |()| None).await?;
     publish(tx, mt_h, &mut out, mt_fail.map_or(Ok(()), Err), |()| None).await?;
@@ -241,19 +232,12 @@ pub(super) async fn publish<T, M: Into<Option<AwsMsg>>>(
 }
 
 pub(super) fn mark(out: &mut Outcome, f: &Failure) {
-    out.ok = false;
-    out.throttled |= f.throttled;
+    out.failed = out.failed.max(Some(f.retry()));
 }
 
 pub(super) async fn fail(tx: &Sender<SourceMsg>, h: &Tracker, f: Failure) -> Option<Outcome> {
-    let throttled = f.throttled;
-    report(tx, h.failed(f.reason, f.hint))
-        .await
-        .then_some(Outcome {
-            ok: false,
-            throttled,
-            busy: false,
-        })
+    let out = Outcome::failing(&f);
+    report(tx, h.failed(f.reason, f.hint)).await.then_some(out)
 }
 
 /// DescribeMountTargets has markers but no SDK paginator.
@@ -288,7 +272,7 @@ async fn eks_loop(
     refresh: Refresh,
     clock: Clock,
 ) {
-    let mut wake = refresh.subscribe();
+    let mut wake = refresh.aws_requests();
     let mut hs = [
         SourceId::EksCluster,
         SourceId::EksAddons,
@@ -313,24 +297,21 @@ async fn eks_loop(
             return;
         }
     }
-    let mut delay = STEADY_INTERVAL;
+    let mut backoff = Backoff::default();
     loop {
+        wake.served();
+        let started = Instant::now();
         let Some(out) = super::aws_eks::sweep(&eks, &cluster, &tx, &mut hs).await else {
             return;
         };
-        delay = match (out.ok, out.busy) {
-            (true, true) => BUSY_INTERVAL,
-            (true, false) => STEADY_INTERVAL,
-            (false, _) => backoff(
-                delay,
-                if out.throttled {
-                    STEADY_INTERVAL
-                } else {
-                    Duration::from_secs(5)
-                },
-            ),
+        let delay = match (out.failed, out.busy) {
+            (Some(why), _) => backoff.failed(why),
+            (None, busy) => {
+                backoff.succeeded();
+                if busy { BUSY_INTERVAL } else { STEADY_INTERVAL }
+            }
         };
-        wait(&mut wake, &clock, delay).await;
+        wait(&mut wake, &clock, delay, started).await;
     }
 }
 
@@ -345,19 +326,6 @@ mod tests {
             steady_for(Duration::from_millis(500)),
             Duration::from_secs(150)
         );
-        assert_eq!(steady_for(Duration::from_secs(10)), MAX_BACKOFF);
-    }
-
-    #[test]
-    fn backoff_grows_within_bounds() {
-        let mut d = Duration::from_secs(5);
-        for _ in 0..20 {
-            let next = backoff(d, Duration::from_secs(5));
-            assert!(
-                next >= Duration::from_millis(2500) && next <= MAX_BACKOFF,
-                "{next:?}"
-            );
-            d = next;
-        }
+        assert_eq!(steady_for(Duration::from_secs(10)), MAX_INTERVAL);
     }
 }

@@ -22,11 +22,7 @@ pub(super) async fn sweep(
     hs: &mut [Tracker; 4],
 ) -> Option<Outcome> {
     let [cluster_h, addons_h, fargate_h, groups_h] = hs;
-    let mut out = Outcome {
-        ok: true,
-        throttled: false,
-        busy: false,
-    };
+    let mut out = Outcome::default();
     match eks.describe_cluster().name(cluster).send().await {
         Ok(o) => {
             if let Some(c) = o.cluster() {

@@ -4,10 +4,24 @@
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
+#[derive(Clone)]
 pub struct Failure {
     pub reason: String,
     pub hint: String,
     pub throttled: bool,
+    /// Only the operator can fix it (access, credentials): retried slowly.
+    pub denied: bool,
+}
+
+impl Failure {
+    pub fn retry(&self) -> super::backoff::Retry {
+        use super::backoff::Retry;
+        match (self.throttled, self.denied) {
+            (true, _) => Retry::Throttled,
+            (false, true) => Retry::Denied,
+            (false, false) => Retry::Outage,
+        }
+    }
 }
 
 const THROTTLE_CODES: &[&str] = &[
@@ -34,6 +48,7 @@ where
             reason: format!("{service} is throttling requests ({code})"),
             hint: "backing off; raise the poll interval if this persists".into(),
             throttled: true,
+            denied: false,
         };
     }
     if code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation"
@@ -42,6 +57,7 @@ where
             reason: format!("{service} denied access: {message}"),
             hint: format!("allow this identity the read-only {service} Describe*/List* actions"),
             throttled: false,
+            denied: true,
         };
     }
     if code == "ExpiredTokenException" || code == "ExpiredToken" || lower.contains("expired") {
@@ -49,6 +65,7 @@ where
             reason: format!("AWS credentials expired ({service})"),
             hint: "refresh them, e.g. `aws sso login`, then press r".into(),
             throttled: false,
+            denied: true,
         };
     }
     if lower.contains("no credentials")
@@ -60,6 +77,7 @@ where
             reason: "no AWS credentials found".into(),
             hint: "set AWS_PROFILE or AWS_ACCESS_KEY_ID, or run `aws sso login`; Kubernetes panes still work".into(),
             throttled: false,
+            denied: true,
         };
     }
     if !code.is_empty() {
@@ -67,6 +85,7 @@ where
             reason: format!("{service} answered {code}: {message}"),
             hint: "retrying with backoff".into(),
             throttled: false,
+            denied: false,
         };
     }
     Failure {
@@ -76,6 +95,7 @@ where
         ),
         hint: "check the region, AWS_ENDPOINT_URL and network; retrying with backoff".into(),
         throttled: false,
+        denied: false,
     }
 }
 
@@ -95,5 +115,6 @@ mod tests {
         assert_eq!(f.reason, "no AWS credentials found");
         assert!(f.hint.contains("AWS_PROFILE") && f.hint.contains("Kubernetes panes still work"));
         assert!(!f.throttled);
+        assert!(f.denied, "only the operator can provide credentials");
     }
 }
