@@ -85,7 +85,7 @@ pub async fn run(
                     for cmd in ui::handle_key(&mut ui, k, &s.world, &s.findings) {
                         match cmd {
                             UiCommand::Quit => return finish(s, Ok(Ended::Quit)),
-                            UiCommand::Refresh => s.refresh.now(),
+                            UiCommand::Refresh => s.refresh.all(),
                             UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &s.world, r, itx.clone()),
                             UiCommand::Execute(a) => spawn_action(executor.as_ref(), a, itx.clone()),
                         }

@@ -16,7 +16,7 @@ use crate::sources::agents::{self, AgentWatch};
 use crate::sources::aws::{Refresh, spawn_pollers};
 use crate::sources::confirm::{self, Wants};
 use crate::sources::connect::Connection;
-use crate::sources::kube::spawn_watchers;
+use crate::sources::kube::spawn_watchers_with;
 
 /// How often `until` re-evaluates while nothing arrives, for rules that wait on time.
 const SETTLE_TICK: Duration = Duration::from_millis(250);
@@ -24,6 +24,8 @@ const SETTLE_TICK: Duration = Duration::from_millis(250);
 pub struct Headless {
     pub world: World,
     pub findings: Findings,
+    /// `refresh.now()` after an action (AWS sweeps again); `refresh.all()` for `r` (every
+    /// Kubernetes kind relists too).
     pub refresh: Refresh,
     pub clock: Clock,
     rx: mpsc::Receiver<SourceMsg>,
@@ -41,11 +43,11 @@ impl Headless {
     pub fn start_with(conn: &Connection, clock: Clock, policy: Policy) -> Self {
         let (tx, rx) = mpsc::channel(4096);
         let refresh = Refresh::default();
-        let mut tasks = spawn_watchers(&conn.kube, &tx);
+        let mut tasks = spawn_watchers_with(&conn.kube, &tx, &refresh);
         tasks.extend(spawn_pollers(conn.aws.clone(), &tx, &refresh, clock));
         let (wants, t) = confirm::spawn(&conn.kube, &conn.aws.efs, &tx, clock);
         tasks.push(t);
-        let (agents, t) = agents::spawn(&conn.kube, &tx);
+        let (agents, t) = agents::spawn(&conn.kube, &tx, &refresh);
         tasks.push(t);
         let mut world = World::default();
         world.target = conn.target.clone();

@@ -12,7 +12,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::health::Tracker;
-use super::kube::{list_config, run};
+use super::kube::list_config;
+use super::kube_watch::run;
+use super::refresh::Refresh;
 use crate::model::{AgentSelector, KubeMsg, SourceId, SourceMsg};
 
 /// Tells the watcher which selectors to watch; the session sends the World's set.
@@ -32,9 +34,14 @@ impl AgentWatch {
     }
 }
 
-pub fn spawn(client: &Client, tx: &Sender<SourceMsg>) -> (AgentWatch, JoinHandle<()>) {
+/// `refresh.all()` relists every selection's pods.
+pub fn spawn(
+    client: &Client,
+    tx: &Sender<SourceMsg>,
+    refresh: &Refresh,
+) -> (AgentWatch, JoinHandle<()>) {
     let (wtx, rx) = watch::channel(None);
-    let task = tokio::spawn(manage(client.clone(), tx.clone(), rx));
+    let task = tokio::spawn(manage(client.clone(), tx.clone(), rx, refresh.clone()));
     (AgentWatch(wtx), task)
 }
 
@@ -42,6 +49,7 @@ async fn manage(
     client: Client,
     tx: Sender<SourceMsg>,
     mut rx: watch::Receiver<Option<BTreeSet<AgentSelector>>>,
+    refresh: Refresh,
 ) {
     let tracker = Tracker::new(SourceId::AgentPods);
     if tx.send(SourceMsg::Health(tracker.syncing())).await.is_err() {
@@ -69,7 +77,9 @@ async fn manage(
                     selector: tag.clone(),
                     change,
                 };
-                let task = tokio::spawn(run(api, SourceId::AgentPods, cfg, wrap, tx.clone()));
+                let relist = refresh.kube_requests();
+                let task =
+                    tokio::spawn(run(api, SourceId::AgentPods, cfg, wrap, tx.clone(), relist));
                 running.insert(sel, task);
             }
             if running.is_empty() {

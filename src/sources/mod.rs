@@ -12,5 +12,7 @@ pub mod connect;
 pub mod fetch;
 mod health;
 pub mod kube;
+mod kube_errors;
+mod kube_watch;
 pub mod preflight;
 pub mod refresh;
