@@ -1,5 +1,5 @@
 //! One loopback port for everything: `/_sim/` control, EFS (`/2015-02-01/`), EKS
-//! (`/clusters`), and the Kubernetes API for every other path.
+//! (`/clusters`), STS (`POST /`), and the Kubernetes API for every other path.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -26,7 +26,7 @@ async fn dispatch(
     body: Bytes,
 ) -> Response {
     let path = uri.path();
-    if aws::owns_path(path) {
+    if aws::owns(&method, path, &headers) {
         aws::handle(&shared, &method, &uri, &headers, &body)
     } else {
         kube_api::handle(&shared, &method, &uri, &headers, &body).await

@@ -1,5 +1,6 @@
 //! The Kubernetes API subset: discovery, list (paged), get, watch, create, replace, patch
-//! and delete, answering errors as `Status` objects the way the API server does.
+//! and delete, answering errors as `Status` objects the way the API server does; and
+//! SelfSubjectReview (see `identity`).
 
 use std::collections::HashMap;
 
@@ -14,7 +15,7 @@ use super::status::{
     forbidden, invalid, json_ok, not_found, qualified_plural, status_body, status_error, too_large,
 };
 use super::store::{Store, labels_of};
-use super::{Shared, lock, validate, watch};
+use super::{Shared, identity, lock, validate, watch};
 
 const SERVER_VERSION: (&str, &str) = ("1", "33");
 
@@ -50,7 +51,11 @@ pub async fn handle(
         }
         ["apis"] => return json_ok(&api_group_list(&lock(shared).store)),
         ["api", "v1"] => return discovery_list(shared, "", "v1"),
+        ["apis", identity::GROUP, identity::VERSION] => return json_ok(&identity::discovery()),
         ["apis", g, v] => return discovery_list(shared, g, v),
+        ["apis", identity::GROUP, identity::VERSION, identity::PLURAL] => {
+            return identity::review(shared, method, body);
+        }
         _ => {}
     }
     let target = match parse_target(&segs) {
@@ -166,13 +171,14 @@ fn api_group_list(store: &Store) -> Value {
             groups.push((r.group, r.version));
         }
     }
-    let groups: Vec<Value> = groups
+    let mut groups: Vec<Value> = groups
         .iter()
         .map(|(g, v)| {
             let gv = json!({"groupVersion": format!("{g}/{v}"), "version": v});
             json!({"name": g, "versions": [gv.clone()], "preferredVersion": gv})
         })
         .collect();
+    groups.push(identity::api_group());
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 

@@ -1,4 +1,4 @@
-//! The embedded simulator: a loopback Kubernetes API subset plus EFS and EKS endpoints,
+//! The embedded simulator: a loopback Kubernetes API subset plus EFS, EKS and STS endpoints,
 //! driven by a scenario and a movable clock, with fault injection under `/_sim/`.
 //!
 //! The demo, the tests and the benchmarks point the real kube client and the real AWS SDK
@@ -7,6 +7,7 @@
 pub mod aws;
 mod control;
 mod http;
+pub mod identity;
 mod kube_api;
 pub mod kubeconfig;
 pub mod plant;
@@ -53,6 +54,8 @@ pub struct SimState {
     pub timeline: timeline::Timeline,
     pub truth: truth::TruthLog,
     pub scenario: Option<Box<dyn scenario::Scenario>>,
+    /// Who a SelfSubjectReview says the caller is.
+    pub kube_user: identity::KubeUser,
 }
 
 impl SimState {
@@ -76,6 +79,7 @@ impl SimState {
             timeline: timeline::Timeline::default(),
             truth: truth::TruthLog::default(),
             scenario: None,
+            kube_user: identity::KubeUser::default(),
         }
     }
 

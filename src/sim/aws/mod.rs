@@ -1,5 +1,5 @@
-//! The simulated AWS account: EFS and EKS state, their REST-JSON endpoints, and the state
-//! machines (add-on deletion) that the clock drives.
+//! The simulated AWS account: EFS and EKS state, their REST-JSON endpoints, STS's
+//! GetCallerIdentity, and the state machines (add-on deletion) that the clock drives.
 
 mod efs;
 mod eks;
@@ -7,6 +7,7 @@ mod errors;
 mod paging;
 pub mod state;
 mod steer;
+pub mod sts;
 mod validate;
 
 use std::collections::{BTreeMap, HashMap};
@@ -38,6 +39,8 @@ pub struct AwsState {
     pub mount_targets: BTreeMap<String, MountTarget>,
     /// Seed of the next generated resource id.
     pub id_seq: u64,
+    /// Who STS says is calling; `None`: the operator role in this account.
+    pub caller: Option<sts::Caller>,
 }
 
 impl AwsState {
@@ -47,6 +50,12 @@ impl AwsState {
             region: region.into(),
             ..Default::default()
         }
+    }
+
+    pub fn caller(&self) -> sts::Caller {
+        self.caller
+            .clone()
+            .unwrap_or_else(|| sts::Caller::operator(&self.account_id))
     }
 
     /// A fresh AWS-looking id (`fsap-0…`); distinct for every call.
@@ -133,14 +142,22 @@ pub fn owns_path(path: &str) -> bool {
     path.starts_with(efs::PREFIX) || path == "/clusters" || path.starts_with("/clusters/")
 }
 
+/// True for the requests an AWS endpoint answers: EFS and EKS by path, STS by its POST.
+pub fn owns(method: &Method, path: &str, headers: &HeaderMap) -> bool {
+    owns_path(path) || sts::owns(method, path, headers)
+}
+
 pub fn handle(
     shared: &Shared,
     method: &Method,
     uri: &Uri,
-    _headers: &HeaderMap,
-    _body: &Bytes,
+    headers: &HeaderMap,
+    body: &Bytes,
 ) -> Response {
     let path = uri.path();
+    if sts::owns(method, path, headers) {
+        return sts::handle(shared, body);
+    }
     let svc = if path.starts_with(efs::PREFIX) {
         Service::Efs
     } else {
