@@ -1,6 +1,11 @@
 //! Read-only clients, as defence in depth behind "no executor is built": in read-only mode
 //! the kube client's service stack and the AWS SDK clients refuse any request that is not a
-//! GET before it leaves the process.
+//! GET before it leaves the process — but for two questions that protocol makes POSTs:
+//! STS GetCallerIdentity (awsQuery is POST-only in the SDK) and creating a
+//! SelfSubjectReview (a create that stores nothing and only says who the caller is). Both
+//! ask who the credentials belong to, for the audit log; anything else is refused. The
+//! exemption is by exact operation and exact path, not by service or API group, so it
+//! cannot be stretched to STS AssumeRole or a SelfSubjectAccessReview, let alone a write.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -9,6 +14,7 @@ use std::task::{Context, Poll};
 use aws_smithy_runtime_api::box_error::BoxError as AwsBoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use tower::{BoxError, Layer, Service};
@@ -55,7 +61,7 @@ where
     }
 
     fn call(&mut self, req: http::Request<B>) -> Self::Future {
-        if req.method() != http::Method::GET {
+        if req.method() != http::Method::GET && !is_self_subject_review(req.method(), req.uri()) {
             let refused = Refused {
                 method: req.method().to_string(),
                 target: req.uri().to_string(),
@@ -67,8 +73,24 @@ where
     }
 }
 
+/// The layer sits outside kube's base-URI layer, so it sees the path as the client built
+/// it: exactly the collection, with no query (kube-rs sends an empty one) — a subresource,
+/// a proxy path or a dry-run flag is not this question.
+fn is_self_subject_review(method: &http::Method, uri: &http::Uri) -> bool {
+    *method == http::Method::POST
+        && uri.path() == SELF_SUBJECT_REVIEWS
+        && uri.query().is_none_or(str::is_empty)
+}
+
+const SELF_SUBJECT_REVIEWS: &str = "/apis/authentication.k8s.io/v1/selfsubjectreviews";
+
+/// GetCallerIdentity's whole body: it takes no parameters, so any other body is some
+/// other operation, whatever the metadata says.
+const GET_CALLER_IDENTITY_BODY: &[u8] = b"Action=GetCallerIdentity&Version=2011-06-15";
+
 /// AWS SDK interceptor: every non-GET request fails just before it would be sent. EFS and
-/// EKS are REST APIs whose Describe/List calls are all GETs.
+/// EKS are REST APIs whose Describe/List calls are all GETs; STS GetCallerIdentity is let
+/// through when both the SDK's operation metadata and the body say it is that.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadOnlyInterceptor;
 
@@ -81,15 +103,48 @@ impl Intercept for ReadOnlyInterceptor {
         &self,
         context: &BeforeTransmitInterceptorContextRef<'_>,
         _runtime_components: &RuntimeComponents,
-        _cfg: &mut ConfigBag,
+        cfg: &mut ConfigBag,
     ) -> Result<(), AwsBoxError> {
         let req = context.request();
         if req.method() == "GET" {
+            return Ok(());
+        }
+        let operation = cfg.load::<Metadata>();
+        if req.method() == "POST"
+            && operation.is_some_and(|m| m.service() == "STS" && m.name() == "GetCallerIdentity")
+            && req.body().bytes() == Some(GET_CALLER_IDENTITY_BODY)
+        {
             return Ok(());
         }
         Err(Box::new(Refused {
             method: req.method().to_string(),
             target: req.uri().to_string(),
         }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn read_only_kube_lets_through_only_the_self_subject_review() {
+        let ok = |m: http::Method, u: &str| is_self_subject_review(&m, &u.parse().expect("uri"));
+        assert!(ok(http::Method::POST, SELF_SUBJECT_REVIEWS));
+        assert!(ok(http::Method::POST, &format!("{SELF_SUBJECT_REVIEWS}?")));
+        for refused in [
+            format!("{SELF_SUBJECT_REVIEWS}?dryRun=All"),
+            format!("{SELF_SUBJECT_REVIEWS}/x"),
+            format!("{SELF_SUBJECT_REVIEWS}/"),
+            "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews".into(),
+            "/apis/authentication.k8s.io/v1/tokenreviews".into(),
+            format!("/api/v1/namespaces/x/services/y/proxy{SELF_SUBJECT_REVIEWS}"),
+            format!("/k8s/clusters/c{SELF_SUBJECT_REVIEWS}"),
+        ] {
+            assert!(!ok(http::Method::POST, &refused), "{refused}");
+        }
+        for m in [http::Method::PUT, http::Method::PATCH, http::Method::DELETE] {
+            assert!(!ok(m, SELF_SUBJECT_REVIEWS));
+        }
     }
 }

@@ -1,10 +1,12 @@
 //! Building the real clients: for live mode from the kubeconfig and the AWS default
 //! credential chain, for the demo and tests from a simulator URL. Read-only bundles refuse
-//! every non-GET request inside the clients themselves (see `actions::guard`).
+//! every non-GET request inside the clients themselves, but for the two identity questions
+//! (see `actions::guard`).
 
 use aws_config::{BehaviorVersion, Region};
 use aws_sdk_efs::Client as Efs;
 use aws_sdk_eks::Client as Eks;
+use aws_sdk_sts::Client as Sts;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 use super::aws::AwsSources;
@@ -15,6 +17,8 @@ pub use crate::model::input::Target;
 pub struct Connection {
     pub kube: kube::Client,
     pub aws: AwsSources,
+    /// Asked only who the credentials belong to, for the audit log (`sources::identity`).
+    pub sts: Sts,
     pub target: Target,
     /// The clients refuse anything but GET, and no `actions::Executor` can be built.
     pub read_only: bool,
@@ -29,14 +33,22 @@ fn kube_client(config: kube::Config, read_only: bool) -> anyhow::Result<kube::Cl
     })
 }
 
-fn aws_clients(sdk: &aws_config::SdkConfig, read_only: bool) -> (Efs, Eks) {
+/// All three from the one SdkConfig, so STS gets the same credentials, region and
+/// endpoint override (the simulator, `AWS_ENDPOINT_URL`) as the clients that act.
+fn aws_clients(sdk: &aws_config::SdkConfig, read_only: bool) -> (Efs, Eks, Sts) {
     let mut efs = aws_sdk_efs::config::Builder::from(sdk);
     let mut eks = aws_sdk_eks::config::Builder::from(sdk);
+    let mut sts = aws_sdk_sts::config::Builder::from(sdk);
     if read_only {
         efs = efs.interceptor(ReadOnlyInterceptor);
         eks = eks.interceptor(ReadOnlyInterceptor);
+        sts = sts.interceptor(ReadOnlyInterceptor);
     }
-    (Efs::from_conf(efs.build()), Eks::from_conf(eks.build()))
+    (
+        Efs::from_conf(efs.build()),
+        Eks::from_conf(eks.build()),
+        Sts::from_conf(sts.build()),
+    )
 }
 
 #[derive(Debug, Clone, Default)]
@@ -83,7 +95,7 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         .or_else(|| sdk.region().map(|r| r.to_string()));
     preflight::check_region(region.as_deref())?;
     let target = Target { region, ..target };
-    let (efs, eks) = aws_clients(&sdk, read_only);
+    let (efs, eks, sts) = aws_clients(&sdk, read_only);
     let aws = AwsSources {
         efs,
         eks,
@@ -92,6 +104,7 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
     Ok(Connection {
         kube,
         aws,
+        sts,
         target,
         read_only,
     })
@@ -118,7 +131,7 @@ pub async fn simulator(
         ))
         .load()
         .await;
-    let (efs, eks) = aws_clients(&sdk, read_only);
+    let (efs, eks, sts) = aws_clients(&sdk, read_only);
     Ok(Connection {
         kube,
         aws: AwsSources {
@@ -126,6 +139,7 @@ pub async fn simulator(
             eks,
             cluster: Some(cluster.to_string()),
         },
+        sts,
         target: Target {
             cluster: Some(cluster.to_string()),
             region: Some(region.to_string()),

@@ -11,6 +11,7 @@ pub mod confirm;
 pub mod connect;
 pub mod fetch;
 mod health;
+pub mod identity;
 pub mod kube;
 mod kube_errors;
 mod kube_watch;
