@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::model::findings::Policy;
 use crate::sim::{self, ScaleOptions, ScenarioName, SimHandle, SimOptions};
 use crate::sources::connect::{self, Connection, LiveOptions};
+use crate::sources::identity;
 use crate::ui::{Theme, UiState};
 use crate::{app, config, exit};
 
@@ -293,7 +294,10 @@ fn executor(conn: &Connection, ui: &mut UiState) -> Option<Executor> {
         return None;
     };
     let cluster = conn.target.cluster.clone().unwrap_or_else(|| "-".into());
-    Executor::new(conn, AuditLog::in_dir(&dir, cluster))
+    // Asked now, in the background, so the answer is in before the first confirmation;
+    // read-only mode never gets here and so never asks.
+    let who = identity::Pending::start(conn.kube.clone(), conn.sts.clone(), identity::TIMEOUT);
+    Executor::new(conn, AuditLog::in_dir(&dir, cluster).with_identity(who))
 }
 
 async fn run_report(

@@ -285,6 +285,17 @@ async fn a_preserve_delete_typed_in_runs_as_shown_and_is_followed_to_the_end() {
             .iter()
             .all(|l| l.contains("\"user\":\"tester\"") && l.contains(shown))
     );
+    // Who acted as the simulated account and cluster saw it, asked by the binary itself.
+    let arn = stordeck::sim::aws::sts::Caller::operator(stordeck::sim::scenario::ACCOUNT).arn;
+    let aws = format!("\"aws_identity\":\"{arn}\"");
+    let kube = format!(
+        "\"kube_user\":\"{}\"",
+        stordeck::sim::identity::KubeUser::default().username
+    );
+    assert!(
+        audit.iter().all(|l| l.contains(&aws) && l.contains(&kube)),
+        "{audit:?}"
+    );
     t.send("q", true);
 }
 
