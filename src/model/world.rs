@@ -29,6 +29,22 @@ pub struct Transition {
 
 const MAX_TRANSITIONS: usize = 200;
 
+/// ACK's per-object deletion policy, `retain` or `delete`: whether deleting the object
+/// deletes the AWS resource. Kept on ACK FileSystems only, for `ack-duplicate`.
+pub const ACK_DELETION_POLICY: &str = "services.k8s.aws/deletion-policy";
+
+/// An ACK FileSystem's row, with its deletion policy annotation, which the generic
+/// metadata projection drops.
+fn ack_row(o: &kube::api::DynamicObject) -> AckFileSystemRow {
+    let mut row = AckFileSystemRow::from_dynamic(o);
+    if let Some(policy) = o.annotations().get(ACK_DELETION_POLICY) {
+        row.meta
+            .annotations
+            .insert(ACK_DELETION_POLICY.into(), policy.clone());
+    }
+    row
+}
+
 #[derive(Debug, Default)]
 pub struct World {
     /// Cluster, region and account as configured, before EKS confirms them.
@@ -317,8 +333,7 @@ impl World {
                     .iter()
                     .map(|(k, v)| (k.clone(), v.life_cycle_state.clone()))
                     .collect();
-                self.ack_file_systems
-                    .fold(c, ns_key, AckFileSystemRow::from_dynamic);
+                self.ack_file_systems.fold(c, ns_key, ack_row);
                 let after: Vec<(NsName, Option<String>)> = self
                     .ack_file_systems
                     .iter()
@@ -554,10 +569,17 @@ impl World {
             .collect()
     }
 
+    /// The first of [`Self::acks_for_file_system`].
     pub fn ack_for_file_system(&self, fs_id: &str) -> Option<&AckFileSystemRow> {
+        self.acks_for_file_system(fs_id).next()
+    }
+
+    /// Every ACK FileSystem whose status names `fs_id`, in namespace/name order. More
+    /// than one means each believes it owns the file system (`ack-duplicate`).
+    pub fn acks_for_file_system(&self, fs_id: &str) -> impl Iterator<Item = &AckFileSystemRow> {
         self.ack_file_systems
             .values()
-            .find(|a| a.file_system_id.as_deref() == Some(fs_id))
+            .filter(move |a| a.file_system_id.as_deref() == Some(fs_id))
     }
 
     /// Whether EFS has answered with the access points of `fs_id` at least once.

@@ -307,3 +307,55 @@ fn an_unchanged_poll_answer_is_not_a_change() {
         "a real change still lands"
     );
 }
+
+#[test]
+fn every_ack_file_system_claiming_one_file_system_is_joined_with_its_deletion_policy() {
+    let mut w = World::default();
+    let t = "2026-01-01T00:00:00Z";
+    let ack =
+        |ns: &str, name: &str, fs_id: &str, annotations: serde_json::Value| -> DynamicObject {
+            serde_json::from_value(
+                json!({"apiVersion": "efs.services.k8s.aws/v1alpha1", "kind": "FileSystem",
+            "metadata": {"name": name, "namespace": ns, "annotations": annotations},
+            "status": {"fileSystemID": fs_id, "lifeCycleState": "available"}}),
+            )
+            .expect("ACK FileSystem")
+        };
+    let retain = json!({"services.k8s.aws/deletion-policy": "retain", "unrelated": "x"});
+    for o in [
+        ack("team-b", "shared", "fs-1", json!({})),
+        ack("storage", "shared", "fs-1", retain),
+        ack("storage", "other", "fs-2", json!({})),
+    ] {
+        apply(&mut w, KubeMsg::AckFileSystem(Change::Apply(o)), t);
+    }
+    let claims = |w: &World| -> Vec<(String, Option<String>)> {
+        w.acks_for_file_system("fs-1")
+            .map(|a| {
+                let ns = a.meta.namespace.clone().unwrap_or_default();
+                let policy = a.meta.annotations.get(super::world::ACK_DELETION_POLICY);
+                (format!("{ns}/{}", a.meta.name), policy.cloned())
+            })
+            .collect()
+    };
+    assert_eq!(
+        claims(&w),
+        [
+            ("storage/shared".to_string(), Some("retain".to_string())),
+            ("team-b/shared".to_string(), None),
+        ],
+        "both claimants, in namespace order, with the policy and no other annotation"
+    );
+    assert_eq!(
+        w.ack_for_file_system("fs-1")
+            .map(|a| a.meta.namespace.as_deref()),
+        Some(Some("storage"))
+    );
+
+    apply(
+        &mut w,
+        KubeMsg::AckFileSystem(Change::Delete(ack("storage", "shared", "fs-1", json!({})))),
+        t,
+    );
+    assert_eq!(claims(&w), [("team-b/shared".to_string(), None)]);
+}
