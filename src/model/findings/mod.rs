@@ -8,6 +8,7 @@
 
 mod access_point_quota;
 mod access_point_stuck;
+mod ack_duplicate;
 mod addon_degraded;
 mod gid_range;
 mod lifecycle_drift;
@@ -36,6 +37,7 @@ use super::World;
 use super::input::{HealthState, ProbeKey, SourceId};
 use super::projection::Meta;
 
+pub use ack_duplicate::retains as ack_retains;
 pub use missing_access_point::ID as MISSING_ACCESS_POINT;
 pub use orphan_access_point::ID as ORPHAN_ACCESS_POINT;
 pub(crate) use orphan_access_point::claim_uid;
@@ -97,6 +99,7 @@ const RULES: &[(&str, Rule)] = &[
     (stranded_volume::ID, stranded_volume::check),
     (missing_toleration::ID, missing_toleration::check),
     (lifecycle_drift::ID, lifecycle_drift::check),
+    (ack_duplicate::ID, ack_duplicate::check),
     (released_volume::ID, released_volume::check),
     (access_point_stuck::ID, access_point_stuck::check),
     (addon_degraded::ID, addon_degraded::check),

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::testkit::*;
 use super::*;
-use crate::model::{AwsMsg, SourceId};
+use crate::model::{AwsMsg, Change, KubeMsg, SourceId};
 
 const FS_A: &str = "fs-0a1b2c3d4e5f60718";
 const FS_B: &str = "fs-0f9e8d7c6b5a40312";
@@ -121,6 +121,17 @@ fn demo_like() -> World {
         seen: ago(60),
     };
     ack(&mut w, &a);
+    // Two ACK objects own the ML datasets' file system: deleting either deletes it.
+    for ns in ["ml", "ml-staging"] {
+        let o = json!({
+            "apiVersion": "efs.services.k8s.aws/v1alpha1", "kind": "FileSystem",
+            "metadata": {"name": "datasets", "namespace": ns},
+            "status": {"fileSystemID": FS_A, "lifeCycleState": "available",
+                       "conditions": [{"type": "ACK.ResourceSynced", "status": "True"}]},
+        });
+        let o = serde_json::from_value(o).expect("ACK FileSystem");
+        kube(&mut w, KubeMsg::AckFileSystem(Change::Apply(o)));
+    }
     // Released and retained; an access point stuck creating; an add-on failed.
     pv_with(
         &mut w,
