@@ -1,6 +1,7 @@
 //! Every file system, mount target and access point with its AWS lifecycle state; for
 //! file systems, what the ACK controller believes and how long the two have disagreed;
-//! below, the state changes stordeck has seen.
+//! below, the state changes stordeck has seen. A file system more than one ACK object
+//! claims gets a row per claimant, so none hides behind the other.
 
 use std::collections::BTreeMap;
 
@@ -14,7 +15,9 @@ use ratatui::widgets::{Block, Paragraph};
 
 use super::access_points::state_tone;
 use super::{Ctx, TablePane, render_table};
+use crate::model::findings::ack_retains;
 use crate::model::input::{AccessPointRec, FileSystemRec, MountTargetRec};
+use crate::model::projection::AckFileSystemRow;
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, duration, opt};
 use crate::ui::sanitize::clean;
@@ -26,6 +29,8 @@ pub struct Lifecycle;
 #[derive(Clone, Copy)]
 pub enum LifeRow<'w> {
     Fs(&'w FileSystemRec),
+    /// One of several ACK FileSystems claiming the same file system.
+    Ack(&'w AckFileSystemRow),
     Mt(&'w MountTargetRec),
     Ap(&'w AccessPointRec),
 }
@@ -95,8 +100,15 @@ impl TablePane for Lifecycle {
         "No EFS file systems in this account and region."
     }
 
-    /// Each file system followed by its mount targets, then its access points.
+    /// Each file system followed by its ACK claimants when there are several, its mount
+    /// targets, then its access points.
     fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
+        let mut claims: BTreeMap<&str, Vec<LifeRow<'w>>> = BTreeMap::new();
+        for ack in world.ack_file_systems.values() {
+            if let Some(id) = ack.file_system_id.as_deref() {
+                claims.entry(id).or_default().push(LifeRow::Ack(ack));
+            }
+        }
         let mut children: BTreeMap<&str, (Vec<LifeRow<'w>>, Vec<LifeRow<'w>>)> = BTreeMap::new();
         for mt in world.mount_targets.values() {
             children
@@ -117,6 +129,9 @@ impl TablePane for Lifecycle {
         );
         for fs in world.file_systems.values() {
             out.push(LifeRow::Fs(fs));
+            if let Some(acks) = claims.remove(fs.id.as_str()).filter(|a| a.len() > 1) {
+                out.extend(acks);
+            }
             if let Some((mts, aps)) = children.remove(fs.id.as_str()) {
                 out.extend(mts);
                 out.extend(aps);
@@ -135,6 +150,10 @@ impl TablePane for Lifecycle {
         let none = || CellText::new("", Tone::Muted);
         match row {
             LifeRow::Fs(fs) => {
+                let claimants = world.acks_for_file_system(&fs.id).count();
+                if claimants > 1 {
+                    return claimed_fs_cells(world, fs, claimants, now);
+                }
                 let ack = world.ack_for_file_system(&fs.id);
                 let ack_state = ack.and_then(|a| a.life_cycle_state.as_deref());
                 let differs = ack.is_some() && ack_state != Some(fs.life_cycle_state.as_str());
@@ -163,6 +182,7 @@ impl TablePane for Lifecycle {
                     drift_cell(world, &fs.id, now),
                 ]
             }
+            LifeRow::Ack(ack) => claimant_cells(ack),
             LifeRow::Mt(mt) => vec![
                 CellText::new("mt", Tone::Muted),
                 format!(" {}", mt.id).into(),
@@ -191,6 +211,11 @@ impl TablePane for Lifecycle {
     fn object_ref(&self, row: LifeRow<'_>) -> Option<ObjectRef> {
         Some(match row {
             LifeRow::Fs(fs) => ObjectRef::cluster(ObjectKind::FileSystem, &fs.id),
+            LifeRow::Ack(ack) => ObjectRef {
+                kind: ObjectKind::AckFileSystem,
+                namespace: ack.meta.namespace.clone(),
+                name: ack.meta.name.clone(),
+            },
             LifeRow::Mt(mt) => ObjectRef::cluster(ObjectKind::MountTarget, &mt.id),
             LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id),
         })
@@ -203,6 +228,49 @@ impl TablePane for Lifecycle {
         render_table(self, frame, table, cx);
         render_history(frame, history, cx, shown);
     }
+}
+
+/// A file system several ACK objects claim: how many, in the ACK column; their states are
+/// on their own rows below.
+fn claimed_fs_cells(world: &World, fs: &FileSystemRec, n: usize, now: Timestamp) -> Vec<CellText> {
+    vec![
+        CellText::new("fs", Tone::Accent),
+        fs.id.clone().into(),
+        CellText::new("", Tone::Muted),
+        opt(fs.name.as_deref()).into(),
+        CellText::new(
+            fs.life_cycle_state.clone(),
+            state_tone(&fs.life_cycle_state),
+        ),
+        CellText::new(format!("{n} claim it"), Tone::Critical),
+        CellText::new("", Tone::Muted),
+        CellText::new("", Tone::Muted),
+        drift_cell(world, &fs.id, now),
+    ]
+}
+
+/// One claimant: its name where a child's id goes, and what deleting it does to the file
+/// system (ACK deletes unless the object says retain; see `ack-duplicate`).
+fn claimant_cells(ack: &AckFileSystemRow) -> Vec<CellText> {
+    let state = ack.life_cycle_state.as_deref();
+    vec![
+        CellText::new("ack", Tone::Muted),
+        format!(" {}/{}", opt(ack.meta.namespace.as_deref()), ack.meta.name).into(),
+        CellText::new(opt(ack.file_system_id.as_deref()), Tone::Muted),
+        CellText::new("", Tone::Muted),
+        CellText::new("", Tone::Muted),
+        if ack_retains(ack) {
+            CellText::new("retains fs", Tone::Ok)
+        } else {
+            CellText::new("deletes fs", Tone::Critical)
+        },
+        CellText::new(opt(state), state_tone(opt(state))),
+        CellText::new(
+            opt(ack.synced.as_deref()),
+            synced_tone(ack.synced.as_deref()),
+        ),
+        CellText::new("", Tone::Muted),
+    ]
 }
 
 fn render_history(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, shown: usize) {
