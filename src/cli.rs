@@ -224,6 +224,8 @@ pub struct Settings {
     pub live: LiveOptions,
     /// Graces, rules off and silences from `[findings]`.
     pub policy: Policy,
+    /// `[aws] poll_interval`, when given.
+    pub poll_interval: Option<std::time::Duration>,
 }
 
 pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
@@ -238,6 +240,7 @@ pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
         theme_file: args.theme_file.clone(),
         // Validated when the file was parsed; a failure here cannot name a line.
         policy: cfg.findings.policy().unwrap_or_default(),
+        poll_interval: cfg.aws.poll_interval().unwrap_or_default(),
         live: LiveOptions {
             context: args.context.clone().or(cfg.context),
             cluster: args.cluster.clone().or(cfg.cluster),
@@ -253,17 +256,21 @@ pub async fn connect(
     args: &RunArgs,
     s: &Settings,
 ) -> anyhow::Result<(Connection, Option<SimHandle>)> {
-    if args.demo {
+    let (mut conn, sim) = if args.demo {
         let sim = sim::start(SimOptions::default()).await?;
         let (cluster, region, account) = sim.cluster();
         let conn = connect::simulator(&sim.url(), &cluster, &region, &account, s.read_only).await?;
-        Ok((conn, Some(sim)))
+        (conn, Some(sim))
     } else {
         let conn = connect::live(&s.live, s.read_only)
             .await
             .map_err(exit::setup)?;
-        Ok((conn, None))
+        (conn, None)
+    };
+    if let Some(every) = s.poll_interval {
+        conn.aws.steady = every;
     }
+    Ok((conn, sim))
 }
 
 async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {

@@ -24,6 +24,40 @@ pub struct Config {
     /// Graces, rules turned off, and findings the user accepts.
     #[serde(default)]
     pub findings: FindingsConfig,
+    #[serde(default)]
+    pub aws: AwsConfig,
+}
+
+/// `[aws]`: how hard stordeck leans on the AWS APIs.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AwsConfig {
+    /// The steady time between sweeps (`"30s"` by default). Sweeps of large accounts
+    /// stretch it further on their own; a refresh (`r`) still sweeps at once.
+    pub poll_interval: Option<Spanned<String>>,
+}
+
+/// The shortest poll interval accepted: below it a large account is throttled.
+pub const MIN_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl AwsConfig {
+    pub fn poll_interval(&self) -> Result<Option<std::time::Duration>, Bad> {
+        let Some(v) = &self.poll_interval else {
+            return Ok(None);
+        };
+        let bad = |why: &str| (v.span(), format!("`{}` {why}", v.get_ref()));
+        let d = v
+            .get_ref()
+            .parse::<jiff::SignedDuration>()
+            .map_err(|_| bad("is not a duration such as \"30s\" or \"2m\""))?;
+        let d = std::time::Duration::try_from(d).map_err(|_| bad("is negative"))?;
+        if d < MIN_POLL_INTERVAL {
+            return Err(bad(
+                "is too short: AWS would throttle; the least is \"10s\"",
+            ));
+        }
+        Ok(Some(d))
+    }
 }
 
 /// `[findings]`: durations are written like `"30s"`, `"5m"`, `"2h"`.
@@ -214,6 +248,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
     cfg.findings
         .policy()
         .map_err(|(span, message)| malformed(span.start, message))?;
+    cfg.aws
+        .poll_interval()
+        .map_err(|(span, message)| malformed(span.start, message))?;
     Ok(cfg)
 }
 
@@ -251,6 +288,26 @@ mod tests {
             err.starts_with("c.toml:3:1:") && err.contains("readonly"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn poll_interval_is_a_duration_of_at_least_ten_seconds() {
+        let ok = parse(Path::new("c.toml"), "[aws]\npoll_interval = \"45s\"\n").expect("valid");
+        assert_eq!(
+            ok.aws.poll_interval().expect("valid"),
+            Some(std::time::Duration::from_secs(45))
+        );
+        let err = parse(Path::new("c.toml"), "[aws]\npoll_interval = \"1s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("c.toml:2:17:") && err.contains("too short"),
+            "{err}"
+        );
+        let err = parse(Path::new("c.toml"), "[aws]\npoll_interval = \"often\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("not a duration"), "{err}");
     }
 
     #[test]

@@ -23,7 +23,7 @@ use stordeck::actions::{Action, AuditLog, Executor};
 use stordeck::model::{SourceId, World};
 use stordeck::sim::SimHandle;
 use stordeck::sim::scenario::CLUSTER;
-use stordeck::sources::aws::{AwsSources, Refresh, spawn_pollers};
+use stordeck::sources::aws::{Refresh, spawn_pollers};
 use stordeck::sources::connect::{self, Connection};
 use stordeck::sources::kube::spawn_watchers;
 
@@ -67,11 +67,7 @@ impl Setup {
     pub async fn world(&self) -> World {
         let (tx, mut rx) = tokio::sync::mpsc::channel(4096);
         let mut tasks = spawn_watchers(&self.conn.kube, &tx);
-        let aws = AwsSources {
-            efs: self.conn.aws.efs.clone(),
-            eks: self.conn.aws.eks.clone(),
-            cluster: self.conn.aws.cluster.clone(),
-        };
+        let aws = self.conn.aws.clone();
         tasks.extend(spawn_pollers(
             aws,
             &tx,

@@ -122,6 +122,7 @@ async fn efs_poller_reads_moto_and_follows_a_deletion() {
         efs: efs.clone(),
         eks: aws_sdk_eks::Client::new(&sdk),
         cluster: None,
+        steady: stordeck::sources::aws::STEADY_INTERVAL,
     };
     let _tasks = spawn_pollers(src, &tx, &refresh, stordeck::clock::Clock::system());
 

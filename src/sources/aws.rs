@@ -18,7 +18,8 @@ use super::refresh::Requests;
 use crate::clock::Clock;
 use crate::model::{AwsMsg, Health, SourceId, SourceMsg};
 
-/// How often each service is swept when nothing is happening.
+/// How often each service is swept when nothing is happening, unless `[aws]
+/// poll_interval` says otherwise.
 pub const STEADY_INTERVAL: Duration = Duration::from_secs(30);
 /// While an add-on is CREATING/UPDATING/DELETING, so the pane can follow it.
 const BUSY_INTERVAL: Duration = Duration::from_secs(2);
@@ -41,6 +42,8 @@ pub struct AwsSources {
     pub eks: Eks,
     /// Without a cluster name the EKS panes cannot be filled; EFS still can.
     pub cluster: Option<String>,
+    /// The time between sweeps when nothing is happening.
+    pub steady: Duration,
 }
 
 pub fn spawn_pollers(
@@ -49,10 +52,17 @@ pub fn spawn_pollers(
     refresh: &Refresh,
     clock: Clock,
 ) -> Vec<JoinHandle<()>> {
-    let efs = tokio::spawn(efs_loop(src.efs, tx.clone(), refresh.clone(), clock));
+    let efs = tokio::spawn(efs_loop(
+        src.efs,
+        src.steady,
+        tx.clone(),
+        refresh.clone(),
+        clock,
+    ));
     let eks = tokio::spawn(eks_loop(
         src.eks,
         src.cluster,
+        src.steady,
         tx.clone(),
         refresh.clone(),
         clock,
@@ -83,7 +93,13 @@ pub(super) async fn report(tx: &Sender<SourceMsg>, h: Health) -> bool {
     tx.send(SourceMsg::Health(h)).await.is_ok()
 }
 
-async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Clock) {
+async fn efs_loop(
+    efs: Efs,
+    steady: Duration,
+    tx: Sender<SourceMsg>,
+    refresh: Refresh,
+    clock: Clock,
+) {
     let mut wake = refresh.aws_requests();
     let mut fs_h = Tracker::new(SourceId::EfsFileSystems);
     let mut ap_h = Tracker::new(SourceId::EfsAccessPoints);
@@ -104,7 +120,7 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Cloc
         let delay = match out.failed {
             None => {
                 backoff.succeeded();
-                steady_for(clock.from_real(started.elapsed()))
+                steady_for(steady, clock.from_real(started.elapsed()))
             }
             Some(why) => backoff.failed(why),
         };
@@ -115,8 +131,8 @@ async fn efs_loop(efs: Efs, tx: Sender<SourceMsg>, refresh: Refresh, clock: Cloc
 /// The steady interval, stretched so that sweeping takes at most 1/`COST_SHARE` of the
 /// time: tens of thousands of access points must not keep a core busy re-reading what
 /// has not changed. A refresh (`r`, or after an action) still sweeps at once.
-fn steady_for(sweep: Duration) -> Duration {
-    STEADY_INTERVAL.max(sweep * COST_SHARE).min(MAX_INTERVAL)
+fn steady_for(steady: Duration, sweep: Duration) -> Duration {
+    steady.max((sweep * COST_SHARE).min(MAX_INTERVAL))
 }
 
 /// One sweep; `None` when the app has gone away.
@@ -268,6 +284,7 @@ async fn mount_targets(
 async fn eks_loop(
     eks: Eks,
     cluster: Option<String>,
+    steady: Duration,
     tx: Sender<SourceMsg>,
     refresh: Refresh,
     clock: Clock,
@@ -308,7 +325,7 @@ async fn eks_loop(
             (Some(why), _) => backoff.failed(why),
             (None, busy) => {
                 backoff.succeeded();
-                if busy { BUSY_INTERVAL } else { STEADY_INTERVAL }
+                if busy { BUSY_INTERVAL } else { steady }
             }
         };
         wait(&mut wake, &clock, delay, started).await;
@@ -321,11 +338,23 @@ mod tests {
 
     #[test]
     fn large_sweeps_stretch_the_interval() {
-        assert_eq!(steady_for(Duration::from_millis(20)), STEADY_INTERVAL);
         assert_eq!(
-            steady_for(Duration::from_millis(500)),
+            steady_for(STEADY_INTERVAL, Duration::from_millis(20)),
+            STEADY_INTERVAL
+        );
+        assert_eq!(
+            steady_for(STEADY_INTERVAL, Duration::from_millis(500)),
             Duration::from_secs(150)
         );
-        assert_eq!(steady_for(Duration::from_secs(10)), MAX_INTERVAL);
+        assert_eq!(
+            steady_for(STEADY_INTERVAL, Duration::from_secs(10)),
+            MAX_INTERVAL
+        );
+        let ten_minutes = Duration::from_secs(600);
+        assert_eq!(
+            steady_for(ten_minutes, Duration::from_millis(20)),
+            ten_minutes,
+            "a configured interval beyond the stretch cap is kept"
+        );
     }
 }

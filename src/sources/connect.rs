@@ -100,6 +100,7 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         efs,
         eks,
         cluster: target.cluster.clone(),
+        steady: super::aws::STEADY_INTERVAL,
     };
     Ok(Connection {
         kube,
@@ -138,6 +139,7 @@ pub async fn simulator(
             efs,
             eks,
             cluster: Some(cluster.to_string()),
+            steady: super::aws::STEADY_INTERVAL,
         },
         sts,
         target: Target {
