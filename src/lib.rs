@@ -9,6 +9,7 @@ pub mod app;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod error_text;
 pub mod exit;
 pub mod headless;
 pub mod model;

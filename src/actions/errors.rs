@@ -1,7 +1,6 @@
 //! Why an action failed, in words an operator can act on.
 
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 const THROTTLE_CODES: &[&str] = &[
@@ -27,13 +26,10 @@ where
         "AccessDeniedException" | "AccessDenied" | "UnauthorizedOperation" => {
             format!("{service} denied {operation}: {message}")
         }
-        "" => {
-            let full = DisplayErrorContext(err).to_string();
-            format!(
-                "{operation} did not reach {service}: {}",
-                full.chars().take(200).collect::<String>()
-            )
-        }
+        "" => format!(
+            "{operation} did not reach {service}: {}",
+            crate::error_text::root_first(err)
+        ),
         _ => format!("{service} {operation} failed: {code}: {message}"),
     }
 }
@@ -44,9 +40,6 @@ pub fn kube(what: &str, err: &kube::Error) -> String {
             "{what}: the API server answered {} {}: {}",
             s.code, s.reason, s.message
         ),
-        other => format!(
-            "{what}: {}",
-            other.to_string().chars().take(200).collect::<String>()
-        ),
+        other => format!("{what}: {}", crate::error_text::root_first(other)),
     }
 }

@@ -251,6 +251,29 @@ impl SourceId {
         }
     }
 
+    /// The Kubernetes resource behind the source, as RBAC and `kubectl auth can-i` name
+    /// it, and whether it is namespaced (watched across all namespaces).
+    pub fn resource(self) -> Option<(&'static str, bool)> {
+        Some(match self {
+            SourceId::CsiDrivers => ("csidrivers.storage.k8s.io", false),
+            SourceId::Pvs => ("persistentvolumes", false),
+            SourceId::Pvcs => ("persistentvolumeclaims", true),
+            SourceId::StorageClasses => ("storageclasses.storage.k8s.io", false),
+            SourceId::VolumeAttachments => ("volumeattachments.storage.k8s.io", false),
+            SourceId::Nodes => ("nodes", false),
+            SourceId::DaemonSets => ("daemonsets.apps", true),
+            SourceId::ServiceAccounts => ("serviceaccounts", true),
+            SourceId::ClusterRoles => ("clusterroles.rbac.authorization.k8s.io", false),
+            SourceId::ClusterRoleBindings => {
+                ("clusterrolebindings.rbac.authorization.k8s.io", false)
+            }
+            SourceId::AckFileSystems => ("filesystems.efs.services.k8s.aws", true),
+            // Watched in the driver's own namespace, not across all of them.
+            SourceId::AgentPods => ("pods", false),
+            _ => return None,
+        })
+    }
+
     pub fn is_aws(self) -> bool {
         matches!(
             self,

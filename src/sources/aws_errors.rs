@@ -1,8 +1,9 @@
 //! What an AWS SDK failure means for the operator: a reason, what to do next, and whether
 //! it was throttling (which slows the poller down rather than counting as an outage).
 
-use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::error_text;
 
 #[derive(Clone)]
 pub struct Failure {
@@ -41,12 +42,13 @@ where
 {
     let code = err.code().unwrap_or_default().to_string();
     let message = err.message().unwrap_or_default().to_string();
-    let full = DisplayErrorContext(err).to_string();
+    // The SDK's own Display says only "dispatch failure"; the cause is at the bottom.
+    let full = error_text::root_first(err);
     let lower = full.to_lowercase();
     if THROTTLE_CODES.contains(&code.as_str()) {
         return Failure {
             reason: format!("{service} is throttling requests ({code})"),
-            hint: "backing off; raise the poll interval if this persists".into(),
+            hint: "backing off; if it persists, sweep less often with `[aws] poll_interval` in config.toml".into(),
             throttled: true,
             denied: false,
         };
@@ -89,10 +91,7 @@ where
         };
     }
     Failure {
-        reason: format!(
-            "cannot reach {service}: {}",
-            full.chars().take(160).collect::<String>()
-        ),
+        reason: format!("cannot reach {service}: {full}"),
         hint: "check the region, AWS_ENDPOINT_URL and network; retrying with backoff".into(),
         throttled: false,
         denied: false,
@@ -116,5 +115,43 @@ mod tests {
         assert!(f.hint.contains("AWS_PROFILE") && f.hint.contains("Kubernetes panes still work"));
         assert!(!f.throttled);
         assert!(f.denied, "only the operator can provide credentials");
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_reads_root_cause_first_without_rust_syntax() {
+        type E = aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsError;
+        let refused = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+        let err: SdkError<E, ()> =
+            SdkError::dispatch_failure(ConnectorError::io(Box::new(refused)));
+        let f = classify("EFS", &err);
+        assert!(
+            f.reason
+                .starts_with("cannot reach EFS: nothing is listening at that address: "),
+            "{}",
+            f.reason
+        );
+        assert!(f.reason.contains("dispatch failure"), "{}", f.reason);
+        for debug in ["DispatchFailure(", "ConnectorError", "Some(", "{"] {
+            assert!(!f.reason.contains(debug), "Debug output in {:?}", f.reason);
+        }
+    }
+
+    #[test]
+    fn throttling_advice_names_a_setting_that_exists() {
+        type E = aws_sdk_efs::operation::describe_file_systems::DescribeFileSystemsError;
+        let meta = aws_smithy_types::error::ErrorMetadata::builder()
+            .code("ThrottlingException")
+            .message("Rate exceeded")
+            .build();
+        let err: SdkError<E, ()> = SdkError::service_error(E::generic(meta), ());
+        let f = classify("EFS", &err);
+        assert!(f.throttled);
+        assert!(f.hint.contains("[aws] poll_interval"), "{}", f.hint);
+        let cfg: crate::config::Config =
+            toml::from_str("[aws]\npoll_interval = \"2m\"\n").expect("the setting parses");
+        assert_eq!(
+            cfg.aws.poll_interval().expect("valid"),
+            Some(std::time::Duration::from_secs(120))
+        );
     }
 }

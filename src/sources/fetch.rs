@@ -26,7 +26,11 @@ pub async fn object_yaml(
         kube::Error::Api(s) if s.code == 403 => {
             format!("forbidden to get {} {name}: {}", gvk.kind, s.message)
         }
-        other => format!("cannot fetch {} {name}: {}", gvk.kind, causes(&other)),
+        other => format!(
+            "cannot fetch {} {name}: {}",
+            gvk.kind,
+            crate::error_text::root_first(&other)
+        ),
     })?;
     serde_saphyr::to_string(&obj)
         .map_err(|e| format!("cannot render {} {name} as YAML: {e}", gvk.kind))
@@ -41,21 +45,6 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
 
 fn path_segment(name: &str) -> String {
     utf8_percent_encode(name, SEGMENT).to_string()
-}
-
-/// The whole chain of causes, outermost first: the root cause is what says what to do.
-fn causes(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut next = e.source();
-    while let Some(c) = next {
-        let text = c.to_string();
-        if !out.contains(&text) {
-            out.push_str(": ");
-            out.push_str(&text);
-        }
-        next = c.source();
-    }
-    out
 }
 
 #[cfg(test)]

@@ -39,14 +39,27 @@ pub fn needs_relist(e: &watcher::Error) -> bool {
                 .contains("too large resource version"))
 }
 
-fn status_code(e: &watcher::Error) -> Option<u16> {
+fn status(e: &watcher::Error) -> Option<&kube::core::Status> {
     match e {
         watcher::Error::InitialListFailed(kube::Error::Api(s))
         | watcher::Error::WatchStartFailed(kube::Error::Api(s))
-        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some(s.code),
-        watcher::Error::WatchError(s) => Some(s.code),
+        | watcher::Error::WatchFailed(kube::Error::Api(s)) => Some(s),
+        watcher::Error::WatchError(s) => Some(s),
         _ => None,
     }
+}
+
+fn status_code(e: &watcher::Error) -> Option<u16> {
+    status(e).map(|s| s.code)
+}
+
+/// The API server's own words, which name the user and verb RBAC refused.
+fn server_says(e: &watcher::Error) -> String {
+    status(e)
+        .map(|s| s.message.trim())
+        .filter(|m| !m.is_empty())
+        .map(|m| format!(": the API server says \"{m}\""))
+        .unwrap_or_default()
 }
 
 pub fn retry_for(e: &watcher::Error) -> Retry {
@@ -65,30 +78,32 @@ pub fn describe(source: SourceId, e: &watcher::Error, health: &Tracker) -> Healt
         Some(404) if source == SourceId::AckFileSystems => health.absent(
             "the ACK EFS controller's FileSystem CRD (filesystems.efs.services.k8s.aws) is not installed".into(),
         ),
-        Some(403) => health.failed(
-            format!("forbidden to list/watch {what}"),
-            format!("grant this identity `list` and `watch` on {what} (kubectl auth can-i watch {what})"),
-        ),
+        Some(403) => {
+            let (resource, namespaced) = source.resource().unwrap_or((what, false));
+            let all = if namespaced { " --all-namespaces" } else { "" };
+            health.failed(
+                format!("forbidden to list/watch {resource}{}", server_says(e)),
+                format!(
+                    "grant this identity `list` and `watch` on {resource} (check: kubectl auth can-i watch {resource}{all})"
+                ),
+            )
+        }
         Some(401) => health.failed(
             "the cluster rejected the credentials".into(),
             "refresh them (aws sso login, or aws eks update-kubeconfig)".into(),
         ),
-        Some(code) => health.failed(format!("API server answered {code} for {what}"), "retrying with backoff".into()),
+        Some(code) => health.failed(
+            format!("API server answered {code} for {what}{}", server_says(e)),
+            "retrying with backoff".into(),
+        ),
         None => health.failed(
-            format!("cannot reach the API server: {}", short(e)),
+            format!(
+                "cannot reach the API server: {}",
+                crate::error_text::root_first(e)
+            ),
             "check the kubeconfig context and network; retrying with backoff".into(),
         ),
     }
-}
-
-fn short(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut src = e.source();
-    while let Some(inner) = src {
-        s = format!("{s}: {inner}");
-        src = inner.source();
-    }
-    s.chars().take(160).collect()
 }
 
 #[cfg(test)]
@@ -136,5 +151,33 @@ mod tests {
         let e = watcher::Error::WatchStartFailed(kube::Error::Api(forbidden));
         assert!(!needs_relist(&e));
         assert_eq!(retry_for(&e), Retry::Denied);
+    }
+
+    #[test]
+    fn forbidden_names_the_real_resource_and_quotes_the_server() {
+        let forbidden = status(serde_json::json!({"code": 403, "reason": "Forbidden",
+            "message": "persistentvolumes is forbidden: User \"oncall\" cannot watch resource \"persistentvolumes\""}));
+        let e = watcher::Error::WatchStartFailed(kube::Error::Api(forbidden));
+        let h = describe(SourceId::Pvs, &e, &Tracker::new(SourceId::Pvs));
+        let crate::model::HealthState::Error { reason, hint } = h.state else {
+            panic!("never synced: an error, not stale");
+        };
+        assert!(
+            reason.starts_with("forbidden to list/watch persistentvolumes: "),
+            "{reason}"
+        );
+        assert!(reason.contains(r#"User "oncall" cannot watch"#), "{reason}");
+        assert!(
+            hint.contains("kubectl auth can-i watch persistentvolumes)"),
+            "{hint}"
+        );
+        let pvc = describe(SourceId::Pvcs, &e, &Tracker::new(SourceId::Pvcs));
+        let crate::model::HealthState::Error { hint, .. } = pvc.state else {
+            panic!("an error");
+        };
+        assert!(
+            hint.contains("can-i watch persistentvolumeclaims --all-namespaces"),
+            "{hint}"
+        );
     }
 }
