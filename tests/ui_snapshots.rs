@@ -164,6 +164,42 @@ fn detail_view_of_addon_orphan_and_fetch_error() {
     insta::assert_snapshot!("detail_orphan_access_point_error", screen(&w, &ui));
 }
 
+/// A reason longer than the screen is wide must be readable to its end: the root cause
+/// comes first, and the layers that wrapped it after.
+#[test]
+fn detail_view_shows_a_failing_sources_whole_reason() {
+    let mut w = rich_world();
+    let reason = "cannot reach EFS: nothing is listening at that address: Connection refused \
+                  (os error 111) (while: dispatch failure: io error: client error (Connect): \
+                  tcp connect error) — check the region, AWS_ENDPOINT_URL and network; retrying \
+                  with backoff after a while of nothing at all ENDMARK";
+    fixture::health(
+        &mut w,
+        stordeck::model::SourceId::EfsAccessPoints,
+        stordeck::model::HealthState::Stale {
+            since: now() - jiff::SignedDuration::from_secs(90),
+            reason: reason.into(),
+        },
+    );
+    let mut ui = new_ui(false);
+    keys(&mut ui, &w, "4\n");
+    let s = screen(&w, &ui);
+    let flat: String = s
+        .lines()
+        .map(|l| l.trim_matches(|c: char| c == '│' || c == ' '))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        flat.contains("EFS (efs-accesspoints) stale: cannot reach EFS: nothing is listening"),
+        "{s}"
+    );
+    assert!(
+        flat.contains("ENDMARK"),
+        "the end of the reason is cut off:\n{s}"
+    );
+    insta::assert_snapshot!("detail_source_reason_in_full", s);
+}
+
 #[test]
 fn help_overlay() {
     let w = rich_world();

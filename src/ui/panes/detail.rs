@@ -1,13 +1,13 @@
-//! The detail view: the selected object's joined chain and the findings naming it, then
-//! the whole object as YAML, which the app fetches asynchronously ("loading…" until it
-//! arrives).
+//! The detail view: what is wrong with the sources behind the object (in full, wrapped),
+//! the selected object's joined chain and the findings naming it, then the whole object
+//! as YAML, which the app fetches asynchronously ("loading…" until it arrives).
 
 use ratatui::Frame;
 use ratatui::layout::Constraint::{Fill, Length};
 use ratatui::layout::{Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::Ctx;
 use super::chain::{Link, chain};
@@ -65,11 +65,16 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, d: &Detail) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
+    // A truncated reason would hide the root cause, which comes first and is what to act on.
+    let status = super::PaneStatus::of(cx.world, super::sources_of(cx.ui.pane(), cx.findings));
+    let notices = status.notices(t, inner.width);
+    let notices_h = (notices.len() as u16).min(inner.height / 3);
     let mut links = chain(cx.world, cx.findings, &d.target, cx.now);
     links.extend(super::findings::finding_links(cx.findings, &d.target));
     let chain_h = (links.len() as u16).min(inner.height / 2);
-    let [chain_area, rule, yaml_area] =
-        Layout::vertical([Length(chain_h), Length(1), Fill(1)]).areas(inner);
+    let [notices_area, chain_area, rule, yaml_area] =
+        Layout::vertical([Length(notices_h), Length(chain_h), Length(1), Fill(1)]).areas(inner);
+    frame.render_widget(Paragraph::new(notices), notices_area);
     let lines: Vec<Line<'_>> = links
         .iter()
         .enumerate()
@@ -86,10 +91,13 @@ pub(crate) fn render(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, d: &Detail) {
     cx.ui.viewport.set(height);
     let body: Vec<Line<'_>> = match &d.yaml {
         None => vec![Line::styled(" loading…", Tone::Info.style(t))],
-        Some(Err(e)) => vec![Line::styled(
-            format!(" could not fetch the object: {} — r retries", clean(e)),
-            Tone::Error.style(t),
-        )],
+        Some(Err(e)) => {
+            let text = format!(" could not fetch the object: {} — r retries", clean(e));
+            let error =
+                Paragraph::new(Line::styled(text, Tone::Error.style(t))).wrap(Wrap { trim: false });
+            frame.render_widget(error, yaml_area);
+            return;
+        }
         Some(Ok(y)) => yaml_window(y, d.scroll.min(max_scroll(d)), height)
             .into_iter()
             .map(|l| Line::styled(format!(" {l}"), Style::new().fg(t.fg)))

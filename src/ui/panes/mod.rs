@@ -99,6 +99,11 @@ macro_rules! with_pane {
     };
 }
 
+/// The sources behind pane `id`, whose health its views report.
+pub fn sources_of(id: PaneId, findings: &Findings) -> &'static [SourceId] {
+    with_pane!(id, findings, p => p.sources())
+}
+
 pub fn render(id: PaneId, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
     with_pane!(id, cx.findings, p => p.render(frame, area, cx))
 }
