@@ -150,6 +150,52 @@ async fn resolving_causes_through_the_control_api_clears_their_findings() {
     );
 }
 
+/// A PV naming an access point id EFS refuses outright: the targeted read gets a
+/// ValidationException, which must confirm the PV broken rather than leave it checking.
+#[tokio::test]
+async fn a_volume_handle_efs_refuses_is_confirmed_not_checked_for_ever() {
+    let sim = common::start_sim().await;
+    let ctl = common::Control::new(&sim);
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
+        .await
+        .expect("connect");
+    let mut h = Headless::start(&conn);
+    assert!(h.first_sync(Duration::from_secs(30)).await);
+    let mut pv = sim::list(&sim, "persistentvolumes")
+        .into_iter()
+        .find(|pv| {
+            pv["spec"]["csi"]["volumeHandle"]
+                .as_str()
+                .is_some_and(|v| v.contains("::fsap-"))
+        })
+        .expect("an EFS access point PV in the demo");
+    let handle = pv["spec"]["csi"]["volumeHandle"].as_str().expect("handle");
+    let fs = handle.split("::").next().expect("fs id").to_string();
+    pv["metadata"] = json!({"name": "pvc-typo"});
+    pv["spec"]["csi"]["volumeHandle"] = json!(format!("{fs}::fsap-0nothere"));
+    pv["spec"]["claimRef"] = Value::Null;
+    pv["status"] = json!({"phase": "Available"});
+    ctl.post("/objects", Some(pv)).await;
+    let typo = |f: &findings::Findings| {
+        f.all().iter().any(|f| {
+            f.id == "missing-access-point"
+                && f.subject().is_some_and(|o| o.name == "pvc-typo")
+                && f.title.contains("refuses as invalid")
+        })
+    };
+    h.until_findings(Duration::from_secs(30), |_, f| typo(f))
+        .await;
+    assert!(
+        typo(&h.findings),
+        "still: {:?}",
+        h.findings
+            .checking()
+            .iter()
+            .map(|c| &c.object.name)
+            .collect::<Vec<_>>()
+    );
+}
+
 /// Reads straight from the simulator's store, as a test's ground truth.
 mod sim {
     use serde_json::Value;

@@ -67,6 +67,9 @@ pub enum ProbeKey {
 pub enum ProbeOutcome {
     /// The object does not exist.
     NotFound,
+    /// The service refused the id itself (EFS `ValidationException`): no object by that
+    /// name can exist. Its words, for the evidence.
+    Invalid { reason: String },
     /// A Kubernetes object exists; its uid, to tell a recreated one from the original.
     Found { uid: Option<String> },
     /// The access point exists, as EFS describes it now.

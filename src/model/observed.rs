@@ -38,7 +38,10 @@ pub struct Probe {
 
 impl Probe {
     pub fn found(&self) -> bool {
-        !matches!(self.outcome, ProbeOutcome::NotFound)
+        !matches!(
+            self.outcome,
+            ProbeOutcome::NotFound | ProbeOutcome::Invalid { .. }
+        )
     }
 }
 

@@ -147,10 +147,7 @@ async fn read(r: &Readers, key: &ProbeKey) -> Option<ProbeOutcome> {
                     Some(ap) => ProbeOutcome::AccessPoint(conv::access_point(ap)),
                     None => ProbeOutcome::NotFound,
                 }),
-                Err(e) => e
-                    .as_service_error()
-                    .is_some_and(|se| se.is_access_point_not_found())
-                    .then_some(ProbeOutcome::NotFound),
+                Err(e) => refused(&e),
             }
         }
         ProbeKey::Pv(name) => {
@@ -162,6 +159,25 @@ async fn read(r: &Readers, key: &ProbeKey) -> Option<ProbeOutcome> {
             found(api.get_opt(name).await.ok()?.map(|o| o.metadata.uid))
         }
     }
+}
+
+/// An answer about the access point, if EFS gave one: throttling or an outage says
+/// nothing and is read again later, but an id EFS refuses outright would otherwise be
+/// "checking" for ever.
+fn refused<R>(
+    e: &aws_sdk_efs::error::SdkError<
+        aws_sdk_efs::operation::describe_access_points::DescribeAccessPointsError,
+        R,
+    >,
+) -> Option<ProbeOutcome> {
+    use aws_sdk_efs::error::ProvideErrorMetadata;
+    let se = e.as_service_error()?;
+    if se.is_access_point_not_found() {
+        return Some(ProbeOutcome::NotFound);
+    }
+    matches!(se.code(), Some("ValidationException" | "BadRequest")).then(|| ProbeOutcome::Invalid {
+        reason: se.message().unwrap_or("the id is not valid").to_string(),
+    })
 }
 
 fn found(uid: Option<Option<String>>) -> Option<ProbeOutcome> {

@@ -9,7 +9,7 @@ use super::meta_ref;
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, plural, ts};
 use super::{Ctx, Out};
 use crate::model::World;
-use crate::model::input::ProbeKey;
+use crate::model::input::{ProbeKey, ProbeOutcome};
 
 pub const ID: &str = "missing-access-point";
 
@@ -79,10 +79,16 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
             } else {
                 Severity::Info
             },
-            title: format!(
-                "PV {} names access point {ap_id}, which EFS no longer has",
-                pv.meta.name
-            ),
+            title: match probe.outcome {
+                ProbeOutcome::Invalid { .. } => format!(
+                    "PV {} names access point {ap_id}, an id EFS refuses as invalid",
+                    pv.meta.name
+                ),
+                _ => format!(
+                    "PV {} names access point {ap_id}, which EFS no longer has",
+                    pv.meta.name
+                ),
+            },
             evidence: vec![
                 Evidence::object(meta_ref(Kind::PersistentVolume, &pv.meta), fields),
                 Evidence::object(
@@ -94,10 +100,16 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
                     plural(listed, "access point", "access points"),
                     h.file_system_id
                 )),
-                Evidence::note(format!(
-                    "confirmed: DescribeAccessPoints AccessPointId={ap_id} answered AccessPointNotFound at {}",
-                    ts(confirmed_at)
-                )),
+                Evidence::note(match &probe.outcome {
+                    ProbeOutcome::Invalid { reason } => format!(
+                        "confirmed: DescribeAccessPoints AccessPointId={ap_id} was refused as invalid at {} (\"{reason}\"): the volumeHandle names an id no access point can have",
+                        ts(confirmed_at)
+                    ),
+                    _ => format!(
+                        "confirmed: DescribeAccessPoints AccessPointId={ap_id} answered AccessPointNotFound at {}",
+                        ts(confirmed_at)
+                    ),
+                }),
             ],
             fix: None,
         });
@@ -261,5 +273,42 @@ mod tests {
         probe_ap(&mut w, "fsap-03", FS, false);
         let later = run_at(&w, now() + jiff::SignedDuration::from_mins(3));
         assert_eq!(of(&later, ID).len(), 1, "stuck past the grace: {later:?}");
+    }
+
+    /// An id EFS refuses (too short, not hex) can name no access point: the PV is
+    /// confirmed broken, not "checking" for ever while every read is refused.
+    #[test]
+    fn an_access_point_id_efs_refuses_is_confirmed_missing_in_its_words() {
+        let mut w = World::default();
+        file_systems(&mut w, vec![fs(FS, "available", &[])]);
+        access_points(&mut w, FS, vec![]);
+        pv(
+            &mut w,
+            "pvc-typo",
+            "efs.csi.aws.com",
+            &format!("{FS}::fsap-0nothere"),
+            "Bound",
+        );
+        let out = run_out(&w);
+        assert_eq!(out.checking.len(), 1, "{out:?}");
+        let reason = "1 validation error detected: Value 'fsap-0nothere' at 'accessPointId' \
+                      failed to satisfy constraint";
+        probe(
+            &mut w,
+            ProbeKey::AccessPoint("fsap-0nothere".into()),
+            ProbeOutcome::Invalid {
+                reason: reason.into(),
+            },
+        );
+        let out = run_out(&w);
+        assert!(out.checking.is_empty(), "{out:?}");
+        let found = of(&out.findings, ID);
+        assert_eq!(found.len(), 1, "{out:?}");
+        assert!(
+            found[0].title.contains("refuses as invalid"),
+            "{}",
+            found[0].title
+        );
+        assert!(text(found[0]).contains(reason), "{}", text(found[0]));
     }
 }

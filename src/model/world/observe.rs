@@ -122,7 +122,7 @@ impl World {
                     self.access_points.insert(id.clone(), rec.clone());
                     self.version += 1;
                 }
-                ProbeOutcome::NotFound
+                ProbeOutcome::NotFound | ProbeOutcome::Invalid { .. }
                     if self
                         .access_points
                         .get(id)
