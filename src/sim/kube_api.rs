@@ -83,7 +83,8 @@ pub async fn handle(
             );
         }
         if st.faults.forbidden.contains(target.def.plural) {
-            return forbidden(target.def, method, target.namespace.as_deref());
+            let user = &st.kube_user.username;
+            return forbidden(target.def, method, target.namespace.as_deref(), user);
         }
     }
     let watching = query.get("watch").is_some_and(|w| w == "true" || w == "1");

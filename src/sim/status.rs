@@ -106,7 +106,8 @@ pub fn qualified_plural(def: &ResourceDef) -> String {
     }
 }
 
-pub fn forbidden(def: &ResourceDef, method: &Method, ns: Option<&str>) -> Response {
+/// As kube-apiserver words it, naming the user the SelfSubjectReview reports.
+pub fn forbidden(def: &ResourceDef, method: &Method, ns: Option<&str>, user: &str) -> Response {
     let verb = match *method {
         Method::GET => "list",
         Method::DELETE => "delete",
@@ -120,7 +121,7 @@ pub fn forbidden(def: &ResourceDef, method: &Method, ns: Option<&str>) -> Respon
         StatusCode::FORBIDDEN,
         "Forbidden",
         &format!(
-            "{} is forbidden: User \"stordeck-sim\" cannot {verb} resource \"{}\" in API group \"{}\" {scope}",
+            "{} is forbidden: User \"{user}\" cannot {verb} resource \"{}\" in API group \"{}\" {scope}",
             def.plural, def.plural, def.group
         ),
     )

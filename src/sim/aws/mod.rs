@@ -200,9 +200,8 @@ fn injected_fault(st: &mut SimState, svc: Service) -> Option<AwsError> {
             StatusCode::FORBIDDEN,
             "AccessDeniedException",
             format!(
-                "User: arn:aws:iam::{}:user/stordeck is not authorized to perform {}:* \
-                 (denied by the simulator)",
-                st.aws.account_id,
+                "User: {} is not authorized to perform {}:* (denied by the simulator)",
+                st.aws.caller().arn,
                 svc.name()
             ),
         ));
