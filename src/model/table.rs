@@ -53,7 +53,9 @@ impl<K: Ord + Clone, V> Table<K, V> {
                 Folded::Nothing
             }
             Change::InitDone => {
-                self.rows = self.relist.take().unwrap_or_default();
+                // Rebuilt in bulk: inserting in key order, as lists arrive, leaves every
+                // B-tree node about half full, which nearly doubled a table's memory.
+                self.rows = self.relist.take().unwrap_or_default().into_iter().collect();
                 self.synced = true;
                 Folded::Replaced
             }

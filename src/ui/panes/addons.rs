@@ -68,7 +68,7 @@ pub fn has_helm_annotations(o: &AddonObject<'_>) -> bool {
         "meta.helm.sh/release-namespace",
     ]
     .iter()
-    .all(|k| o.meta.annotations.contains_key(*k))
+    .all(|k| o.meta.annotations.contains_key(k))
 }
 
 /// Labelled as Helm's but without the annotations Helm needs: the VPC CNI case, where
