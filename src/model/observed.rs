@@ -7,7 +7,8 @@
 //! the start times sources stamp on their answers), never an object's own timestamps,
 //! which come from another machine's clock.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -70,6 +71,86 @@ pub struct Observed {
     /// Bumped whenever an observation time moves without the data changing (a sweep that
     /// found nothing new, a targeted read): only findings still being checked care.
     pub version: u64,
+    /// What changed, in order, for the findings to re-judge only that.
+    pub journal: Journal,
+}
+
+/// One thing a per-object rule may have judged with that changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Changed {
+    /// A PV's row, or when it changed or was deleted.
+    Pv(String),
+    /// An access point's row (inserted, changed or dropped).
+    AccessPoint(String),
+    /// A file system's access-point listing: listed at all, when, or how many.
+    FileSystem(String),
+    /// A targeted read appeared, was replaced or expired.
+    Probe(ProbeKey),
+}
+
+/// Changes since some moment, by sequence number, bounded: a reader that fell further
+/// behind than it keeps (or that reads another World) starts over from the whole World.
+#[derive(Debug)]
+pub struct Journal {
+    /// Tells Worlds apart: sequence numbers of two Worlds are not comparable.
+    id: u64,
+    /// Sequence number of `entries[0]`.
+    base: u64,
+    entries: VecDeque<Changed>,
+}
+
+/// Enough for several seconds of churn at 200 events/s between two evaluations; the
+/// bound keeps a World nobody evaluates incrementally from growing.
+const JOURNAL_KEEP: usize = 8192;
+
+impl Default for Journal {
+    fn default() -> Self {
+        static WORLDS: AtomicU64 = AtomicU64::new(1);
+        Journal {
+            id: WORLDS.fetch_add(1, Ordering::Relaxed),
+            base: 0,
+            entries: VecDeque::new(),
+        }
+    }
+}
+
+/// Where a reader is in a journal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cursor {
+    world: u64,
+    seq: u64,
+}
+
+impl Journal {
+    pub fn push(&mut self, c: Changed) {
+        if self.entries.len() == JOURNAL_KEEP {
+            self.entries.pop_front();
+            self.base += 1;
+        }
+        self.entries.push_back(c);
+    }
+
+    /// Something changed that the entries cannot name: every reader starts over (it
+    /// counts as one more entry, so that no reader's cursor is current after it).
+    pub fn everything(&mut self) {
+        self.base += self.entries.len() as u64 + 1;
+        self.entries.clear();
+    }
+
+    pub fn cursor(&self) -> Cursor {
+        Cursor {
+            world: self.id,
+            seq: self.base + self.entries.len() as u64,
+        }
+    }
+
+    /// What changed since `from`; `None` if that cannot be told (another World, fallen
+    /// behind, or everything changed).
+    pub fn since(&self, from: Cursor) -> Option<impl Iterator<Item = &Changed>> {
+        let skip = usize::try_from(from.seq.checked_sub(self.base)?).ok()?;
+        let fresh = from.world == self.id && skip <= self.entries.len();
+        fresh.then(|| self.entries.iter().skip(skip))
+    }
 }
 
 impl Observed {
@@ -84,6 +165,7 @@ impl Observed {
             .get(&r.key)
             .is_none_or(|p| p.started <= r.started);
         if newer {
+            self.journal.push(Changed::Probe(r.key.clone()));
             self.probes.insert(
                 r.key,
                 Probe {
@@ -96,6 +178,7 @@ impl Observed {
     }
 
     pub(super) fn pv_upserted(&mut self, old: Option<&PvRow>, new: &PvRow, now: Timestamp) {
+        self.journal.push(Changed::Pv(new.meta.name.clone()));
         let moved =
             old.is_none_or(|o| o.volume_handle != new.volume_handle || o.phase != new.phase);
         if moved {
@@ -105,6 +188,7 @@ impl Observed {
     }
 
     pub(super) fn pv_removed(&mut self, old: &PvRow, now: Timestamp) {
+        self.journal.push(Changed::Pv(old.meta.name.clone()));
         self.pv_changed.remove(&old.meta.name);
         self.pv_deleted.insert(
             old.meta.name.clone(),
@@ -132,15 +216,23 @@ impl Observed {
             self.pv_deleted.remove(&pv.meta.name);
         }
         self.pvs_first_listed.get_or_insert(now);
+        self.journal.everything();
     }
 
     pub(super) fn access_points_listed(&mut self, fs: &str, started: Timestamp, now: Timestamp) {
         let prev = self.ap_listing.insert(fs.to_string(), started);
         if prev != Some(started) {
             self.version += 1;
+            self.journal.push(Changed::FileSystem(fs.to_string()));
         }
-        self.probes
-            .retain(|_, p| now.duration_since(p.started) < PROBE_KEEP);
+        let journal = &mut self.journal;
+        self.probes.retain(|k, p| {
+            let keep = now.duration_since(p.started) < PROBE_KEEP;
+            if !keep {
+                journal.push(Changed::Probe(k.clone()));
+            }
+            keep
+        });
         self.pv_deleted
             .retain(|_, d| now.duration_since(d.at) < DELETED_KEEP);
     }

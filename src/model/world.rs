@@ -9,7 +9,7 @@ use super::input::{
     AccessPointRec, AddonRec, AgentSelector, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec,
     Health, HealthState, KubeMsg, MountTargetRec, ProbeKey, SourceId, SourceMsg, Target,
 };
-use super::observed::Observed;
+use super::observed::{Changed, Observed};
 use super::projection::*;
 use super::table::{Folded, Table};
 
@@ -373,6 +373,7 @@ impl World {
                 self.mount_targets
                     .retain(|_, mt| live.contains(&mt.file_system_id));
                 self.idx.access_points_listed.retain(|id| live.contains(id));
+                self.observed.journal.everything();
                 self.update_drift(now);
             }
             AwsMsg::AccessPoints {
@@ -396,12 +397,37 @@ impl World {
                         .get(&ProbeKey::AccessPoint(id.to_string()))
                         .is_some_and(|p| p.started > started)
                 };
+                let before: Vec<AccessPointRec> =
+                    self.access_points_of(&file_system_id).cloned().collect();
                 self.access_points
                     .retain(|id, ap| ap.file_system_id != file_system_id || newer(id));
+                // Only rows that differ afterwards are re-judged, and the file systems
+                // whose count of access points they move.
+                let mut changed: Vec<String> = Vec::new();
+                let mut counts: BTreeSet<String> = BTreeSet::new();
                 for ap in items {
                     if !newer(&ap.id) {
-                        self.access_points.insert(ap.id.clone(), ap);
+                        if self.access_points.get(&ap.id) != Some(&ap) {
+                            changed.push(ap.id.clone());
+                            counts.insert(ap.file_system_id.clone());
+                        }
+                        if let Some(old) = self.access_points.insert(ap.id.clone(), ap) {
+                            counts.insert(old.file_system_id);
+                        }
                     }
+                }
+                for old in before {
+                    if self.access_points.get(&old.id) != Some(&old) {
+                        changed.push(old.id);
+                    }
+                }
+                counts.insert(file_system_id.clone());
+                let journal = &mut self.observed.journal;
+                for id in changed {
+                    journal.push(Changed::AccessPoint(id));
+                }
+                for fs in counts {
+                    journal.push(Changed::FileSystem(fs));
                 }
                 self.note_creating(&file_system_id, now);
                 self.observed

@@ -8,6 +8,7 @@ use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
 use super::{NsName, World, cluster_key, ns_key};
 use crate::model::findings::DISRUPTED_TAINT;
 use crate::model::input::{AgentSelector, Change, ProbeKey, ProbeOutcome, ProbeResult};
+use crate::model::observed::Changed;
 use crate::model::projection::{AgentPodRow, DaemonSetRow, PvRow, PvcRow};
 use crate::model::table::Folded;
 
@@ -119,8 +120,14 @@ impl World {
                 ProbeOutcome::AccessPoint(rec)
                     if newer(&rec.file_system_id) && self.access_points.get(id) != Some(rec) =>
                 {
-                    self.access_points.insert(id.clone(), rec.clone());
+                    let old = self.access_points.insert(id.clone(), rec.clone());
                     self.version += 1;
+                    let journal = &mut self.observed.journal;
+                    journal.push(Changed::AccessPoint(id.clone()));
+                    journal.push(Changed::FileSystem(rec.file_system_id.clone()));
+                    if let Some(old) = old {
+                        journal.push(Changed::FileSystem(old.file_system_id));
+                    }
                 }
                 ProbeOutcome::NotFound | ProbeOutcome::Invalid { .. }
                     if self
@@ -128,8 +135,17 @@ impl World {
                         .get(id)
                         .is_some_and(|ap| newer(&ap.file_system_id)) =>
                 {
+                    let fs = self
+                        .access_points
+                        .get(id)
+                        .map(|ap| ap.file_system_id.clone());
                     self.access_points.retain(|k, _| k != id);
                     self.version += 1;
+                    let journal = &mut self.observed.journal;
+                    journal.push(Changed::AccessPoint(id.clone()));
+                    if let Some(fs) = fs {
+                        journal.push(Changed::FileSystem(fs));
+                    }
                 }
                 _ => {}
             }
