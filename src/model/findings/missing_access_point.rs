@@ -6,71 +6,108 @@
 use std::collections::BTreeMap;
 
 use super::meta_ref;
+use super::per_pv::Deps;
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, plural, ts};
 use super::{Ctx, Out};
 use crate::model::World;
 use crate::model::input::{ProbeKey, ProbeOutcome};
+use crate::model::projection::PvRow;
 
 pub const ID: &str = "missing-access-point";
 
 pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
     // Access points per file system, counted once and only if some PV needs it.
-    let mut listed_per_fs: Option<BTreeMap<&str, usize>> = None;
+    let mut per_fs = ApsPerFs::default();
     for pv in w.pvs.values() {
-        let Some(h) = &pv.efs else {
-            continue;
-        };
-        let Some(ap_id) = h.access_point_id.as_deref() else {
-            continue;
-        };
-        // A file system we cannot list (another account, not answered yet) proves nothing.
-        if !w.access_points_listed(&h.file_system_id) || w.access_point_for_pv(pv).is_some() {
-            continue;
-        }
-        let changed = w.observed.pv_changed.get(&pv.meta.name).copied();
-        let bound = pv.phase.as_deref() == Some("Bound");
-        // Released with policy Delete: the provisioner deletes the access point, then the
-        // PV; the gap between the two is that deletion, not a loss.
-        let deleting = pv.phase.as_deref() == Some("Released")
-            && pv.reclaim_policy.as_deref() == Some("Delete")
-            && changed.is_some_and(|c| cx.now.duration_since(c) < cx.policy.graces.released_delete);
-        if deleting {
-            continue;
-        }
-        // Gone only if EFS, asked about this very access point after the PV last changed,
-        // said so: a listing that began before the PV arrived cannot have known it.
-        let key = ProbeKey::AccessPoint(ap_id.to_string());
-        let after = changed.unwrap_or(cx.now);
-        let Some(probe) = w.observed.probe_since(&key, after) else {
-            out.check_access_point(ID, &pv.meta, ap_id);
-            continue;
-        };
-        if probe.found() {
-            continue;
-        }
-        let confirmed_at = probe.started;
-        let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
-        let claim = pv
-            .claim
-            .as_ref()
-            .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
-        let fields = Fields::default()
-            .with("spec.csi.volumeHandle", opt(pv.volume_handle.as_deref()))
-            .with("status.phase", opt(pv.phase.as_deref()))
-            .with(
-                "spec.persistentVolumeReclaimPolicy",
-                opt(pv.reclaim_policy.as_deref()),
-            )
-            .with("spec.claimRef", claim);
-        let per_fs = listed_per_fs.get_or_insert_with(|| {
+        check_pv(w, cx, pv, &mut per_fs, out);
+    }
+}
+
+/// Access points per file system, counted once an evaluation needs it.
+#[derive(Default)]
+pub(super) struct ApsPerFs(Option<BTreeMap<String, usize>>);
+
+impl ApsPerFs {
+    fn get(&mut self, w: &World, fs: &str) -> usize {
+        let m = self.0.get_or_insert_with(|| {
             let mut m = BTreeMap::new();
             for ap in w.access_points.values() {
-                *m.entry(ap.file_system_id.as_str()).or_default() += 1;
+                *m.entry(ap.file_system_id.clone()).or_default() += 1;
             }
             m
         });
-        let listed = per_fs.get(h.file_system_id.as_str()).copied().unwrap_or(0);
-        out.push(Finding {
+        m.get(fs).copied().unwrap_or(0)
+    }
+}
+
+/// One PV's verdict; the returned `Deps` say what beyond the PV's row, its access
+/// point's row and the targeted read of it the verdict was judged with.
+pub(super) fn check_pv(
+    w: &World,
+    cx: &Ctx<'_>,
+    pv: &PvRow,
+    per_fs: &mut ApsPerFs,
+    out: &mut Out,
+) -> Deps {
+    let mut deps = Deps::default();
+    let Some(h) = &pv.efs else {
+        return deps;
+    };
+    let Some(ap_id) = h.access_point_id.as_deref() else {
+        return deps;
+    };
+    if w.access_point_for_pv(pv).is_some() {
+        return deps;
+    }
+    // Whether the file system is listed, and how many access points it has.
+    deps.fs = Some(h.file_system_id.clone());
+    // A file system we cannot list (another account, not answered yet) proves nothing.
+    if !w.access_points_listed(&h.file_system_id) {
+        return deps;
+    }
+    let changed = w.observed.pv_changed.get(&pv.meta.name).copied();
+    let bound = pv.phase.as_deref() == Some("Bound");
+    // Released with policy Delete: the provisioner deletes the access point, then the
+    // PV; the gap between the two is that deletion, not a loss.
+    let deleting = pv.phase.as_deref() == Some("Released")
+        && pv.reclaim_policy.as_deref() == Some("Delete")
+        && changed.is_some_and(|c| cx.now.duration_since(c) < cx.policy.graces.released_delete);
+    if deleting {
+        // Until the grace ends; after that, time alone changes nothing here.
+        deps.until = changed.and_then(|c| c.checked_add(cx.policy.graces.released_delete).ok());
+        return deps;
+    }
+    if changed.is_none() {
+        // Judged against `now` itself: true of this moment only.
+        deps.until = Some(cx.now);
+    }
+    // Gone only if EFS, asked about this very access point after the PV last changed,
+    // said so: a listing that began before the PV arrived cannot have known it.
+    let key = ProbeKey::AccessPoint(ap_id.to_string());
+    let after = changed.unwrap_or(cx.now);
+    let Some(probe) = w.observed.probe_since(&key, after) else {
+        out.check_access_point(ID, &pv.meta, ap_id);
+        return deps;
+    };
+    if probe.found() {
+        return deps;
+    }
+    let confirmed_at = probe.started;
+    let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
+    let claim = pv
+        .claim
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
+    let fields = Fields::default()
+        .with("spec.csi.volumeHandle", opt(pv.volume_handle.as_deref()))
+        .with("status.phase", opt(pv.phase.as_deref()))
+        .with(
+            "spec.persistentVolumeReclaimPolicy",
+            opt(pv.reclaim_policy.as_deref()),
+        )
+        .with("spec.claimRef", claim);
+    let listed = per_fs.get(w, &h.file_system_id);
+    out.push(Finding {
             since: None,
             silenced: None,
             id: ID,
@@ -113,7 +150,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
             ],
             fix: None,
         });
-    }
+    deps
 }
 
 #[cfg(test)]

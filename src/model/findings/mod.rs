@@ -16,6 +16,7 @@ mod missing_access_point;
 mod missing_toleration;
 mod orphan_access_point;
 mod ownership_ambiguous;
+mod per_pv;
 mod policy;
 mod preserve_risk;
 mod released_volume;
@@ -24,6 +25,8 @@ mod silence;
 mod stranded_volume;
 mod types;
 
+#[cfg(test)]
+mod incremental_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
@@ -128,10 +131,26 @@ pub fn evaluate(world: &World, now: Timestamp) -> Vec<Finding> {
 /// then as each rule listed them (in key order of the tables, so the result is
 /// deterministic); silenced ones after all the others, in the same order.
 pub fn evaluate_with(world: &World, cx: &Ctx<'_>) -> Out {
+    assemble(world, cx, None)
+}
+
+/// Like [`evaluate_with`], taking the per-PV rules' verdicts from `per_pv` (brought up
+/// to date with `world` at `cx.now`) instead of judging every PV again.
+fn assemble(world: &World, cx: &Ctx<'_>, per_pv: Option<&per_pv::PvCache>) -> Out {
     let mut out = Out::default();
     for (id, rule) in RULES {
-        if !cx.policy.disabled.contains(*id) {
-            rule(world, cx, &mut out);
+        if cx.policy.disabled.contains(*id) {
+            continue;
+        }
+        match per_pv.and_then(|c| c.parts(id)) {
+            Some(parts) => {
+                for part in parts.values() {
+                    out.findings.extend(part.findings.iter().cloned());
+                    out.checking.extend(part.checking.iter().cloned());
+                    out.wanted.extend(part.wanted.iter().cloned());
+                }
+            }
+            None => rule(world, cx, &mut out),
         }
     }
     for f in &mut out.findings {

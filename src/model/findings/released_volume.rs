@@ -6,6 +6,7 @@
 use jiff::Timestamp;
 
 use super::meta_ref;
+use super::per_pv::Deps;
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, ts};
 use super::{Ctx, Out};
 use crate::model::World;
@@ -14,13 +15,12 @@ use crate::model::projection::PvRow;
 
 pub const ID: &str = "released-volume";
 
-fn released(w: &World) -> impl Iterator<Item = (&PvRow, &str)> {
-    w.pvs.values().filter_map(|pv| {
-        let retained = pv.phase.as_deref() == Some("Released")
-            && pv.reclaim_policy.as_deref() == Some("Retain");
-        let ap = pv.efs.as_ref()?.access_point_id.as_deref()?;
-        retained.then_some((pv, ap))
-    })
+/// A `Retain` PV released by its claim, and the access point it names.
+fn released(pv: &PvRow) -> Option<&str> {
+    let retained =
+        pv.phase.as_deref() == Some("Released") && pv.reclaim_policy.as_deref() == Some("Retain");
+    let ap = pv.efs.as_ref()?.access_point_id.as_deref()?;
+    retained.then_some(ap)
 }
 
 pub(super) fn recheck_at(_w: &World, _cx: &Ctx<'_>) -> Option<Timestamp> {
@@ -28,35 +28,51 @@ pub(super) fn recheck_at(_w: &World, _cx: &Ctx<'_>) -> Option<Timestamp> {
 }
 
 pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
-    for (pv, ap_id) in released(w) {
-        let Some(ap) = w.access_points.get(&ap_id.to_string()) else {
-            // Gone: missing-access-point speaks for it.
-            continue;
-        };
-        // The access point must have been seen after the PV was released, not only in a
-        // listing from before.
-        let changed = w.observed.pv_changed.get(&pv.meta.name).copied();
-        let after = changed.unwrap_or(cx.now);
-        let listed_after = w
-            .observed
-            .ap_listing
-            .get(&ap.file_system_id)
-            .is_some_and(|l| *l >= after);
-        let key = ProbeKey::AccessPoint(ap_id.to_string());
-        let probed = w.observed.probe_since(&key, after);
-        if !listed_after && probed.is_none() {
-            out.check_access_point(ID, &pv.meta, ap_id);
-            continue;
-        }
-        if probed.is_some_and(|p| !p.found()) {
-            continue;
-        }
-        let claim = pv
-            .claim
-            .as_ref()
-            .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
-        let root = ap.root_path.as_deref().unwrap_or("/");
-        out.push(Finding {
+    for pv in w.pvs.values() {
+        check_pv(w, cx, pv, out);
+    }
+}
+
+/// One PV's verdict; the returned `Deps` say what beyond the PV's row, its access
+/// point's row and the targeted read of it the verdict was judged with.
+pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> Deps {
+    let mut deps = Deps::default();
+    let Some(ap_id) = released(pv) else {
+        return deps;
+    };
+    let Some(ap) = w.access_points.get(&ap_id.to_string()) else {
+        // Gone: missing-access-point speaks for it.
+        return deps;
+    };
+    // The access point must have been seen after the PV was released, not only in a
+    // listing from before.
+    let changed = w.observed.pv_changed.get(&pv.meta.name).copied();
+    if changed.is_none() {
+        // Judged against `now` itself: true of this moment only.
+        deps.until = Some(cx.now);
+    }
+    let after = changed.unwrap_or(cx.now);
+    deps.fs = Some(ap.file_system_id.clone());
+    let listed_after = w
+        .observed
+        .ap_listing
+        .get(&ap.file_system_id)
+        .is_some_and(|l| *l >= after);
+    let key = ProbeKey::AccessPoint(ap_id.to_string());
+    let probed = w.observed.probe_since(&key, after);
+    if !listed_after && probed.is_none() {
+        out.check_access_point(ID, &pv.meta, ap_id);
+        return deps;
+    }
+    if probed.is_some_and(|p| !p.found()) {
+        return deps;
+    }
+    let claim = pv
+        .claim
+        .as_ref()
+        .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
+    let root = ap.root_path.as_deref().unwrap_or("/");
+    out.push(Finding {
             since: changed,
             silenced: None,
             id: ID,
@@ -90,7 +106,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
             ],
             fix: None,
         });
-    }
+    deps
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
+use super::per_pv::PvCache;
 use super::types::{Checking, Finding, Kind, ObjRef, Severity};
 use super::{Ctx, Policy};
 use crate::model::{ProbeKey, World};
@@ -37,6 +38,11 @@ pub struct Findings {
     recheck_at: Option<Timestamp>,
     /// How long the last evaluation took to compute (process time, not model time).
     cost: SignedDuration,
+    /// The per-PV rules' verdicts, kept between evaluations.
+    per_pv: PvCache,
+    /// Judge every PV at every evaluation (the reference the incremental path is
+    /// tested against).
+    whole: bool,
 }
 
 impl Findings {
@@ -77,6 +83,13 @@ impl Findings {
         }
     }
 
+    /// Judges every PV at every evaluation instead of only what changed: slower, and
+    /// otherwise the same.
+    pub fn judging_whole(mut self) -> Self {
+        self.whole = true;
+        self
+    }
+
     /// Every rule run against `world` at `now`, with the default policy.
     pub fn evaluate(world: &World, now: Timestamp) -> Self {
         let mut f = Findings::default();
@@ -84,12 +97,17 @@ impl Findings {
         f
     }
 
-    fn reevaluate(&mut self, world: &World, now: Timestamp) {
+    pub(super) fn reevaluate(&mut self, world: &World, now: Timestamp) {
         let cx = Ctx {
             now,
             policy: &self.policy,
         };
-        let out = super::evaluate_with(world, &cx);
+        let out = if self.whole {
+            super::evaluate_with(world, &cx)
+        } else {
+            self.per_pv.update(world, &cx);
+            super::assemble(world, &cx, Some(&self.per_pv))
+        };
         let recheck_at = super::recheck_at(world, &cx);
         // A finding that held at the last evaluation has held since then at least.
         let before: HashMap<(&str, Option<&ObjRef>), Timestamp> = self
@@ -106,8 +124,12 @@ impl Findings {
             };
         }
         let policy = std::mem::take(&mut self.policy);
+        let per_pv = std::mem::take(&mut self.per_pv);
+        let whole = self.whole;
         *self = Findings::new(items);
         self.policy = policy;
+        self.per_pv = per_pv;
+        self.whole = whole;
         self.checking_by_object = out
             .checking
             .iter()
