@@ -58,7 +58,6 @@ pub async fn run(
 
     let result: anyhow::Result<Ended> = loop {
         if dirty && last_draw.elapsed() >= FRAME {
-            s.settle();
             let now = s.clock.now();
             let (world, findings) = (&s.world, &s.findings);
             if let Err(e) = terminal.draw(|f| ui::render(f, world, findings, &ui, now)) {
@@ -78,6 +77,9 @@ pub async fn run(
                         None => break,
                     }
                 }
+                // Evaluated as messages arrive, never on the way to a frame: a keypress
+                // is drawn with the findings as they stand.
+                s.settle();
                 dirty = true;
             }
             Some(ev) = keys.next() => match ev {
@@ -107,7 +109,12 @@ pub async fn run(
                 }
                 dirty = true;
             }
-            _ = ticker.tick() => dirty = true,
+            _ = ticker.tick() => {
+                // Time alone can change findings, and a burst's last evaluation may have
+                // been spaced out.
+                s.settle();
+                dirty = true;
+            }
             _ = tokio::time::sleep_until(frame_due), if dirty => {}
             n = signals.next() => break Ok(Ended::Signal(n)),
         }
