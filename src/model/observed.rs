@@ -248,3 +248,41 @@ impl Observed {
             .map(|(n, d)| (n.as_str(), d))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pv(n: &str) -> Changed {
+        Changed::Pv(n.into())
+    }
+
+    #[test]
+    fn a_reader_sees_what_changed_since_its_cursor_or_must_start_over() {
+        let mut j = Journal::default();
+        j.push(pv("a"));
+        let at = j.cursor();
+        j.push(pv("b"));
+        let seen: Vec<&Changed> = j.since(at).expect("current").collect();
+        assert_eq!(seen, [&pv("b")]);
+        assert!(
+            Journal::default().since(at).is_none(),
+            "another World's cursor"
+        );
+        let before = j.cursor();
+        j.everything();
+        assert!(
+            j.since(before).is_none(),
+            "nothing can say what a relist changed"
+        );
+        assert_eq!(j.since(j.cursor()).expect("current").count(), 0);
+        let behind = j.cursor();
+        for _ in 0..=JOURNAL_KEEP {
+            j.push(pv("c"));
+        }
+        assert!(
+            j.since(behind).is_none(),
+            "fell behind what the journal keeps"
+        );
+    }
+}
