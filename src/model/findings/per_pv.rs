@@ -37,7 +37,6 @@ const IDS: [&str; 2] = [missing::ID, released::ID];
 
 #[derive(Debug, Default)]
 struct Judged {
-    ap: Option<String>,
     fs: Vec<String>,
     until: Option<Timestamp>,
 }
@@ -49,12 +48,15 @@ pub(super) struct PvCache {
     /// Per rule of `IDS`: PV → what its verdict produced, only for PVs that produced
     /// something, in PV order as the whole rule lists them.
     parts: [BTreeMap<String, Out>; 2],
-    /// Access point id → the PVs naming it (nearly always one: a Vec, not a tree).
+    /// Access point id → the PVs naming it (nearly always one: a Vec, not a tree), and
+    /// possibly PVs that named it once: those are dropped when the access point next
+    /// changes, which keeps nothing per PV to undo the entry with.
     by_ap: HashMap<String, Vec<String>>,
     /// File system → the PVs whose verdict read its listing (few keys, many PVs each).
     by_fs: HashMap<String, BTreeSet<String>>,
     /// (until, PV) for verdicts that time alone changes.
     timed: BTreeSet<(Timestamp, String)>,
+    /// Only PVs whose verdict read a listing or a grace: the rest cost no entry.
     judged: HashMap<String, Judged>,
 }
 
@@ -71,7 +73,7 @@ impl PvCache {
             Some((cursor, at)) if cx.now >= at => journal.since(cursor).map(|changes| {
                 let mut dirty = BTreeSet::new();
                 for c in changes {
-                    self.dirty(c, &mut dirty);
+                    self.dirty(w, c, &mut dirty);
                 }
                 let due = self.timed.iter().take_while(|(until, _)| *until <= cx.now);
                 dirty.extend(due.map(|(_, pv)| pv.clone()));
@@ -97,13 +99,19 @@ impl PvCache {
     }
 
     /// The PVs whose verdict read what changed.
-    fn dirty(&self, c: &Changed, into: &mut BTreeSet<String>) {
+    fn dirty(&mut self, w: &World, c: &Changed, into: &mut BTreeSet<String>) {
         match c {
             Changed::Pv(name) => {
                 into.insert(name.clone());
             }
             Changed::AccessPoint(id) | Changed::Probe(ProbeKey::AccessPoint(id)) => {
-                into.extend(self.by_ap.get(id).into_iter().flatten().cloned());
+                if let Some(names) = self.by_ap.get_mut(id) {
+                    names.retain(|n| names_ap(w, n, id));
+                    into.extend(names.iter().cloned());
+                    if names.is_empty() {
+                        self.by_ap.remove(id);
+                    }
+                }
             }
             Changed::FileSystem(fs) => {
                 into.extend(self.by_fs.get(fs).into_iter().flatten().cloned());
@@ -120,9 +128,6 @@ impl PvCache {
         let Some(j) = self.judged.remove(name) else {
             return;
         };
-        if let Some(ap) = j.ap {
-            unindex(&mut self.by_ap, &ap, name);
-        }
         for fs in j.fs {
             if let Some(set) = self.by_fs.get_mut(&fs) {
                 set.remove(name);
@@ -141,10 +146,7 @@ impl PvCache {
         let Some(pv) = w.pvs.get(&name.to_string()) else {
             return;
         };
-        let mut j = Judged {
-            ap: pv.efs.as_ref().and_then(|h| h.access_point_id.clone()),
-            ..Judged::default()
-        };
+        let mut j = Judged::default();
         for (i, id) in IDS.iter().enumerate() {
             if cx.policy.disabled.contains(*id) {
                 continue;
@@ -164,8 +166,11 @@ impl PvCache {
                 self.parts[i].insert(name.to_string(), out);
             }
         }
-        if let Some(ap) = &j.ap {
-            index(&mut self.by_ap, ap, name);
+        if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.as_ref()) {
+            let names = self.by_ap.entry(ap.clone()).or_default();
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_string());
+            }
         }
         for fs in &j.fs {
             let set = self.by_fs.entry(fs.clone()).or_default();
@@ -174,22 +179,16 @@ impl PvCache {
         if let Some(until) = j.until {
             self.timed.insert((until, name.to_string()));
         }
-        self.judged.insert(name.to_string(), j);
-    }
-}
-
-fn index(idx: &mut HashMap<String, Vec<String>>, key: &str, name: &str) {
-    let names = idx.entry(key.to_string()).or_default();
-    if !names.iter().any(|n| n == name) {
-        names.push(name.to_string());
-    }
-}
-
-fn unindex(idx: &mut HashMap<String, Vec<String>>, key: &str, name: &str) {
-    if let Some(set) = idx.get_mut(key) {
-        set.retain(|n| n != name);
-        if set.is_empty() {
-            idx.remove(key);
+        if !(j.fs.is_empty() && j.until.is_none()) {
+            self.judged.insert(name.to_string(), j);
         }
     }
+}
+
+/// Whether the PV, as the World has it now, names the access point.
+fn names_ap(w: &World, name: &str, ap: &str) -> bool {
+    w.pvs
+        .get(&name.to_string())
+        .and_then(|pv| pv.efs.as_ref()?.access_point_id.as_deref())
+        == Some(ap)
 }
