@@ -89,6 +89,7 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
         source: SourceId::Pvs,
         state: HealthState::Live,
         at: now(),
+        retry_at: None,
     };
     w.apply(SourceMsg::Health(live), now());
     assert!(delete_access_point(&w, "fsap-used").is_err_and(|e| e.contains("pv-a")));

@@ -317,6 +317,9 @@ pub struct Health {
     pub source: SourceId,
     pub state: HealthState,
     pub at: jiff::Timestamp,
+    /// When a failing source will try again on its own (it backs off); `None` while it
+    /// is live or syncing, and for sources that do not say.
+    pub retry_at: Option<jiff::Timestamp>,
 }
 
 /// Everything a source can send.

@@ -40,11 +40,20 @@ impl Tracker {
         self.report(HealthState::Absent { reason })
     }
 
+    /// `h` saying that the next try is `wait` from now.
+    pub fn retrying(mut h: Health, wait: std::time::Duration) -> Health {
+        h.retry_at = jiff::SignedDuration::try_from(wait)
+            .ok()
+            .and_then(|d| h.at.checked_add(d).ok());
+        h
+    }
+
     fn report(&self, state: HealthState) -> Health {
         Health {
             source: self.source,
             state,
             at: jiff::Timestamp::now(),
+            retry_at: None,
         }
     }
 }

@@ -118,10 +118,7 @@ where
                     return self.say(h).await.then_some((rv, started));
                 }
                 Err(e) => {
-                    if !self.fail(&e).await {
-                        return None;
-                    }
-                    self.pause(&e, started).await;
+                    self.fail_then_wait(&e, started).await?;
                 }
             }
         }
@@ -177,13 +174,11 @@ where
                     if needs_relist(&e) {
                         return self.relist_after(&e, listed_at).await;
                     }
-                    if !self.fail(&e).await {
-                        return Next::Stop;
+                    match self.fail_then_wait(&e, listed_at).await {
+                        None => return Next::Stop,
+                        Some(true) => return Next::Relist,
+                        Some(false) => continue,
                     }
-                    if self.pause(&e, listed_at).await {
-                        return Next::Relist;
-                    }
-                    continue;
                 }
             };
             if self.failing {
@@ -243,11 +238,10 @@ where
                 if is_gone_event(&e) || needs_relist(&e) {
                     return self.relist_after(&e, listed_at).await;
                 }
-                if !self.fail(&e).await {
-                    return Next::Stop;
-                }
-                if self.pause(&e, listed_at).await {
-                    return Next::Relist;
+                match self.fail_then_wait(&e, listed_at).await {
+                    None => return Next::Stop,
+                    Some(true) => return Next::Relist,
+                    Some(false) => {}
                 }
             }
         }
@@ -275,28 +269,27 @@ where
     /// The watch cannot resume from its version (it expired, or the server never had it):
     /// a relist, at once unless the last one was just now.
     async fn relist_after(&mut self, e: &watcher::Error, listed_at: Instant) -> Next {
-        if listed_at.elapsed() < RELIST_SETTLE {
-            if !self.fail(e).await {
-                return Next::Stop;
-            }
-            self.pause(e, listed_at).await;
+        if listed_at.elapsed() < RELIST_SETTLE && self.fail_then_wait(e, listed_at).await.is_none()
+        {
+            return Next::Stop;
         }
         Next::Relist
     }
 
-    /// Waits out the backoff for `e`; true if `r` cut it short (a relist is wanted).
-    async fn pause(&mut self, e: &watcher::Error, last_start: Instant) -> bool {
+    /// Reports `e`, saying when the next try is due (so the wait is chosen before the
+    /// report), then waits it out. `None` when the app has gone away; `Some(true)` if `r`
+    /// cut the wait short (a relist is wanted).
+    async fn fail_then_wait(&mut self, e: &watcher::Error, last_start: Instant) -> Option<bool> {
+        self.failing = true;
         let wait = self.backoff.failed(retry_for(e));
-        tokio::select! {
+        let h = Tracker::retrying(describe(self.health.source, e, &self.health), wait);
+        if !self.say(h).await {
+            return None;
+        }
+        Some(tokio::select! {
             _ = sleep(wait) => false,
             _ = self.relist.wanted(last_start) => true,
-        }
-    }
-
-    async fn fail(&mut self, e: &watcher::Error) -> bool {
-        self.failing = true;
-        let h = describe(self.health.source, e, &self.health);
-        self.say(h).await
+        })
     }
 
     fn list_params(&self) -> ListParams {

@@ -26,6 +26,7 @@ fn world_with_pvs(n: usize) -> World {
         source: SourceId::Pvs,
         state: HealthState::Live,
         at: now(),
+        retry_at: None,
     };
     w.apply(SourceMsg::Health(live), now());
     w

@@ -75,6 +75,7 @@ fn world(now: Timestamp, list_access_points: bool) -> World {
         source: SourceId::Pvs,
         state: HealthState::Live,
         at: now,
+        retry_at: None,
     };
     w.apply(SourceMsg::Health(health), now);
     if !list_access_points {

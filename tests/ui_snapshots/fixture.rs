@@ -52,6 +52,7 @@ pub fn health(w: &mut World, source: SourceId, state: HealthState) {
             source,
             state,
             at: ago(60),
+            retry_at: None,
         }),
         ago(60),
     );

@@ -158,6 +158,7 @@ fn churn(r: &mut fastrand::Rng, w: &mut World, t: &mut Timestamp) {
                 source: SourceId::Pvs,
                 state,
                 at,
+                retry_at: None,
             };
             w.apply(SourceMsg::Health(h), at);
         }

@@ -43,6 +43,7 @@ pub fn live(w: &mut World, source: SourceId) {
         source,
         state: HealthState::Live,
         at: now(),
+        retry_at: None,
     };
     w.apply(SourceMsg::Health(h), now());
 }
