@@ -12,7 +12,8 @@
 //!   "cluster": { "name": str|null, "region": str|null, "account": str|null },
 //!   "complete": bool,                        // every source answered and none failed
 //!   "sources": [ { "source": str, "state": "live"|"syncing"|"stale"|"error"|"absent",
-//!                  "reason": str|null } ],
+//!                  "reason": str|null,
+//!                  "next_try": RFC 3339|null } ],       // when a failing source retries
 //!   "counts": { "critical": n, "warning": n, "info": n },   // silenced ones excluded
 //!   "silenced": n,
 //!   "checking": [ { "rule": str, "object": { "kind", "namespace", "name" }, "why": str } ],
@@ -39,7 +40,12 @@ pub struct Report {
     pub checking: Vec<Checking>,
     pub complete: bool,
     pub generated_at: jiff::Timestamp,
-    sources: Vec<(SourceId, &'static str, Option<String>)>,
+    sources: Vec<(
+        SourceId,
+        &'static str,
+        Option<String>,
+        Option<jiff::Timestamp>,
+    )>,
     cluster: (Option<String>, Option<String>, Option<String>),
 }
 
@@ -57,12 +63,17 @@ impl Report {
                     }
                     Some(HealthState::Absent { reason }) => ("absent", Some(reason.clone())),
                 };
-                (*s, state, reason)
+                let next_try = world
+                    .health
+                    .get(s)
+                    .filter(|_| !matches!(state, "live" | "syncing"))
+                    .and_then(|h| h.retry_at);
+                (*s, state, reason, next_try)
             })
             .collect();
         let failed = sources
             .iter()
-            .any(|(_, st, _)| matches!(*st, "error" | "stale" | "syncing"));
+            .any(|(_, st, _, _)| matches!(*st, "error" | "stale" | "syncing"));
         let t = &world.target;
         let name = world
             .cluster
@@ -106,7 +117,7 @@ impl Report {
             "generated_at": self.generated_at.to_string(),
             "cluster": {"name": name, "region": region, "account": account},
             "complete": self.complete,
-            "sources": self.sources.iter().map(|(s, state, reason)| json!({"source": s.label(), "state": state, "reason": reason})).collect::<Vec<_>>(),
+            "sources": self.sources.iter().map(|(s, state, reason, next)| json!({"source": s.label(), "state": state, "reason": reason, "next_try": next.map(|t| t.to_string())})).collect::<Vec<_>>(),
             "counts": {"critical": self.count(Severity::Critical), "warning": self.count(Severity::Warning), "info": self.count(Severity::Info)},
             "silenced": self.findings.iter().filter(|f| f.silenced.is_some()).count(),
             "checking": self.checking.iter().map(|c| json!({"rule": c.rule, "object": c.object, "why": c.why})).collect::<Vec<_>>(),
@@ -130,13 +141,16 @@ impl Report {
         let live = self
             .sources
             .iter()
-            .filter(|(_, st, _)| *st == "live")
+            .filter(|(_, st, _, _)| *st == "live")
             .count();
         let _ = writeln!(out, "sources: {live} of {} live", self.sources.len());
-        for (s, state, reason) in self.sources.iter().filter(|(_, st, _)| *st != "live") {
+        for (s, state, reason, next) in self.sources.iter().filter(|(_, st, _, _)| *st != "live") {
+            let next = next
+                .map(|t| format!(" (next try {})", t.strftime("%H:%M:%S UTC")))
+                .unwrap_or_default();
             let _ = writeln!(
                 out,
-                "  {:<20} {state}: {}",
+                "  {:<20} {state}: {}{next}",
                 s.label(),
                 clean(reason.as_deref().unwrap_or("no answer before the timeout"))
             );
@@ -205,5 +219,37 @@ impl Report {
             out.push('\n');
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Health, SourceMsg};
+
+    #[test]
+    fn a_failing_source_says_when_it_tries_again() {
+        let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().expect("timestamp");
+        let mut w = World::default();
+        let h = Health {
+            source: SourceId::ServiceAccounts,
+            state: HealthState::Error {
+                reason: "forbidden to list/watch serviceaccounts".into(),
+                hint: "grant it".into(),
+            },
+            at,
+            retry_at: Some(at + jiff::SignedDuration::from_secs(35)),
+        };
+        w.apply(SourceMsg::Health(h), at);
+        let r = Report::new(&w, &Findings::default(), true, at);
+        let json = r.json();
+        let sources = json["sources"].as_array().expect("sources");
+        let sa = sources
+            .iter()
+            .find(|s| s["source"] == "serviceaccounts")
+            .expect("serviceaccounts");
+        assert_eq!(sa["next_try"], "2025-06-01T12:00:35Z");
+        assert!(sources.iter().any(|s| s["next_try"].is_null()));
+        assert!(r.text().contains("(next try 12:00:35 UTC)"), "{}", r.text());
     }
 }

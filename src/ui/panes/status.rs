@@ -114,6 +114,19 @@ impl PaneStatus {
                 }
             }
         }
+        let next = sources
+            .iter()
+            .filter_map(|s| world.health.get(s))
+            .filter(|h| !matches!(h.state, HealthState::Live | HealthState::Syncing))
+            .filter_map(|h| h.retry_at)
+            .min();
+        if let Some(at) = next {
+            // `of` has no UiState; the system zone is the one the header uses unless a
+            // test pins it.
+            let at = crate::ui::format::clock(at, &jiff::tz::TimeZone::system());
+            st.notes
+                .push((Tone::Muted, format!("next try at {at}; r retries now")));
+        }
         st
     }
 
@@ -161,7 +174,36 @@ impl PaneStatus {
 
 #[cfg(test)]
 mod tests {
-    use super::wrap;
+    use super::*;
+    use crate::model::{Health, SourceMsg};
+
+    #[test]
+    fn a_failing_source_says_when_it_tries_again() {
+        let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().expect("timestamp");
+        let mut w = World::default();
+        let h = Health {
+            source: SourceId::ServiceAccounts,
+            state: HealthState::Error {
+                reason: "forbidden".into(),
+                hint: "grant it".into(),
+            },
+            at,
+            retry_at: Some(at + jiff::SignedDuration::from_secs(35)),
+        };
+        w.apply(SourceMsg::Health(h), at);
+        let st = PaneStatus::of(&w, &[SourceId::ServiceAccounts]);
+        let due = crate::ui::format::clock(
+            at + jiff::SignedDuration::from_secs(35),
+            &jiff::tz::TimeZone::system(),
+        );
+        assert!(
+            st.notes
+                .iter()
+                .any(|(_, t)| t == &format!("next try at {due}; r retries now")),
+            "{:?}",
+            st.notes
+        );
+    }
 
     #[test]
     fn wraps_on_words_and_splits_long_ones() {

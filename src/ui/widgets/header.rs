@@ -161,6 +161,12 @@ fn sources_line(world: &World, ui: &UiState) -> Line<'static> {
             HealthState::Error { .. } => (format!("{name} error"), Tone::Error),
             HealthState::Absent { .. } => (format!("{name} absent"), Tone::Muted),
         };
+        // A clock time rather than a countdown: it holds still between frames and says
+        // when to look again.
+        let text = match h.retry_at {
+            Some(at) => format!("{text}, next try {}", clock(at, &ui.time_zone)),
+            None => text,
+        };
         if !others.is_empty() {
             others.push(Span::styled(" · ", Style::new().fg(t.muted)));
         }
