@@ -25,6 +25,20 @@ async fn throttling_that_clears_is_forgotten_within_seconds() {
         stale_or_error(w, SourceId::EfsFileSystems) && stale_or_error(w, SourceId::EksCluster)
     })
     .await;
+    // Throttled sources say when they try again, within the throttling cap (15 s).
+    time_to(&mut h, Duration::from_secs(10), "a next try", |w| {
+        [SourceId::EfsFileSystems, SourceId::EksCluster]
+            .iter()
+            .all(|s| {
+                w.health
+                    .get(s)
+                    .and_then(|h| Some(h.retry_at?.duration_since(h.at)))
+                    .is_some_and(|d| {
+                        d > jiff::SignedDuration::ZERO && d <= jiff::SignedDuration::from_secs(15)
+                    })
+            })
+    })
+    .await;
     h.until(Duration::from_secs(3), |_| false).await;
     ctl.delete("/faults").await;
     let t = time_to(&mut h, Duration::from_secs(15), "AWS live", |w| {

@@ -113,6 +113,7 @@ async fn efs_loop(
     loop {
         wake.served();
         let started = Instant::now();
+        let swept_at = jiff::Timestamp::now();
         let hs = (&mut fs_h, &mut ap_h, &mut mt_h);
         let Some(out) = efs_sweep(&efs, &tx, hs, &clock).await else {
             return;
@@ -126,8 +127,32 @@ async fn efs_loop(
             }
             Some(why) => backoff.failed(why),
         };
+        if out.failed.is_some()
+            && !say_next_try(&tx, [&fs_h, &ap_h, &mt_h], swept_at, &clock, delay).await
+        {
+            return;
+        }
         wait(&mut wake, &clock, delay, started).await;
     }
+}
+
+/// Every source that failed in the sweep begun at `since` says when it tries again;
+/// false when the app has gone away.
+async fn say_next_try<const N: usize>(
+    tx: &Sender<SourceMsg>,
+    trackers: [&Tracker; N],
+    since: jiff::Timestamp,
+    clock: &Clock,
+    delay: Duration,
+) -> bool {
+    for h in trackers {
+        if let Some(again) = h.next_try(since, clock.real(delay))
+            && !report(tx, again).await
+        {
+            return false;
+        }
+    }
+    true
 }
 
 /// The steady interval, stretched so that sweeping takes at most 1/`COST_SHARE` of the
@@ -320,6 +345,7 @@ async fn eks_loop(
     loop {
         wake.served();
         let started = Instant::now();
+        let swept_at = jiff::Timestamp::now();
         let Some(out) = super::aws_eks::sweep(&eks, &cluster, &tx, &mut hs).await else {
             return;
         };
@@ -330,6 +356,10 @@ async fn eks_loop(
                 if busy { BUSY_INTERVAL } else { steady }
             }
         };
+        let [a, b, c, d] = &hs;
+        if out.failed.is_some() && !say_next_try(&tx, [a, b, c, d], swept_at, &clock, delay).await {
+            return;
+        }
         wait(&mut wake, &clock, delay, started).await;
     }
 }
