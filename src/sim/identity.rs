@@ -41,15 +41,9 @@ pub fn review(shared: &Shared, method: &Method, body: &Bytes) -> Response {
             "the server does not allow this method on the requested resource",
         );
     }
-    let sent: Value = match serde_json::from_slice(body) {
+    let sent = match super::status::json_body(body) {
         Ok(v) => v,
-        Err(e) => {
-            return status_error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("invalid JSON body: {e}"),
-            );
-        }
+        Err(bad) => return *bad,
     };
     let kind = sent.get("kind").and_then(Value::as_str).unwrap_or(KIND);
     if kind != KIND {

@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use super::resources::{self, ACK_FILESYSTEM_CRD, RESOURCES, ResourceDef};
 use super::selector::Selector;
 use super::status::{
-    forbidden, invalid, json_ok, not_found, qualified_plural, status_body, status_error, too_large,
+    forbidden, invalid, json_body, json_ok, not_found, qualified_plural, status_body, status_error,
+    too_large,
 };
 use super::store::{Store, labels_of};
 use super::{Shared, identity, lock, validate, watch};
@@ -327,15 +328,9 @@ fn get(shared: &Shared, t: &Target, name: &str) -> Response {
 }
 
 fn write(shared: &Shared, t: &Target, body: &Bytes, name: Option<&String>) -> Response {
-    let mut obj: Value = match serde_json::from_slice(body) {
+    let mut obj = match json_body(body) {
         Ok(v) => v,
-        Err(e) => {
-            return status_error(
-                StatusCode::BAD_REQUEST,
-                "BadRequest",
-                &format!("invalid JSON body: {e}"),
-            );
-        }
+        Err(bad) => return *bad,
     };
     obj["apiVersion"] = json!(t.def.api_version());
     obj["kind"] = json!(t.def.kind);

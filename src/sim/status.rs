@@ -30,6 +30,17 @@ pub fn status_body(code: StatusCode, reason: &str, message: &str) -> Value {
         "message": message, "reason": reason, "code": code.as_u16()})
 }
 
+/// A request body as JSON, or the 400 the API server answers a malformed one with.
+pub fn json_body(body: &[u8]) -> Result<Value, Box<Response>> {
+    serde_json::from_slice(body).map_err(|e| {
+        Box::new(status_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            &format!("invalid JSON body: {e}"),
+        ))
+    })
+}
+
 pub fn status_error(code: StatusCode, reason: &str, message: &str) -> Response {
     (code, json_ok(&status_body(code, reason, message))).into_response()
 }
