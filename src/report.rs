@@ -225,22 +225,11 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Health, SourceMsg};
 
     #[test]
     fn a_failing_source_says_when_it_tries_again() {
         let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().expect("timestamp");
-        let mut w = World::default();
-        let h = Health {
-            source: SourceId::ServiceAccounts,
-            state: HealthState::Error {
-                reason: "forbidden to list/watch serviceaccounts".into(),
-                hint: "grant it".into(),
-            },
-            at,
-            retry_at: Some(at + jiff::SignedDuration::from_secs(35)),
-        };
-        w.apply(SourceMsg::Health(h), at);
+        let w = crate::model::input::retrying_world(at);
         let r = Report::new(&w, &Findings::default(), true, at);
         let json = r.json();
         let sources = json["sources"].as_array().expect("sources");

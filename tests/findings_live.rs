@@ -79,15 +79,21 @@ fn ids(found: &[Finding]) -> Vec<&'static str> {
     found.iter().map(|f| f.id).collect()
 }
 
-#[tokio::test]
-async fn resolving_causes_through_the_control_api_clears_their_findings() {
-    let sim = common::start_sim().await;
-    let ctl = common::Control::new(&sim);
+/// The dashboard's sources and model on the read-only clients, every source answered.
+async fn synced(sim: &stordeck::sim::SimHandle) -> Headless {
     let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
         .await
         .expect("connect");
     let mut h = Headless::start(&conn);
     assert!(h.first_sync(Duration::from_secs(30)).await);
+    h
+}
+
+#[tokio::test]
+async fn resolving_causes_through_the_control_api_clears_their_findings() {
+    let sim = common::start_sim().await;
+    let ctl = common::Control::new(&sim);
+    let mut h = synced(&sim).await;
     let now = || jiff::Timestamp::now();
     // Candidates are confirmed within seconds (the stranded node's settle is 30 s).
     h.until_findings(Duration::from_secs(60), |_, f| {
@@ -156,11 +162,7 @@ async fn resolving_causes_through_the_control_api_clears_their_findings() {
 async fn a_volume_handle_efs_refuses_is_confirmed_not_checked_for_ever() {
     let sim = common::start_sim().await;
     let ctl = common::Control::new(&sim);
-    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
-        .await
-        .expect("connect");
-    let mut h = Headless::start(&conn);
-    assert!(h.first_sync(Duration::from_secs(30)).await);
+    let mut h = synced(&sim).await;
     let mut pv = sim::list(&sim, "persistentvolumes")
         .into_iter()
         .find(|pv| {

@@ -322,6 +322,24 @@ pub struct Health {
     pub retry_at: Option<jiff::Timestamp>,
 }
 
+/// A World in which forbidden serviceaccounts failed at `at` and try again 35 s later:
+/// what every view of a next try is tested with.
+#[cfg(test)]
+pub(crate) fn retrying_world(at: jiff::Timestamp) -> super::World {
+    let mut w = super::World::default();
+    let h = Health {
+        source: SourceId::ServiceAccounts,
+        state: HealthState::Error {
+            reason: "forbidden to list/watch serviceaccounts".into(),
+            hint: "grant it".into(),
+        },
+        at,
+        retry_at: Some(at + jiff::SignedDuration::from_secs(35)),
+    };
+    w.apply(SourceMsg::Health(h), at);
+    w
+}
+
 /// Everything a source can send.
 #[derive(Debug, Clone)]
 pub enum SourceMsg {

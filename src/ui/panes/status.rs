@@ -175,22 +175,11 @@ impl PaneStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Health, SourceMsg};
 
     #[test]
     fn a_failing_source_says_when_it_tries_again() {
         let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().expect("timestamp");
-        let mut w = World::default();
-        let h = Health {
-            source: SourceId::ServiceAccounts,
-            state: HealthState::Error {
-                reason: "forbidden".into(),
-                hint: "grant it".into(),
-            },
-            at,
-            retry_at: Some(at + jiff::SignedDuration::from_secs(35)),
-        };
-        w.apply(SourceMsg::Health(h), at);
+        let w = crate::model::input::retrying_world(at);
         let st = PaneStatus::of(&w, &[SourceId::ServiceAccounts]);
         let due = crate::ui::format::clock(
             at + jiff::SignedDuration::from_secs(35),

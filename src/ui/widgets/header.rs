@@ -195,23 +195,12 @@ fn sources_line(world: &World, ui: &UiState) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Health, SourceMsg};
     use crate::ui::theme::Theme;
 
     #[test]
     fn a_failing_source_shows_its_next_try() {
         let at: jiff::Timestamp = "2025-06-01T12:00:00Z".parse().expect("timestamp");
-        let mut w = World::default();
-        let h = Health {
-            source: SourceId::ServiceAccounts,
-            state: HealthState::Error {
-                reason: "forbidden".into(),
-                hint: "grant it".into(),
-            },
-            at,
-            retry_at: Some(at + jiff::SignedDuration::from_secs(35)),
-        };
-        w.apply(SourceMsg::Health(h), at);
+        let w = crate::model::input::retrying_world(at);
         let mut ui = UiState::new(Theme::dark(), false);
         ui.time_zone = jiff::tz::TimeZone::UTC;
         let line: String = sources_line(&w, &ui)
