@@ -5,7 +5,9 @@
 use std::time::Duration;
 
 use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
-use futures::StreamExt;
+use futures::{Stream, StreamExt};
+use ratatui::Terminal;
+use ratatui::backend::Backend;
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 
@@ -39,64 +41,113 @@ pub enum Ended {
     Signal(i32),
 }
 
+/// What a caller may learn from the loop as it runs; the churn bench times keypresses to
+/// frames through it. The dashboard observes nothing.
+pub trait Observe {
+    /// A key was handled (its frame is the next one drawn).
+    fn key_handled(&mut self) {}
+    /// A frame reached the terminal.
+    fn frame_drawn(&mut self, _session: &Headless) {}
+    /// `events` source messages were folded, then the findings settled in `settle`.
+    fn folded(&mut self, _events: usize, _settle: Duration) {}
+}
+
+impl Observe for () {}
+
 /// `executor` is `None` in read-only mode: then nothing here can change anything.
 pub async fn run(
     conn: Connection,
-    mut ui: UiState,
+    ui: UiState,
     executor: Option<Executor>,
     policy: Policy,
 ) -> anyhow::Result<Ended> {
-    let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
-    let mut s = Headless::start_with(&conn, Clock::system(), policy);
+    let session = Headless::start_with(&conn, Clock::system(), policy);
+    let terminal = ratatui::try_init()?;
+    let result = drive(
+        &conn,
+        executor.as_ref(),
+        session,
+        ui,
+        terminal,
+        EventStream::new(),
+        &mut (),
+    )
+    .await;
+    ratatui::restore();
+    result
+}
 
-    let mut terminal = ratatui::try_init()?;
+/// The loop itself, over any terminal and key stream. Dropping the session on return
+/// stops every source.
+pub async fn drive<B, K>(
+    conn: &Connection,
+    executor: Option<&Executor>,
+    mut s: Headless,
+    mut ui: UiState,
+    mut terminal: Terminal<B>,
+    mut keys: K,
+    observe: &mut impl Observe,
+) -> anyhow::Result<Ended>
+where
+    B: Backend,
+    B::Error: std::error::Error + Send + Sync + 'static,
+    K: Stream<Item = std::io::Result<TermEvent>> + Unpin,
+{
+    let (itx, mut irx) = mpsc::unbounded_channel::<Internal>();
     let mut signals = Signals::new()?;
-    let mut keys = EventStream::new();
     let mut ticker = tokio::time::interval(AGE_TICK);
     let mut dirty = true;
+    // A keypress is answered at once: the frame spacing is for bursts of messages.
+    let mut keyed = false;
     let mut last_draw = Instant::now() - FRAME;
 
-    let result: anyhow::Result<Ended> = loop {
-        if dirty && last_draw.elapsed() >= FRAME {
+    loop {
+        if dirty && (keyed || last_draw.elapsed() >= FRAME) {
             let now = s.clock.now();
             let (world, findings) = (&s.world, &s.findings);
-            if let Err(e) = terminal.draw(|f| ui::render(f, world, findings, &ui, now)) {
-                break Err(e.into());
-            }
+            terminal.draw(|f| ui::render(f, world, findings, &ui, now))?;
             last_draw = Instant::now();
             dirty = false;
+            keyed = false;
+            observe.frame_drawn(&s);
         }
         let frame_due = last_draw + FRAME;
         tokio::select! {
             Some(msg) = s.recv() => {
                 s.apply(msg);
+                let mut events = 1;
                 // Fold what else is already queued before drawing once.
                 for _ in 0..BATCH {
                     match s.try_recv() {
                         Some(m) => s.apply(m),
                         None => break,
                     }
+                    events += 1;
                 }
                 // Evaluated as messages arrive, never on the way to a frame: a keypress
                 // is drawn with the findings as they stand.
+                let started = std::time::Instant::now();
                 s.settle();
+                observe.folded(events, started.elapsed());
                 dirty = true;
             }
             Some(ev) = keys.next() => match ev {
                 Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
                     for cmd in ui::handle_key(&mut ui, k, &s.world, &s.findings) {
                         match cmd {
-                            UiCommand::Quit => return finish(s, Ok(Ended::Quit)),
+                            UiCommand::Quit => return Ok(Ended::Quit),
                             UiCommand::Refresh => s.refresh.all(),
                             UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &s.world, r, itx.clone()),
-                            UiCommand::Execute(a) => spawn_action(executor.as_ref(), a, itx.clone()),
+                            UiCommand::Execute(a) => spawn_action(executor, a, itx.clone()),
                         }
                     }
+                    observe.key_handled();
                     dirty = true;
+                    keyed = true;
                 }
                 Ok(TermEvent::Resize(..)) => dirty = true,
                 Ok(_) => {}
-                Err(e) => break Err(e.into()),
+                Err(e) => return Err(e.into()),
             },
             Some(done) = irx.recv() => {
                 match done {
@@ -116,17 +167,9 @@ pub async fn run(
                 dirty = true;
             }
             _ = tokio::time::sleep_until(frame_due), if dirty => {}
-            n = signals.next() => break Ok(Ended::Signal(n)),
+            n = signals.next() => return Ok(Ended::Signal(n)),
         }
-    };
-    finish(s, result)
-}
-
-/// Stops every source (dropping the session aborts its tasks) and gives the terminal back.
-fn finish(session: Headless, result: anyhow::Result<Ended>) -> anyhow::Result<Ended> {
-    drop(session);
-    ratatui::restore();
-    result
+    }
 }
 
 /// Runs off the render path; the outcome comes back as a message.
