@@ -78,14 +78,22 @@ pub struct Observed {
 /// One thing a per-object rule may have judged with that changed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
-    /// A PV's row, or when it changed or was deleted.
+    /// A PV's row, or when it changed or was deleted, or its record as deleted expired.
     Pv(String),
-    /// An access point's row (inserted, changed or dropped).
+    /// An access point's row (inserted, changed or dropped), or whether a PV's handle or
+    /// a deleted PV's record names it.
     AccessPoint(String),
-    /// A file system's access-point listing: listed at all, when, or how many.
+    /// A file system's access-point listing: listed at all, when, how many, or any row of
+    /// its access points.
     FileSystem(String),
     /// A targeted read appeared, was replaced or expired.
     Probe(ProbeKey),
+    /// Whether a claim with this uid exists.
+    Claim(String),
+    /// The claims were relisted: any uid may have come or gone.
+    Claims,
+    /// Whether the PV watch counts as listed (`findings::pvs_listed`).
+    PvsListed,
 }
 
 /// Changes since some moment, by sequence number, bounded: a reader that fell further
@@ -184,11 +192,20 @@ impl Observed {
         if moved {
             self.pv_changed.insert(new.meta.name.clone(), now);
         }
-        self.pv_deleted.remove(&new.meta.name);
+        // An access point its deletion record named is no longer named by it.
+        if let Some(d) = self.pv_deleted.remove(&new.meta.name)
+            && let Some(ap) = d.access_point
+        {
+            self.journal.push(Changed::AccessPoint(ap));
+        }
     }
 
     pub(super) fn pv_removed(&mut self, old: &PvRow, now: Timestamp) {
         self.journal.push(Changed::Pv(old.meta.name.clone()));
+        // Its access point is now named by a deletion record.
+        if let Some(ap) = old.efs.as_ref().and_then(|h| h.access_point_id.clone()) {
+            self.journal.push(Changed::AccessPoint(ap));
+        }
         self.pv_changed.remove(&old.meta.name);
         self.pv_deleted.insert(
             old.meta.name.clone(),
@@ -233,8 +250,16 @@ impl Observed {
             }
             keep
         });
-        self.pv_deleted
-            .retain(|_, d| now.duration_since(d.at) < DELETED_KEEP);
+        self.pv_deleted.retain(|name, d| {
+            let keep = now.duration_since(d.at) < DELETED_KEEP;
+            if !keep {
+                journal.push(Changed::Pv(name.clone()));
+                if let Some(ap) = &d.access_point {
+                    journal.push(Changed::AccessPoint(ap.clone()));
+                }
+            }
+            keep
+        });
     }
 
     /// The deleted PV that named this access point, by its handle or as the token's PV.

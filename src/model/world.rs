@@ -1,7 +1,7 @@
 //! The World: every source's latest word, folded into projections with join indexes kept
 //! up to date as messages arrive. Pure and synchronous; time comes in as an argument.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
 use kube::ResourceExt;
 
@@ -95,9 +95,53 @@ struct Indexes {
     /// File systems whose access points EFS has listed at least once: until then a PV's
     /// access point is not known to be gone, nor an access point known to be unused.
     access_points_listed: BTreeSet<String>,
+    /// What the rules over a file system's access points count, kept as rows come and go
+    /// so that no evaluation walks every access point to count them.
+    aps_by_fs: BTreeMap<String, ApsOfFs>,
+}
+
+/// The access points the table holds for one file system, counted.
+#[derive(Debug, Default)]
+struct ApsOfFs {
+    count: usize,
+    /// gid → how many of them hold it.
+    gids: BTreeMap<i64, u32>,
 }
 
 impl Indexes {
+    fn add_ap(&mut self, ap: &AccessPointRec) {
+        let of = self.aps_by_fs.entry(ap.file_system_id.clone()).or_default();
+        of.count += 1;
+        if let Some(g) = ap.gid {
+            *of.gids.entry(g).or_default() += 1;
+        }
+    }
+
+    fn remove_ap(&mut self, ap: &AccessPointRec) {
+        let Some(of) = self.aps_by_fs.get_mut(&ap.file_system_id) else {
+            return;
+        };
+        of.count = of.count.saturating_sub(1);
+        if let Some(g) = ap.gid
+            && let Some(n) = of.gids.get_mut(&g)
+        {
+            *n -= 1;
+            if *n == 0 {
+                of.gids.remove(&g);
+            }
+        }
+        if of.count == 0 {
+            self.aps_by_fs.remove(&ap.file_system_id);
+        }
+    }
+
+    fn rebuild_aps<'a>(&mut self, aps: impl Iterator<Item = &'a AccessPointRec>) {
+        self.aps_by_fs.clear();
+        for ap in aps {
+            self.add_ap(ap);
+        }
+    }
+
     fn add_pv(&mut self, pv: &PvRow) {
         if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.clone()) {
             self.pv_by_access_point.insert(ap, pv.meta.name.clone());
@@ -188,7 +232,11 @@ impl World {
                 {
                     self.version += 1;
                 }
+                let listed = super::findings::pvs_listed(self);
                 self.health.insert(h.source, h);
+                if super::findings::pvs_listed(self) != listed {
+                    self.observed.journal.push(Changed::PvsListed);
+                }
             }
         }
     }
@@ -211,10 +259,10 @@ impl World {
                 ..
             } => {
                 self.idx.access_points_listed.contains(file_system_id)
+                    && self.access_point_count(file_system_id) == items.len()
                     && items
                         .iter()
                         .all(|ap| self.access_points.get(&ap.id) == Some(ap))
-                    && self.access_points_of(file_system_id).count() == items.len()
             }
             AwsMsg::MountTargets {
                 file_system_id,
@@ -250,16 +298,26 @@ impl World {
             KubeMsg::Pvc(c) => match self.pvcs.fold(c, ns_key, PvcRow::from_k8s) {
                 Folded::Upserted { key, old } => {
                     let key = key.clone();
-                    if let Some(uid) = old.and_then(|o| o.meta.uid) {
-                        self.idx.pvc_by_uid.remove(&uid);
+                    let was = old.and_then(|o| o.meta.uid);
+                    let is = self.pvcs.get(&key).and_then(|p| p.meta.uid.clone());
+                    if let Some(uid) = &was {
+                        self.idx.pvc_by_uid.remove(uid);
                     }
-                    if let Some(uid) = self.pvcs.get(&key).and_then(|p| p.meta.uid.clone()) {
-                        self.idx.pvc_by_uid.insert(uid, key);
+                    if let Some(uid) = &is {
+                        self.idx.pvc_by_uid.insert(uid.clone(), key);
+                    }
+                    // A claim's status changes often and its uid never: only a new uid
+                    // (or one gone) changes what a rule can find by uid.
+                    if was != is {
+                        for uid in [was, is].into_iter().flatten() {
+                            self.observed.journal.push(Changed::Claim(uid));
+                        }
                     }
                 }
                 Folded::Removed(old) => {
                     if let Some(uid) = old.meta.uid {
                         self.idx.pvc_by_uid.remove(&uid);
+                        self.observed.journal.push(Changed::Claim(uid));
                     }
                 }
                 Folded::Replaced => {
@@ -268,6 +326,7 @@ impl World {
                         .iter()
                         .filter_map(|(k, p)| Some((p.meta.uid.clone()?, k.clone())))
                         .collect();
+                    self.observed.journal.push(Changed::Claims);
                 }
                 Folded::Nothing => {}
             },
@@ -370,6 +429,7 @@ impl World {
                     self.file_systems.iter().map(|(k, _)| k.clone()).collect();
                 self.access_points
                     .retain(|_, ap| live.contains(&ap.file_system_id));
+                self.idx.rebuild_aps(self.access_points.values());
                 self.mount_targets
                     .retain(|_, mt| live.contains(&mt.file_system_id));
                 self.idx.access_points_listed.retain(|id| live.contains(id));
@@ -380,60 +440,7 @@ impl World {
                 file_system_id,
                 items,
                 started,
-            } => {
-                let initial = !self.idx.access_points_listed.contains(&file_system_id);
-                for ap in &items {
-                    let prev = self
-                        .access_points
-                        .get(&ap.id)
-                        .map(|p| p.life_cycle_state.clone());
-                    self.note_state(now, &ap.id, prev, &ap.life_cycle_state, initial);
-                }
-                // A targeted read that started after this listing knows better about its
-                // access point than the listing does.
-                let probes = &self.observed.probes;
-                let newer = |id: &str| {
-                    probes
-                        .get(&ProbeKey::AccessPoint(id.to_string()))
-                        .is_some_and(|p| p.started > started)
-                };
-                let before: Vec<AccessPointRec> =
-                    self.access_points_of(&file_system_id).cloned().collect();
-                self.access_points
-                    .retain(|id, ap| ap.file_system_id != file_system_id || newer(id));
-                // Only rows that differ afterwards are re-judged, and the file systems
-                // whose count of access points they move.
-                let mut changed: Vec<String> = Vec::new();
-                let mut counts: BTreeSet<String> = BTreeSet::new();
-                for ap in items {
-                    if !newer(&ap.id) {
-                        if self.access_points.get(&ap.id) != Some(&ap) {
-                            changed.push(ap.id.clone());
-                            counts.insert(ap.file_system_id.clone());
-                        }
-                        if let Some(old) = self.access_points.insert(ap.id.clone(), ap) {
-                            counts.insert(old.file_system_id);
-                        }
-                    }
-                }
-                for old in before {
-                    if self.access_points.get(&old.id) != Some(&old) {
-                        changed.push(old.id);
-                    }
-                }
-                counts.insert(file_system_id.clone());
-                let journal = &mut self.observed.journal;
-                for id in changed {
-                    journal.push(Changed::AccessPoint(id));
-                }
-                for fs in counts {
-                    journal.push(Changed::FileSystem(fs));
-                }
-                self.note_creating(&file_system_id, now);
-                self.observed
-                    .access_points_listed(&file_system_id, started, now);
-                self.idx.access_points_listed.insert(file_system_id);
-            }
+            } => self.sweep_access_points(file_system_id, &items, started, now),
             AwsMsg::MountTargets {
                 file_system_id,
                 items,
@@ -475,6 +482,86 @@ impl World {
                 .replace(items.into_iter().map(|p| (p.name.clone(), p)).collect()),
             AwsMsg::Nodegroups(items) => self.nodegroups = Some(items),
         }
+    }
+
+    /// One file system's listing of access points, folded in place: only the rows that
+    /// differ are written and journaled, so a sweep costs its own items and one pass over
+    /// the table, never a copy of it.
+    fn sweep_access_points(
+        &mut self,
+        fs: String,
+        items: &[AccessPointRec],
+        started: jiff::Timestamp,
+        now: jiff::Timestamp,
+    ) {
+        let initial = !self.idx.access_points_listed.contains(&fs);
+        for ap in items {
+            let prev = self
+                .access_points
+                .get(&ap.id)
+                .map(|p| p.life_cycle_state.clone());
+            self.note_state(now, &ap.id, prev, &ap.life_cycle_state, initial);
+        }
+        // A targeted read that started after this listing knows better about its access
+        // point than the listing does.
+        let probes = &self.observed.probes;
+        let newer = |id: &str| {
+            probes
+                .get(&ProbeKey::AccessPoint(id.to_string()))
+                .is_some_and(|p| p.started > started)
+        };
+        let creating =
+            |ap: &AccessPointRec| ap.file_system_id == fs && ap.life_cycle_state == "creating";
+        let mut listed: HashSet<&str> = HashSet::with_capacity(items.len());
+        let mut changed: Vec<String> = Vec::new();
+        let mut creating_ids: Vec<String> = Vec::new();
+        // The file systems whose access points moved: their counts, or any row.
+        let mut moved: BTreeSet<String> = BTreeSet::from([fs.clone()]);
+        for ap in items {
+            if newer(&ap.id) {
+                continue;
+            }
+            listed.insert(ap.id.as_str());
+            if creating(ap) {
+                creating_ids.push(ap.id.clone());
+            }
+            if self.access_points.get(&ap.id) == Some(ap) {
+                continue;
+            }
+            changed.push(ap.id.clone());
+            moved.insert(ap.file_system_id.clone());
+            self.idx.add_ap(ap);
+            if let Some(old) = self.access_points.insert(ap.id.clone(), ap.clone()) {
+                self.idx.remove_ap(&old);
+                moved.insert(old.file_system_id);
+            }
+        }
+        // What the listing no longer has goes, unless a newer read says it is still there.
+        let idx = &mut self.idx;
+        self.access_points.retain(|id, ap| {
+            if ap.file_system_id != fs || listed.contains(id.as_str()) {
+                return true;
+            }
+            if newer(id) {
+                if creating(ap) {
+                    creating_ids.push(id.clone());
+                }
+                return true;
+            }
+            changed.push(id.clone());
+            idx.remove_ap(ap);
+            false
+        });
+        let journal = &mut self.observed.journal;
+        for id in changed {
+            journal.push(Changed::AccessPoint(id));
+        }
+        for f in moved {
+            journal.push(Changed::FileSystem(f));
+        }
+        self.note_creating(creating_ids, now);
+        self.observed.access_points_listed(&fs, started, now);
+        self.idx.access_points_listed.insert(fs);
     }
 
     /// Records a state change. Objects seen for the first time in a kind's first listing
@@ -563,6 +650,11 @@ impl World {
         self.idx.pv_by_access_point.contains_key(&ap.id) || self.pv_for_access_point(ap).is_some()
     }
 
+    /// Whether some PV's volumeHandle names the access point (the index alone).
+    pub fn access_point_named(&self, id: &str) -> bool {
+        self.idx.pv_by_access_point.contains_key(id)
+    }
+
     pub fn access_point_for_pv(&self, pv: &PvRow) -> Option<&AccessPointRec> {
         let id = pv.efs.as_ref()?.access_point_id.as_ref()?;
         self.access_points.get(id)
@@ -611,6 +703,36 @@ impl World {
     /// Whether EFS has answered with the access points of `fs_id` at least once.
     pub fn access_points_listed(&self, fs_id: &str) -> bool {
         self.idx.access_points_listed.contains(fs_id)
+    }
+
+    /// How many access points the table holds for `fs_id`: `access_points_of(..).count()`
+    /// without walking the table.
+    pub fn access_point_count(&self, fs_id: &str) -> usize {
+        self.idx.aps_by_fs.get(fs_id).map_or(0, |of| of.count)
+    }
+
+    /// The distinct gids `fs_id`'s access points hold within `range`, ascending.
+    pub fn access_point_gids(
+        &self,
+        fs_id: &str,
+        range: std::ops::RangeInclusive<i64>,
+    ) -> impl DoubleEndedIterator<Item = i64> + '_ {
+        // `BTreeMap::range` panics on an inverted range; it holds no gid anyway.
+        let ordered = range.start() <= range.end();
+        self.idx
+            .aps_by_fs
+            .get(fs_id)
+            .filter(|_| ordered)
+            .into_iter()
+            .flat_map(move |of| of.gids.range(range.clone()).map(|(g, _)| *g))
+    }
+
+    /// Every file system with access points in the table, by id, with how many.
+    pub fn access_point_counts(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.idx
+            .aps_by_fs
+            .iter()
+            .map(|(fs, of)| (fs.as_str(), of.count))
     }
 
     pub fn access_points_of(&self, fs_id: &str) -> impl Iterator<Item = &AccessPointRec> {

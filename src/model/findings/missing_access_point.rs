@@ -3,8 +3,6 @@
 //! so the next pod to mount a bound claim fails. A PV nothing is bound to only needs
 //! cleaning up.
 
-use std::collections::BTreeMap;
-
 use super::meta_ref;
 use super::per_pv::Deps;
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, plural, ts};
@@ -16,39 +14,14 @@ use crate::model::projection::PvRow;
 pub const ID: &str = "missing-access-point";
 
 pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
-    // Access points per file system, counted once and only if some PV needs it.
-    let mut per_fs = ApsPerFs::default();
     for pv in w.pvs.values() {
-        check_pv(w, cx, pv, &mut per_fs, out);
-    }
-}
-
-/// Access points per file system, counted once an evaluation needs it.
-#[derive(Default)]
-pub(super) struct ApsPerFs(Option<BTreeMap<String, usize>>);
-
-impl ApsPerFs {
-    fn get(&mut self, w: &World, fs: &str) -> usize {
-        let m = self.0.get_or_insert_with(|| {
-            let mut m = BTreeMap::new();
-            for ap in w.access_points.values() {
-                *m.entry(ap.file_system_id.clone()).or_default() += 1;
-            }
-            m
-        });
-        m.get(fs).copied().unwrap_or(0)
+        check_pv(w, cx, pv, out);
     }
 }
 
 /// One PV's verdict; the returned `Deps` say what beyond the PV's row, its access
 /// point's row and the targeted read of it the verdict was judged with.
-pub(super) fn check_pv(
-    w: &World,
-    cx: &Ctx<'_>,
-    pv: &PvRow,
-    per_fs: &mut ApsPerFs,
-    out: &mut Out,
-) -> Deps {
+pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> Deps {
     let mut deps = Deps::default();
     let Some(h) = &pv.efs else {
         return deps;
@@ -106,7 +79,7 @@ pub(super) fn check_pv(
             opt(pv.reclaim_policy.as_deref()),
         )
         .with("spec.claimRef", claim);
-    let listed = per_fs.get(w, &h.file_system_id);
+    let listed = w.access_point_count(&h.file_system_id);
     out.push(Finding {
             since: None,
             silenced: None,

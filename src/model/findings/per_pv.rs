@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use jiff::Timestamp;
 
-use super::missing_access_point::{self as missing, ApsPerFs};
+use super::missing_access_point as missing;
 use super::released_volume as released;
 use super::{Ctx, Out};
 use crate::model::World;
@@ -81,17 +81,16 @@ impl PvCache {
             }),
             _ => None,
         };
-        let mut per_fs = ApsPerFs::default();
         match dirty {
             Some(dirty) => {
                 for name in dirty {
-                    self.judge(w, cx, &name, &mut per_fs);
+                    self.judge(w, cx, &name);
                 }
             }
             None => {
                 *self = PvCache::default();
                 for name in w.pvs.iter().map(|(k, _)| k) {
-                    self.judge(w, cx, name, &mut per_fs);
+                    self.judge(w, cx, name);
                 }
             }
         }
@@ -116,8 +115,12 @@ impl PvCache {
             Changed::FileSystem(fs) => {
                 into.extend(self.by_fs.get(fs).into_iter().flatten().cloned());
             }
-            // No per-PV verdict reads a PV's or a claim's targeted read.
-            Changed::Probe(ProbeKey::Pv(_) | ProbeKey::Pvc { .. }) => {}
+            // No per-PV verdict reads a PV's or a claim's targeted read, a claim, or
+            // whether the PV watch has listed.
+            Changed::Probe(ProbeKey::Pv(_) | ProbeKey::Pvc { .. })
+            | Changed::Claim(_)
+            | Changed::Claims
+            | Changed::PvsListed => {}
         }
     }
 
@@ -141,7 +144,7 @@ impl PvCache {
         }
     }
 
-    fn judge(&mut self, w: &World, cx: &Ctx<'_>, name: &str, per_fs: &mut ApsPerFs) {
+    fn judge(&mut self, w: &World, cx: &Ctx<'_>, name: &str) {
         self.forget(name);
         let Some(pv) = w.pvs.get(&name.to_string()) else {
             return;
@@ -153,7 +156,7 @@ impl PvCache {
             }
             let mut out = Out::default();
             let deps = match i {
-                0 => missing::check_pv(w, cx, pv, per_fs, &mut out),
+                0 => missing::check_pv(w, cx, pv, &mut out),
                 _ => released::check_pv(w, cx, pv, &mut out),
             };
             if let Some(fs) = deps.fs

@@ -25,12 +25,29 @@ impl World {
         match self.pvs.fold(c, cluster_key, PvRow::from_k8s) {
             Folded::Upserted { key, old } => {
                 let key = key.clone();
+                let new = self.pvs.get(&key);
+                // Whether a handle names an access point is what an access point is
+                // judged by; with two PVs naming one, it can move on an update that
+                // changes no handle.
+                let aps: Vec<String> = [old.as_ref(), new]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|pv| pv.efs.as_ref()?.access_point_id.clone())
+                    .collect();
+                let named =
+                    |idx: &super::Indexes, ap: &String| idx.pv_by_access_point.contains_key(ap);
+                let before: Vec<bool> = aps.iter().map(|ap| named(&self.idx, ap)).collect();
                 if let Some(old) = &old {
                     self.idx.remove_pv(old);
                 }
-                if let Some(new) = self.pvs.get(&key) {
+                if let Some(new) = new {
                     self.idx.add_pv(new);
                     self.observed.pv_upserted(old.as_ref(), new, now);
+                }
+                for (ap, was) in aps.into_iter().zip(before) {
+                    if named(&self.idx, &ap) != was {
+                        self.observed.journal.push(Changed::AccessPoint(ap));
+                    }
                 }
             }
             Folded::Removed(old) => {
@@ -96,17 +113,17 @@ impl World {
         }
     }
 
-    pub(super) fn note_creating(&mut self, fs: &str, now: jiff::Timestamp) {
+    /// After a sweep: `creating` are the access points of the swept file system that the
+    /// table now holds as creating.
+    pub(super) fn note_creating(&mut self, creating: Vec<String>, now: jiff::Timestamp) {
         let seen = &mut self.observed.ap_creating_seen;
         let aps = &self.access_points;
         seen.retain(|id, _| {
             aps.get(id)
                 .is_some_and(|ap| ap.life_cycle_state == "creating")
         });
-        for ap in aps.values() {
-            if ap.file_system_id == fs && ap.life_cycle_state == "creating" {
-                seen.entry(ap.id.clone()).or_insert(now);
-            }
+        for id in creating {
+            seen.entry(id).or_insert(now);
         }
     }
 
@@ -121,6 +138,10 @@ impl World {
                     if newer(&rec.file_system_id) && self.access_points.get(id) != Some(rec) =>
                 {
                     let old = self.access_points.insert(id.clone(), rec.clone());
+                    self.idx.add_ap(rec);
+                    if let Some(old) = &old {
+                        self.idx.remove_ap(old);
+                    }
                     self.version += 1;
                     let journal = &mut self.observed.journal;
                     journal.push(Changed::AccessPoint(id.clone()));
@@ -139,7 +160,10 @@ impl World {
                         .access_points
                         .get(id)
                         .map(|ap| ap.file_system_id.clone());
-                    self.access_points.retain(|k, _| k != id);
+                    if let Some(old) = self.access_points.get(id).cloned() {
+                        self.access_points.retain(|k, _| k != id);
+                        self.idx.remove_ap(&old);
+                    }
                     self.version += 1;
                     let journal = &mut self.observed.journal;
                     journal.push(Changed::AccessPoint(id.clone()));
