@@ -16,6 +16,7 @@ mod missing_access_point;
 mod missing_toleration;
 mod orphan_access_point;
 mod ownership_ambiguous;
+mod per_ap;
 mod per_pv;
 mod policy;
 mod preserve_risk;
@@ -32,7 +33,7 @@ pub(crate) mod testkit;
 #[cfg(test)]
 mod tests;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use jiff::Timestamp;
 
@@ -134,15 +135,40 @@ pub fn evaluate_with(world: &World, cx: &Ctx<'_>) -> Out {
     assemble(world, cx, None)
 }
 
-/// Like [`evaluate_with`], taking the per-PV rules' verdicts from `per_pv` (brought up
-/// to date with `world` at `cx.now`) instead of judging every PV again.
-fn assemble(world: &World, cx: &Ctx<'_>, per_pv: Option<&per_pv::PvCache>) -> Out {
+/// The verdicts of the rules judged incrementally, kept between evaluations: the rules
+/// whose cost would otherwise grow with the number of PVs or access points.
+#[derive(Debug, Default)]
+pub(super) struct Kept {
+    per_pv: per_pv::PvCache,
+    per_ap: per_ap::ApCache,
+}
+
+impl Kept {
+    /// Brings every kept verdict up to date with `w` at `cx.now`.
+    pub(super) fn update(&mut self, w: &World, cx: &Ctx<'_>) {
+        self.per_pv.update(w, cx);
+        self.per_ap.update(w, cx);
+    }
+
+    /// What the rule `id` produced, object by object, if it is one judged incrementally.
+    fn parts(&self, id: &str) -> Option<&BTreeMap<String, Out>> {
+        if id == orphan_access_point::ID {
+            Some(self.per_ap.parts())
+        } else {
+            self.per_pv.parts(id)
+        }
+    }
+}
+
+/// Like [`evaluate_with`], taking the verdicts of the rules judged incrementally from
+/// `kept` (brought up to date with `world` at `cx.now`) instead of judging them whole.
+fn assemble(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Out {
     let mut out = Out::default();
     for (id, rule) in RULES {
         if cx.policy.disabled.contains(*id) {
             continue;
         }
-        match per_pv.and_then(|c| c.parts(id)) {
+        match kept.and_then(|c| c.parts(id)) {
             Some(parts) => {
                 for part in parts.values() {
                     out.findings.extend(part.findings.iter().cloned());
@@ -162,12 +188,17 @@ fn assemble(world: &World, cx: &Ctx<'_>, per_pv: Option<&per_pv::PvCache>) -> Ou
     out
 }
 
-/// The earliest moment the findings could change with nothing but time passing.
-pub(crate) fn recheck_at(world: &World, cx: &Ctx<'_>) -> Option<Timestamp> {
+/// The earliest moment the findings could change with nothing but time passing; from
+/// `kept` where it holds the verdicts.
+pub(super) fn recheck_at(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Option<Timestamp> {
+    let orphan = match kept {
+        Some(k) => k.per_ap.recheck_at(),
+        None => orphan_access_point::recheck_at(world, cx),
+    };
     [
         lifecycle_drift::recheck_at(world, cx.now),
         stranded_volume::recheck_at(world, cx),
-        orphan_access_point::recheck_at(world, cx),
+        orphan,
         released_volume::recheck_at(world, cx),
         access_point_stuck::recheck_at(world, cx),
         addon_degraded::recheck_at(world, cx),

@@ -6,17 +6,17 @@ use std::collections::{BTreeSet, HashMap};
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::per_pv::PvCache;
 use super::types::{Checking, Finding, Kind, ObjRef, Severity};
-use super::{Ctx, Policy};
+use super::{Ctx, Kept, Policy};
 use crate::model::{ProbeKey, World};
 
 /// Bursts of changes (a relist, churn at scale) re-evaluate at most this often; the
 /// app's once-a-second redraw picks up whatever a skipped evaluation would have shown.
 const MIN_INTERVAL: SignedDuration = SignedDuration::from_millis(250);
 /// Under constant churn, evaluating takes at most about 1/(1+this) of the loop's time.
-/// The per-PV rules re-judge only what changed; a relist or a new list of file systems
-/// still re-judges every PV once, at 100,000 PVs tens of milliseconds.
+/// The rules over PVs and access points re-judge only what changed; a relist or a new
+/// list of file systems still re-judges every PV and access point once, at 100,000 of
+/// each tens of milliseconds.
 const COST_FACTOR: i32 = 8;
 
 #[derive(Debug, Default)]
@@ -39,10 +39,10 @@ pub struct Findings {
     recheck_at: Option<Timestamp>,
     /// How long the last evaluation took to compute (process time, not model time).
     cost: SignedDuration,
-    /// The per-PV rules' verdicts, kept between evaluations.
-    per_pv: PvCache,
-    /// Judge every PV at every evaluation (the reference the incremental path is
-    /// tested against).
+    /// The verdicts of the rules judged incrementally, kept between evaluations.
+    kept: Kept,
+    /// Judge every PV and access point at every evaluation (the reference the
+    /// incremental path is tested against).
     whole: bool,
 }
 
@@ -84,8 +84,8 @@ impl Findings {
         }
     }
 
-    /// Judges every PV at every evaluation instead of only what changed: slower, and
-    /// otherwise the same.
+    /// Judges every PV and access point at every evaluation instead of only what
+    /// changed: slower, and otherwise the same.
     pub fn judging_whole(mut self) -> Self {
         self.whole = true;
         self
@@ -106,10 +106,11 @@ impl Findings {
         let out = if self.whole {
             super::evaluate_with(world, &cx)
         } else {
-            self.per_pv.update(world, &cx);
-            super::assemble(world, &cx, Some(&self.per_pv))
+            self.kept.update(world, &cx);
+            super::assemble(world, &cx, Some(&self.kept))
         };
-        let recheck_at = super::recheck_at(world, &cx);
+        let kept = (!self.whole).then_some(&self.kept);
+        let recheck_at = super::recheck_at(world, &cx, kept);
         // A finding that held at the last evaluation has held since then at least.
         let before: HashMap<(&str, Option<&ObjRef>), Timestamp> = self
             .items
@@ -125,11 +126,11 @@ impl Findings {
             };
         }
         let policy = std::mem::take(&mut self.policy);
-        let per_pv = std::mem::take(&mut self.per_pv);
+        let kept = std::mem::take(&mut self.kept);
         let whole = self.whole;
         *self = Findings::new(items);
         self.policy = policy;
-        self.per_pv = per_pv;
+        self.kept = kept;
         self.whole = whole;
         self.checking_by_object = out
             .checking
