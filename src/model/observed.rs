@@ -267,9 +267,12 @@ impl Observed {
         if let Some((name, d)) = token.and_then(|t| self.pv_deleted.get_key_value(t)) {
             return Some((name.as_str(), d));
         }
+        // The latest, should several have named it: never the map's order, which changes
+        // as it grows and would change a verdict nothing else changed.
         self.pv_deleted
             .iter()
-            .find(|(_, d)| d.access_point.as_deref() == Some(ap_id))
+            .filter(|(_, d)| d.access_point.as_deref() == Some(ap_id))
+            .max_by_key(|(n, d)| (d.at, *n))
             .map(|(n, d)| (n.as_str(), d))
     }
 }

@@ -359,3 +359,71 @@ fn every_ack_file_system_claiming_one_file_system_is_joined_with_its_deletion_po
     );
     assert_eq!(claims(&w), [("team-b/shared".to_string(), None)]);
 }
+
+#[test]
+fn a_sweep_journals_only_the_access_points_it_changed_and_counts_per_file_system() {
+    use super::observed::Changed;
+    let mut w = World::default();
+    let t = "2026-01-01T00:00:00Z";
+    apply(
+        &mut w,
+        AwsMsg::FileSystems(vec![fs("fs-1", "available"), fs("fs-2", "available")]),
+        t,
+    );
+    let sweep = |items: Vec<AccessPointRec>, secs: i64| AwsMsg::AccessPoints {
+        file_system_id: "fs-1".into(),
+        items,
+        started: jiff::Timestamp::UNIX_EPOCH + jiff::SignedDuration::from_secs(secs),
+    };
+    let listed: Vec<AccessPointRec> = (0..20)
+        .map(|i| ap(&format!("fsap-{i:02}"), "fs-1", None))
+        .collect();
+    apply(&mut w, sweep(listed.clone(), 1), t);
+    let other = AwsMsg::AccessPoints {
+        file_system_id: "fs-2".into(),
+        items: vec![ap("fsap-x", "fs-2", None)],
+        started: jiff::Timestamp::UNIX_EPOCH,
+    };
+    apply(&mut w, other, t);
+    assert_eq!(
+        (w.access_point_count("fs-1"), w.access_point_count("fs-2")),
+        (20, 1)
+    );
+    // One gone, one changed, one new; the rest as they were.
+    let mut next = listed[1..].to_vec();
+    next[0].life_cycle_state = "deleting".into();
+    next[1].gid = Some(1000);
+    next.push(ap("fsap-new", "fs-1", None));
+    let from = w.observed.journal.cursor();
+    apply(&mut w, sweep(next, 2), t);
+    let mut journaled: Vec<Changed> = w
+        .observed
+        .journal
+        .since(from)
+        .expect("current")
+        .cloned()
+        .collect();
+    journaled.sort_by_key(|c| format!("{c:?}"));
+    let mut want: Vec<Changed> = ["fsap-00", "fsap-01", "fsap-02", "fsap-new"]
+        .iter()
+        .map(|id| Changed::AccessPoint(id.to_string()))
+        .chain([Changed::FileSystem("fs-1".into())])
+        .collect();
+    want.sort_by_key(|c| format!("{c:?}"));
+    // The listing's time moved too: the file system is named once for its rows, once
+    // for when it was listed.
+    journaled.dedup();
+    assert_eq!(journaled, want);
+    assert_eq!(w.access_point_count("fs-1"), 20);
+    assert_eq!(
+        w.access_point_count("fs-2"),
+        1,
+        "another file system's rows stay"
+    );
+    assert!(w.access_points.get(&"fsap-00".to_string()).is_none());
+    assert_eq!(
+        w.access_point_gids("fs-1", 0..=i64::MAX)
+            .collect::<Vec<_>>(),
+        [1000]
+    );
+}
