@@ -2,9 +2,11 @@
 //! "Budgets": at most 50 µs an event, mean, under 200 events/s), against judging the whole
 //! World again. Two Worlds: 100,000 EFS PVs whose file systems EFS has not listed (the
 //! PV side alone), and the same with their 100,000 access points listed over 10 file
-//! systems (where the rules over access points, which still run whole, cost their share).
-//! The churn is PV updates (reclaim policy Delete ⇄ Retain on Bound PVs), as a watch
-//! delivers them; only the re-evaluation is timed, not folding the events.
+//! systems (where the rules over access points judge them too). The churn is PV updates
+//! (reclaim policy Delete ⇄ Retain on Bound PVs), as a watch delivers them; only the
+//! re-evaluation is timed, not folding the events. Then one sweep of a file system's
+//! 10,000 access points with three changes (one gone, one new and unused, one changed):
+//! folding it into the World, and re-evaluating after it, timed apart.
 //! `cargo bench --bench findings`; per event = the time per iteration / its events.
 
 use std::hint::black_box;
@@ -136,6 +138,73 @@ fn churn_then_refresh(
     took
 }
 
+/// File system 0's listing, and the same with three changes: its first access point gone,
+/// its second `deleting`, and one no PV uses.
+fn listings() -> [Vec<AccessPointRec>; 2] {
+    let listed: Vec<AccessPointRec> = (0..PVS).step_by(FILE_SYSTEMS).map(access_point).collect();
+    let mut changed = listed[1..].to_vec();
+    changed[0].life_cycle_state = "deleting".into();
+    let mut unused = access_point(PVS);
+    unused.file_system_id = fs_of(0);
+    changed.push(unused);
+    [listed, changed]
+}
+
+/// Sweeps of file system 0 that alternate between the two listings (so each changes
+/// three access points), folded then re-evaluated: (fold, re-evaluation) times.
+fn sweeps(
+    w: &mut World,
+    f: &mut Findings,
+    now: &mut Timestamp,
+    turn: &mut usize,
+    iters: u64,
+) -> (Duration, Duration) {
+    let lists = listings();
+    let (mut fold, mut eval) = (Duration::ZERO, Duration::ZERO);
+    for _ in 0..iters {
+        *turn += 1;
+        *now += SignedDuration::from_secs(10);
+        let msg = AwsMsg::AccessPoints {
+            file_system_id: fs_of(0),
+            items: lists[*turn % 2].clone(),
+            started: *now - SignedDuration::from_secs(1),
+        };
+        let started = Instant::now();
+        w.apply(SourceMsg::Aws(msg), *now);
+        fold += started.elapsed();
+        let started = Instant::now();
+        assert!(f.refresh(w, *now), "the sweep must be re-evaluated");
+        eval += started.elapsed();
+        black_box(f.len());
+    }
+    (fold, eval)
+}
+
+fn sweep_benches(c: &mut Criterion) {
+    let mut now = Timestamp::now();
+    let mut w = world(now, true);
+    let mut turn = 0;
+    let mut g = c.benchmark_group(
+        "one sweep of 10k access points with 3 changes, 100k PVs + 100k access points",
+    );
+    for (label, whole) in [("incremental", false), ("whole", true)] {
+        let mut f = Findings::with_policy(Policy::default());
+        if whole {
+            f = f.judging_whole();
+        }
+        f.refresh(&w, now);
+        if !whole {
+            g.bench_function("fold the sweep into the World", |b| {
+                b.iter_custom(|iters| sweeps(&mut w, &mut f, &mut now, &mut turn, iters).0)
+            });
+        }
+        g.bench_function(format!("re-evaluate after it, {label}"), |b| {
+            b.iter_custom(|iters| sweeps(&mut w, &mut f, &mut now, &mut turn, iters).1)
+        });
+    }
+    g.finish();
+}
+
 fn benches(c: &mut Criterion) {
     for (world_label, list) in [("PVs only", false), ("+ 100k access points", true)] {
         let mut now = Timestamp::now();
@@ -168,6 +237,6 @@ fn benches(c: &mut Criterion) {
 criterion_group! {
     name = findings;
     config = Criterion::default().sample_size(20).measurement_time(Duration::from_secs(5));
-    targets = benches
+    targets = benches, sweep_benches
 }
 criterion_main!(findings);
