@@ -3,6 +3,7 @@
 //! row `i` without walking the rows before it), and the table logs which keys changed, so
 //! that views derived from it can follow it without looking at every row again.
 
+use std::borrow::Borrow;
 use std::collections::{BTreeMap, VecDeque};
 use std::ops::Bound;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -164,7 +165,10 @@ impl<K: Ord, V> Table<K, V> {
     }
 
     /// The position of `k` in key order, if it is a row.
-    pub fn rank(&self, k: &K) -> Option<usize> {
+    pub fn rank<Q: Ord + ?Sized>(&self, k: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+    {
         self.rows.rank(k)
     }
 
@@ -224,8 +228,11 @@ impl<K: Ord, V> Counted<K, V> {
         self.map.iter()
     }
 
-    fn segment_of(&self, k: &K) -> usize {
-        self.fences.partition_point(|f| f <= k)
+    fn segment_of<Q: Ord + ?Sized>(&self, k: &Q) -> usize
+    where
+        K: Borrow<Q>,
+    {
+        self.fences.partition_point(|f| f.borrow() <= k)
     }
 
     fn lower(&self, s: usize) -> Bound<&K> {
@@ -261,13 +268,20 @@ impl<K: Ord, V> Counted<K, V> {
         rows.into_iter().flatten()
     }
 
-    pub fn rank(&self, k: &K) -> Option<usize> {
+    pub fn rank<Q: Ord + ?Sized>(&self, k: &Q) -> Option<usize>
+    where
+        K: Borrow<Q>,
+    {
         if !self.map.contains_key(k) {
             return None;
         }
         let s = self.segment_of(k);
         let before: usize = self.counts[..s].iter().sum();
-        Some(before + self.map.range((self.lower(s), Bound::Excluded(k))).count())
+        let lower = match self.lower(s) {
+            Bound::Included(f) => Bound::Included(f.borrow()),
+            _ => Bound::Unbounded,
+        };
+        Some(before + self.map.range::<Q, _>((lower, Bound::Excluded(k))).count())
     }
 }
 
@@ -507,20 +521,34 @@ mod tests {
         assert_eq!(t.rank(&"c".to_string()), Some(0));
 
         let other: Table<String, usize> = t.clone();
-        assert!(other.changed_since(at).is_none(), "a clone's log is its own");
+        assert!(
+            other.changed_since(at).is_none(),
+            "a clone's log is its own"
+        );
         let before = t.cursor();
         t.replace(BTreeMap::new());
-        assert!(t.changed_since(before).is_none(), "a replacement names nothing");
+        assert!(
+            t.changed_since(before).is_none(),
+            "a replacement names nothing"
+        );
         let before = t.cursor();
         fold(&mut t, Change::InitStart);
         fold(&mut t, Change::InitApply("x"));
-        assert!(t.changed_since(before).expect("nothing yet").next().is_none());
+        assert!(
+            t.changed_since(before)
+                .expect("nothing yet")
+                .next()
+                .is_none()
+        );
         fold(&mut t, Change::InitDone);
         assert!(t.changed_since(before).is_none(), "a relist names nothing");
         let behind = t.cursor();
         for _ in 0..=LOG_KEEP {
             t.insert("y".into(), 0);
         }
-        assert!(t.changed_since(behind).is_none(), "fell behind what it keeps");
+        assert!(
+            t.changed_since(behind).is_none(),
+            "fell behind what it keeps"
+        );
     }
 }
