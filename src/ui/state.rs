@@ -3,11 +3,13 @@
 //! at render time.
 
 use std::cell::{Cell, RefCell};
-use std::rc::Rc;
 
 use jiff::tz::TimeZone;
 
 use super::action_dialog::ActionUi;
+use super::panes::FilterCache;
+use super::panes::access_points::ApOrder;
+use super::panes::lifecycle::LifeOrder;
 use super::theme::Theme;
 use super::{ObjectRef, PaneId};
 
@@ -36,14 +38,6 @@ pub enum Overlay {
     Detail,
 }
 
-/// Rows of the active pane that match its filter, remembered for one world version so
-/// typing and redraws do not re-format every row of a large table each time.
-#[derive(Debug)]
-pub(crate) struct FilterCache {
-    pub key: (PaneId, String, usize, u64),
-    pub matches: Rc<Vec<usize>>,
-}
-
 pub struct UiState {
     pub theme: Theme,
     pub read_only: bool,
@@ -57,7 +51,13 @@ pub struct UiState {
     /// Body rows the active table had at the last render: the page size for PgUp/PgDn.
     /// Render is the only place that knows it, hence a `Cell`.
     pub(crate) viewport: Cell<usize>,
+    /// Rows of the active pane that match its filter, kept so that typing and redraws
+    /// do not re-format every row of a large table each time.
     pub(crate) filter_cache: RefCell<Option<FilterCache>>,
+    /// Display orders that differ from their tables' key order, rebuilt only when those
+    /// tables change.
+    pub(crate) ap_order: RefCell<Option<ApOrder>>,
+    pub(crate) life_order: RefCell<Option<LifeOrder>>,
     /// The open confirmation dialog, the last action's outcome, and whether actions can run.
     pub(crate) actions: ActionUi,
 }
@@ -75,6 +75,8 @@ impl UiState {
             detail: None,
             viewport: Cell::new(20),
             filter_cache: RefCell::new(None),
+            ap_order: RefCell::new(None),
+            life_order: RefCell::new(None),
             actions: ActionUi::new(read_only),
         }
     }

@@ -3,6 +3,7 @@
 //! made it), under a gauge per file system of access points against the quota.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -12,12 +13,14 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use super::volumes::access_points_synced;
-use super::{Ctx, TablePane, render_table};
+use super::{Ctx, Stamp, TablePane, digest, render_table};
 use crate::model::findings::{Findings, Kind, ORPHAN_ACCESS_POINT, claim_uid};
 use crate::model::input::AccessPointRec;
+use crate::model::table::Cursor;
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::opt;
 use crate::ui::panes::findings::CHECKING_MARK;
+use crate::ui::state::UiState;
 use crate::ui::widgets::gauge::render_quota;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
@@ -94,6 +97,33 @@ pub fn bound_pv_cell(world: &World, findings: &Findings, ap: &AccessPointRec) ->
         Some(_) => CellText::new(format!("{CHECKING_MARK} checking"), Tone::Info),
         None => CellText::new("-", Tone::Muted),
     }
+}
+
+/// Access points in display order, by file system and then id, as positions in the
+/// table (which is in id order); rebuilt only when the table changed.
+pub(crate) struct ApOrder {
+    at: Cursor,
+    ranks: Rc<Vec<u32>>,
+}
+
+fn order(world: &World, ui: &UiState) -> Rc<Vec<u32>> {
+    let at = world.access_points.cursor();
+    if let Some(o) = ui.ap_order.borrow().as_ref().filter(|o| o.at == at) {
+        return Rc::clone(&o.ranks);
+    }
+    let mut by_fs: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (rank, ap) in world.access_points.values().enumerate() {
+        by_fs
+            .entry(&ap.file_system_id)
+            .or_default()
+            .push(rank as u32);
+    }
+    let ranks = Rc::new(by_fs.into_values().flatten().collect::<Vec<u32>>());
+    *ui.ap_order.borrow_mut() = Some(ApOrder {
+        at,
+        ranks: Rc::clone(&ranks),
+    });
+    ranks
 }
 
 /// Access points per file system id, fullest first, file systems without any included.
@@ -174,10 +204,49 @@ impl TablePane for AccessPoints<'_> {
         "No EFS access points. Dynamic provisioning (StorageClass provisioningMode: efs-ap) creates one per PV."
     }
 
-    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
-        let mut v: Vec<&AccessPointRec> = world.access_points.values().collect();
-        v.sort_by(|a, b| (&a.file_system_id, &a.id).cmp(&(&b.file_system_id, &b.id)));
-        v
+    fn len(&self, world: &World, _: &UiState) -> usize {
+        world.access_points.len()
+    }
+
+    fn item<'w>(&self, world: &'w World, ui: &UiState, i: usize) -> Option<&'w AccessPointRec> {
+        let rank = *order(world, ui).get(i)?;
+        world
+            .access_points
+            .get_index(rank as usize)
+            .map(|(_, ap)| ap)
+    }
+
+    fn position(&self, world: &World, ui: &UiState, target: &ObjectRef) -> Option<usize> {
+        if target.kind != ObjectKind::AccessPoint {
+            return None;
+        }
+        let rank = world.access_points.rank(target.name.as_str())? as u32;
+        order(world, ui).iter().position(|r| *r == rank)
+    }
+
+    /// Its rows read the access points, the PVs and claims they join to, whether the
+    /// PVs are listed, and the findings that call one an orphan or check it.
+    fn stamp(&self, world: &World) -> Stamp {
+        let orphans = self
+            .0
+            .all()
+            .iter()
+            .filter(|f| f.id == ORPHAN_ACCESS_POINT)
+            .flat_map(|f| f.objects());
+        let checking = self.0.checking().iter().map(|c| &c.object);
+        let facts = orphans
+            .chain(checking)
+            .filter(|o| o.kind == Kind::AccessPoint)
+            .map(|o| o.name.as_str());
+        let synced = if pvs_synced(world) { "synced" } else { "" };
+        Stamp::Tables(
+            vec![
+                world.access_points.cursor(),
+                world.pvs.cursor(),
+                world.pvcs.cursor(),
+            ],
+            digest(facts.chain([synced])),
+        )
     }
 
     fn cells(&self, world: &World, ap: &AccessPointRec, _now: Timestamp) -> Vec<CellText> {

@@ -11,6 +11,7 @@ use crate::model::input::AddonRec;
 use crate::model::world::AddonObject;
 use crate::model::{SourceId, World};
 use crate::ui::format::{age, arn_short, opt};
+use crate::ui::state::UiState;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 
@@ -149,8 +150,12 @@ impl TablePane for Addons {
         "No EKS add-ons on this cluster. Drivers installed another way show under CSI drivers (1)."
     }
 
-    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
-        world.addons.values().collect()
+    fn len(&self, world: &World, _: &UiState) -> usize {
+        world.addons.len()
+    }
+
+    fn item<'w>(&self, world: &'w World, _: &UiState, i: usize) -> Option<&'w AddonRec> {
+        world.addons.get_index(i).map(|(_, v)| v)
     }
 
     fn cells(&self, world: &World, a: &AddonRec, now: Timestamp) -> Vec<CellText> {

@@ -10,6 +10,7 @@ use crate::model::input::AddonRec;
 use crate::model::projection::{CsiDriverRow, Meta};
 use crate::model::{SourceId, World};
 use crate::ui::format::{age, opt};
+use crate::ui::state::UiState;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 
@@ -84,8 +85,12 @@ impl TablePane for Drivers {
         "No CSIDriver objects. Install a CSI driver (e.g. the aws-efs-csi-driver add-on) to provision volumes."
     }
 
-    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
-        world.csi_drivers.values().collect()
+    fn len(&self, world: &World, _: &UiState) -> usize {
+        world.csi_drivers.len()
+    }
+
+    fn item<'w>(&self, world: &'w World, _: &UiState, i: usize) -> Option<&'w CsiDriverRow> {
+        world.csi_drivers.get_index(i).map(|(_, v)| v)
     }
 
     fn cells(&self, world: &World, d: &CsiDriverRow, now: Timestamp) -> Vec<CellText> {

@@ -170,7 +170,7 @@ pub(crate) fn go_to_object(ui: &mut UiState, world: &World, findings: &Findings)
         let (Some(pane), Some(target)) = (pane_for(o.kind), ui_ref(o)) else {
             continue;
         };
-        if let Some(row) = position_of(pane, world, findings, &target) {
+        if let Some(row) = position_of(pane, world, findings, ui, &target) {
             let page = ui.page();
             ui.pane = pane;
             ui.typing_filter = false;
@@ -215,8 +215,12 @@ impl TablePane for FindingsPane<'_> {
         "No findings: none of the hazards stordeck checks for shows in what the sources reported."
     }
 
-    fn items(&self, _world: &World) -> Vec<usize> {
-        (0..self.0.len()).collect()
+    fn len(&self, _: &World, _: &UiState) -> usize {
+        self.0.len()
+    }
+
+    fn item(&self, _: &World, _: &UiState, i: usize) -> Option<usize> {
+        (i < self.0.len()).then_some(i)
     }
 
     fn cells(&self, _world: &World, i: usize, now: Timestamp) -> Vec<CellText> {

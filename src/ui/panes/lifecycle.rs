@@ -4,6 +4,7 @@
 //! claims gets a row per claimant, so none hides behind the other.
 
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use jiff::Timestamp;
 use ratatui::Frame;
@@ -14,13 +15,15 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::access_points::state_tone;
-use super::{Ctx, TablePane, render_table};
+use super::{Ctx, Stamp, TablePane, render_table};
 use crate::model::findings::ack_retains;
 use crate::model::input::{AccessPointRec, FileSystemRec, MountTargetRec};
 use crate::model::projection::AckFileSystemRow;
+use crate::model::table::Cursor;
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, duration, opt};
 use crate::ui::sanitize::clean;
+use crate::ui::state::UiState;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 
@@ -46,6 +49,84 @@ const COLUMNS: &[Column] = &[
     Column::new("SYNCED", Length(7)),
     Column::timed("DRIFT", Length(6)),
 ];
+
+/// A row in display order, as its position in its table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Fs(u32),
+    Ack(u32),
+    Mt(u32),
+    Ap(u32),
+}
+
+/// The rows in display order, rebuilt only when one of the tables they come from
+/// changed.
+pub(crate) struct LifeOrder {
+    at: [Cursor; 4],
+    slots: Rc<Vec<Slot>>,
+}
+
+fn cursors(world: &World) -> [Cursor; 4] {
+    [
+        world.file_systems.cursor(),
+        world.mount_targets.cursor(),
+        world.access_points.cursor(),
+        world.ack_file_systems.cursor(),
+    ]
+}
+
+fn order(world: &World, ui: &UiState) -> Rc<Vec<Slot>> {
+    let at = cursors(world);
+    if let Some(o) = ui.life_order.borrow().as_ref().filter(|o| o.at == at) {
+        return Rc::clone(&o.slots);
+    }
+    let slots = Rc::new(slots(world));
+    *ui.life_order.borrow_mut() = Some(LifeOrder {
+        at,
+        slots: Rc::clone(&slots),
+    });
+    slots
+}
+
+/// Each file system followed by its ACK claimants when there are several, its mount
+/// targets, then its access points.
+fn slots(world: &World) -> Vec<Slot> {
+    let rank = |r: usize| r as u32;
+    let mut claims: BTreeMap<&str, Vec<Slot>> = BTreeMap::new();
+    for (r, ack) in world.ack_file_systems.values().enumerate() {
+        if let Some(id) = ack.file_system_id.as_deref() {
+            claims.entry(id).or_default().push(Slot::Ack(rank(r)));
+        }
+    }
+    let mut children: BTreeMap<&str, (Vec<Slot>, Vec<Slot>)> = BTreeMap::new();
+    for (r, mt) in world.mount_targets.values().enumerate() {
+        let fs = children.entry(&mt.file_system_id).or_default();
+        fs.0.push(Slot::Mt(rank(r)));
+    }
+    for (r, ap) in world.access_points.values().enumerate() {
+        let fs = children.entry(&ap.file_system_id).or_default();
+        fs.1.push(Slot::Ap(rank(r)));
+    }
+    let mut out = Vec::with_capacity(
+        world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
+    );
+    for (r, fs) in world.file_systems.values().enumerate() {
+        out.push(Slot::Fs(rank(r)));
+        if let Some(acks) = claims.remove(fs.id.as_str()).filter(|a| a.len() > 1) {
+            out.extend(acks);
+        }
+        if let Some((mts, aps)) = children.remove(fs.id.as_str()) {
+            out.extend(mts);
+            out.extend(aps);
+        }
+    }
+    // Children of a file system AWS no longer lists: shown rather than hidden.
+    for (mts, aps) in children.into_values() {
+        out.extend(mts);
+        out.extend(aps);
+    }
+    out
+}
 
 /// Transitions shown at most, newest first.
 const HISTORY: usize = 6;
@@ -100,49 +181,43 @@ impl TablePane for Lifecycle {
         "No EFS file systems in this account and region."
     }
 
-    /// Each file system followed by its ACK claimants when there are several, its mount
-    /// targets, then its access points.
-    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
-        let mut claims: BTreeMap<&str, Vec<LifeRow<'w>>> = BTreeMap::new();
-        for ack in world.ack_file_systems.values() {
-            if let Some(id) = ack.file_system_id.as_deref() {
-                claims.entry(id).or_default().push(LifeRow::Ack(ack));
+    fn len(&self, world: &World, ui: &UiState) -> usize {
+        order(world, ui).len()
+    }
+
+    fn item<'w>(&self, world: &'w World, ui: &UiState, i: usize) -> Option<LifeRow<'w>> {
+        let slot = *order(world, ui).get(i)?;
+        let at = |r: u32| r as usize;
+        Some(match slot {
+            Slot::Fs(r) => LifeRow::Fs(world.file_systems.get_index(at(r))?.1),
+            Slot::Ack(r) => LifeRow::Ack(world.ack_file_systems.get_index(at(r))?.1),
+            Slot::Mt(r) => LifeRow::Mt(world.mount_targets.get_index(at(r))?.1),
+            Slot::Ap(r) => LifeRow::Ap(world.access_points.get_index(at(r))?.1),
+        })
+    }
+
+    fn position(&self, world: &World, ui: &UiState, target: &ObjectRef) -> Option<usize> {
+        let name = target.name.as_str();
+        let slot = match target.kind {
+            ObjectKind::FileSystem => Slot::Fs(world.file_systems.rank(name)? as u32),
+            ObjectKind::MountTarget => Slot::Mt(world.mount_targets.rank(name)? as u32),
+            ObjectKind::AccessPoint => Slot::Ap(world.access_points.rank(name)? as u32),
+            ObjectKind::AckFileSystem => {
+                let key = (
+                    target.namespace.clone().unwrap_or_default(),
+                    target.name.clone(),
+                );
+                Slot::Ack(world.ack_file_systems.rank(&key)? as u32)
             }
-        }
-        let mut children: BTreeMap<&str, (Vec<LifeRow<'w>>, Vec<LifeRow<'w>>)> = BTreeMap::new();
-        for mt in world.mount_targets.values() {
-            children
-                .entry(&mt.file_system_id)
-                .or_default()
-                .0
-                .push(LifeRow::Mt(mt));
-        }
-        for ap in world.access_points.values() {
-            children
-                .entry(&ap.file_system_id)
-                .or_default()
-                .1
-                .push(LifeRow::Ap(ap));
-        }
-        let mut out = Vec::with_capacity(
-            world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
-        );
-        for fs in world.file_systems.values() {
-            out.push(LifeRow::Fs(fs));
-            if let Some(acks) = claims.remove(fs.id.as_str()).filter(|a| a.len() > 1) {
-                out.extend(acks);
-            }
-            if let Some((mts, aps)) = children.remove(fs.id.as_str()) {
-                out.extend(mts);
-                out.extend(aps);
-            }
-        }
-        // Children of a file system AWS no longer lists: shown rather than hidden.
-        for (mts, aps) in children.into_values() {
-            out.extend(mts);
-            out.extend(aps);
-        }
-        out
+            _ => return None,
+        };
+        order(world, ui).iter().position(|s| *s == slot)
+    }
+
+    /// Its rows read these four tables and nothing else (DRIFT ticks, so no filter
+    /// reads it).
+    fn stamp(&self, world: &World) -> Stamp {
+        Stamp::Tables(cursors(world).to_vec(), 0)
     }
 
     fn cells(&self, world: &World, row: LifeRow<'_>, now: Timestamp) -> Vec<CellText> {

@@ -1,6 +1,7 @@
-//! One file per pane. Each lists its rows in display order as cheap references into the
-//! `World` and formats only the rows asked for; this module gives them one shared frame:
-//! title with counts, filter and staleness, source errors and empty states, the table.
+//! One file per pane. Each addresses its rows by position in display order, as cheap
+//! references into the `World`, and formats only the rows asked for, so a frame costs
+//! the visible rows; this module gives them one shared frame: title with counts, filter
+//! and staleness, source errors and empty states, the table.
 
 pub mod access_points;
 pub mod addons;
@@ -8,11 +9,13 @@ pub mod chain;
 mod chain_volume;
 pub mod detail;
 pub mod drivers;
+mod filter;
 pub mod findings;
 mod findings_evidence;
 pub mod lifecycle;
 mod status;
 pub mod volumes;
+mod volumes_filter;
 
 use std::rc::Rc;
 
@@ -26,11 +29,15 @@ use ratatui::widgets::{Block, Paragraph, Wrap};
 use crate::model::findings::Findings;
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, thousands};
-use crate::ui::sanitize::sanitize;
-use crate::ui::state::{FilterCache, UiState};
+use crate::ui::state::UiState;
 use crate::ui::widgets::table::{CellText, Column, Tone, VirtualTable, body_height};
 use crate::ui::{ObjectRef, PaneId};
 
+pub(crate) use filter::FilterCache;
+pub use filter::Shown;
+#[cfg(test)]
+use filter::contains_folded;
+pub use filter::{Stamp, digest};
 pub use status::PaneStatus;
 
 /// Everything a pane may read while rendering.
@@ -51,7 +58,33 @@ pub trait TablePane {
     fn sources(&self) -> &'static [SourceId];
     /// What to say when the sources are live and there is nothing to show.
     fn empty_hint(&self) -> &'static str;
-    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>>;
+    /// How many rows the pane lists.
+    fn len(&self, world: &World, ui: &UiState) -> usize;
+    /// Row `i` in display order.
+    fn item<'w>(&self, world: &'w World, ui: &UiState, i: usize) -> Option<Self::Item<'w>>;
+    /// Where the row showing `target` is, unfiltered. This default looks at every row:
+    /// large panes answer from their tables.
+    fn position(&self, world: &World, ui: &UiState, target: &ObjectRef) -> Option<usize> {
+        (0..self.len(world, ui)).find(|i| {
+            self.item(world, ui, *i)
+                .and_then(|it| self.object_ref(it))
+                .is_some_and(|r| &r == target)
+        })
+    }
+    /// What the rows' text is made of: the filter's matches are checked again when it
+    /// moves. By default the World's version, which moves with any change.
+    fn stamp(&self, world: &World) -> Stamp {
+        Stamp::version(world)
+    }
+    /// The rows matching `filter` (lower-case); panes that can follow their tables'
+    /// change logs override this to re-check only what changed.
+    fn matches(&self, world: &World, ui: &UiState, filter: &str) -> Rc<Shown> {
+        filter::by_position(self, world, ui, filter)
+    }
+    /// The position of the row a key of [`Shown::Keys`] names.
+    fn key_position(&self, _world: &World, _key: &str) -> Option<usize> {
+        None
+    }
     fn cells(&self, world: &World, item: Self::Item<'_>, now: Timestamp) -> Vec<CellText>;
     /// The object a row shows, if it is one stordeck can name.
     fn object_ref(&self, item: Self::Item<'_>) -> Option<ObjectRef>;
@@ -111,8 +144,7 @@ pub fn render(id: PaneId, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
 /// Rows the active pane shows after its filter.
 pub fn row_count(world: &World, findings: &Findings, ui: &UiState) -> usize {
     with_pane!(ui.pane(), findings, p => {
-        let items = p.items(world);
-        filtered(p, world, ui, &items).map_or(items.len(), |m| m.len())
+        filtered(p, world, ui).map_or_else(|| p.len(world, ui), |m| m.len())
     })
 }
 
@@ -129,12 +161,13 @@ fn selected_item<'w, P: TablePane + ?Sized>(
     world: &'w World,
     ui: &UiState,
 ) -> Option<P::Item<'w>> {
-    let items = p.items(world);
-    let matches = filtered(p, world, ui, &items);
-    let len = matches.as_ref().map_or(items.len(), |m| m.len());
+    let matches = filtered(p, world, ui);
+    let len = matches
+        .as_ref()
+        .map_or_else(|| p.len(world, ui), |m| m.len());
     let shown = ui.nav[p.id().index()].selected.min(len.checked_sub(1)?);
-    let i = resolve(matches.as_deref().map(Vec::as_slice), shown)?;
-    items.get(i).copied()
+    let i = resolve(p, world, matches.as_deref(), shown)?;
+    p.item(world, ui, i)
 }
 
 /// Where the row showing `target` is in `pane`, unfiltered.
@@ -142,13 +175,10 @@ pub(crate) fn position_of(
     pane: PaneId,
     world: &World,
     findings: &Findings,
+    ui: &UiState,
     target: &ObjectRef,
 ) -> Option<usize> {
-    with_pane!(pane, findings, p => {
-        p.items(world)
-            .into_iter()
-            .position(|it| p.object_ref(it).as_ref() == Some(target))
-    })
+    with_pane!(pane, findings, p => p.position(world, ui, target))
 }
 
 /// Row counts for the tabs, straight from the tables (no row is formatted).
@@ -163,76 +193,24 @@ pub fn counts(world: &World, findings: &Findings) -> [usize; PaneId::ALL.len()] 
     ]
 }
 
-fn resolve(matches: Option<&[usize]>, i: usize) -> Option<usize> {
+/// The pane position of the `i`-th row shown.
+fn resolve<P: TablePane + ?Sized>(
+    p: &P,
+    world: &World,
+    matches: Option<&Shown>,
+    i: usize,
+) -> Option<usize> {
     match matches {
-        Some(m) => m.get(i).copied(),
+        Some(m) => m.position(p, world, i),
         None => Some(i),
     }
 }
 
-/// Indices of the items matching the pane's filter, or `None` without a filter. Matches
-/// on the sanitized text of the columns that do not tick with the clock.
-fn filtered<P: TablePane + ?Sized>(
-    p: &P,
-    world: &World,
-    ui: &UiState,
-    items: &[P::Item<'_>],
-) -> Option<Rc<Vec<usize>>> {
+/// The rows matching the pane's filter, or `None` without a filter. Matches on the
+/// sanitized text of the columns that do not tick with the clock.
+fn filtered<P: TablePane + ?Sized>(p: &P, world: &World, ui: &UiState) -> Option<Rc<Shown>> {
     let filter = ui.nav[p.id().index()].filter.to_lowercase();
-    if filter.is_empty() {
-        return None;
-    }
-    // The world's address tells two worlds of the same version apart (tests build many).
-    let key = (
-        p.id(),
-        filter.clone(),
-        std::ptr::from_ref(world) as usize,
-        world.version,
-    );
-    // Typing one more character can only narrow the rows: re-check just the last matches.
-    let candidates: Option<Rc<Vec<usize>>> = {
-        let cache = ui.filter_cache.borrow();
-        match cache.as_ref() {
-            Some(c) if c.key == key => return Some(Rc::clone(&c.matches)),
-            Some(c)
-                if (c.key.0, c.key.2, c.key.3) == (key.0, key.2, key.3)
-                    && filter.starts_with(&c.key.1) =>
-            {
-                Some(Rc::clone(&c.matches))
-            }
-            _ => None,
-        }
-    };
-    let cols = p.columns();
-    let is_match = |i: usize| {
-        items.get(i).is_some_and(|it| {
-            p.cells(world, *it, Timestamp::UNIX_EPOCH)
-                .iter()
-                .zip(cols)
-                .any(|(c, col)| !col.timed && contains_folded(&sanitize(&c.text), &filter))
-        })
-    };
-    let matches: Vec<usize> = match candidates {
-        Some(prev) => prev.iter().copied().filter(|i| is_match(*i)).collect(),
-        None => (0..items.len()).filter(|i| is_match(*i)).collect(),
-    };
-    let matches = Rc::new(matches);
-    *ui.filter_cache.borrow_mut() = Some(FilterCache {
-        key,
-        matches: Rc::clone(&matches),
-    });
-    Some(matches)
-}
-
-/// Whether `hay` contains `needle` (already lower-case), ignoring case; allocation-free
-/// for ASCII, which nearly every name is.
-fn contains_folded(hay: &str, needle: &str) -> bool {
-    if hay.is_ascii() && needle.is_ascii() {
-        let (h, n) = (hay.as_bytes(), needle.as_bytes());
-        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
-    } else {
-        hay.to_lowercase().contains(needle)
-    }
+    (!filter.is_empty()).then(|| p.matches(world, ui, &filter))
 }
 
 /// The bordered frame every pane sits in, titled with its name, counts, filter and
@@ -278,11 +256,11 @@ pub fn pane_block<'a>(
 /// The standard pane body: notices, then the table or what to do about its emptiness.
 pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
     let t = &cx.ui.theme;
-    let items = p.items(cx.world);
-    let matches = filtered(p, cx.world, cx.ui, &items);
-    let len = matches.as_ref().map_or(items.len(), |m| m.len());
+    let total = p.len(cx.world, cx.ui);
+    let matches = filtered(p, cx.world, cx.ui);
+    let len = matches.as_ref().map_or(total, |m| m.len());
     let status = PaneStatus::of(cx.world, p.sources());
-    let block = pane_block(cx, p.id(), &status, len, items.len());
+    let block = pane_block(cx, p.id(), &status, len, total);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 
@@ -299,7 +277,7 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
     );
 
     if len == 0 {
-        let msg = status.empty_message(cx.ui, p.empty_hint(), items.len());
+        let msg = status.empty_message(cx.ui, p.empty_hint(), total);
         if let Some(msg) = msg {
             frame.render_widget(Paragraph::new(msg).wrap(Wrap { trim: false }), table_area);
         }
@@ -321,16 +299,16 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
         selected: nav.selected,
         offset: nav.offset,
         build: |i| {
-            let Some(it) =
-                resolve(matches.as_deref().map(Vec::as_slice), i).and_then(|i| items.get(i))
+            let Some(it) = resolve(p, cx.world, matches.as_deref(), i)
+                .and_then(|i| p.item(cx.world, cx.ui, i))
             else {
                 return Vec::new();
             };
-            let cells = p.cells(cx.world, *it, cx.now);
+            let cells = p.cells(cx.world, it, cx.now);
             if !badges {
                 return cells;
             }
-            let badge = findings::badge(cx.findings, p.object_ref(*it).as_ref());
+            let badge = findings::badge(cx.findings, p.object_ref(it).as_ref());
             std::iter::once(badge).chain(cells).collect()
         },
         theme: t,

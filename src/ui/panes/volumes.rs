@@ -4,12 +4,15 @@
 use jiff::Timestamp;
 use ratatui::layout::Constraint::{Fill, Length};
 
-use super::TablePane;
+use std::rc::Rc;
+
+use super::{Shown, TablePane};
 use crate::model::findings::{Findings, Kind, MISSING_ACCESS_POINT};
 use crate::model::projection::PvRow;
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::{access_modes, opt};
 use crate::ui::panes::findings::CHECKING_MARK;
+use crate::ui::state::UiState;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 
@@ -94,8 +97,26 @@ impl TablePane for Volumes<'_> {
         "No PersistentVolumes. Create a PVC with an EFS or EBS StorageClass to provision one."
     }
 
-    fn items<'w>(&self, world: &'w World) -> Vec<Self::Item<'w>> {
-        world.pvs.values().collect()
+    fn len(&self, world: &World, _: &UiState) -> usize {
+        world.pvs.len()
+    }
+
+    fn item<'w>(&self, world: &'w World, _: &UiState, i: usize) -> Option<&'w PvRow> {
+        world.pvs.get_index(i).map(|(_, pv)| pv)
+    }
+
+    fn position(&self, world: &World, _: &UiState, target: &ObjectRef) -> Option<usize> {
+        (target.kind == ObjectKind::Pv)
+            .then(|| world.pvs.rank(target.name.as_str()))
+            .flatten()
+    }
+
+    fn matches(&self, world: &World, ui: &UiState, filter: &str) -> Rc<Shown> {
+        super::volumes_filter::matches(self, world, ui, filter)
+    }
+
+    fn key_position(&self, world: &World, key: &str) -> Option<usize> {
+        world.pvs.rank(key)
     }
 
     fn cells(&self, world: &World, pv: &PvRow, _now: Timestamp) -> Vec<CellText> {

@@ -1,0 +1,151 @@
+//! A pane's filter: which of its rows match, kept between frames. A pane says what its
+//! rows' text is made of (its stamp); matches are re-checked only when that moves, and
+//! typing one more character re-checks only the previous matches. Panes whose tables
+//! log what changed (Volumes) re-check only the rows that changed.
+
+use std::any::Any;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::rc::Rc;
+
+use jiff::Timestamp;
+
+use super::TablePane;
+use crate::model::World;
+use crate::model::table::{Counted, Cursor};
+use crate::ui::PaneId;
+use crate::ui::sanitize::sanitize;
+use crate::ui::state::UiState;
+
+/// Which rows of a pane its filter shows, in display order.
+#[derive(Debug, Clone)]
+pub enum Shown {
+    /// Positions in the pane's rows, ascending.
+    Positions(Vec<usize>),
+    /// Keys of the rows, a row's position being what the pane's `key_position` says.
+    Keys(Counted<String, ()>),
+}
+
+impl Shown {
+    pub fn len(&self) -> usize {
+        match self {
+            Shown::Positions(v) => v.len(),
+            Shown::Keys(k) => k.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The pane position of the `i`-th row shown.
+    pub fn position<P: TablePane + ?Sized>(&self, p: &P, world: &World, i: usize) -> Option<usize> {
+        match self {
+            Shown::Positions(v) => v.get(i).copied(),
+            Shown::Keys(k) => p.key_position(world, k.get_index(i)?.0),
+        }
+    }
+}
+
+/// What a pane's rows' text was computed from, so a cache knows when to look again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stamp {
+    /// Anything in the World may have changed it (small panes). The World's address
+    /// tells two worlds of the same version apart (tests build many).
+    Version(usize, u64),
+    /// The tables the rows read, and a digest of whatever else they read.
+    Tables(Vec<Cursor>, u64),
+}
+
+impl Stamp {
+    pub fn version(world: &World) -> Stamp {
+        Stamp::Version(std::ptr::from_ref(world) as usize, world.version)
+    }
+}
+
+/// A digest of what `facts` yields, for stamps.
+pub fn digest<T: Hash>(facts: impl Iterator<Item = T>) -> u64 {
+    let mut h = DefaultHasher::new();
+    for f in facts {
+        f.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// The active pane's matches, remembered between frames.
+pub(crate) struct FilterCache {
+    pub pane: PaneId,
+    pub filter: String,
+    pub stamp: Stamp,
+    pub shown: Rc<Shown>,
+    /// What a pane that updates its matches incrementally keeps to do so.
+    pub extra: Box<dyn Any>,
+}
+
+/// Whether row `item` matches `filter` (lower-case): the sanitized text of a column that
+/// does not tick with the clock contains it, ignoring case.
+pub fn row_matches<P: TablePane + ?Sized>(
+    p: &P,
+    world: &World,
+    item: P::Item<'_>,
+    filter: &str,
+) -> bool {
+    p.cells(world, item, Timestamp::UNIX_EPOCH)
+        .iter()
+        .zip(p.columns())
+        .any(|(c, col)| !col.timed && contains_folded(&sanitize(&c.text), filter))
+}
+
+/// The rows of `p` matching `filter` (already lower-case), re-checked only when the
+/// pane's stamp moved, and only the last matches when the filter grew.
+pub fn by_position<P: TablePane + ?Sized>(
+    p: &P,
+    world: &World,
+    ui: &UiState,
+    filter: &str,
+) -> Rc<Shown> {
+    let stamp = p.stamp(world);
+    let prev = ui.filter_cache.borrow_mut().take();
+    let candidates = match prev {
+        Some(c) if c.pane == p.id() && c.stamp == stamp && c.filter == filter => {
+            let shown = Rc::clone(&c.shown);
+            *ui.filter_cache.borrow_mut() = Some(c);
+            return shown;
+        }
+        // Typing one more character can only narrow the rows.
+        Some(c) if c.pane == p.id() && c.stamp == stamp && filter.starts_with(&c.filter) => {
+            match &*c.shown {
+                Shown::Positions(v) => Some(v.clone()),
+                Shown::Keys(_) => None,
+            }
+        }
+        _ => None,
+    };
+    let is_match = |i: usize| {
+        p.item(world, ui, i)
+            .is_some_and(|it| row_matches(p, world, it, filter))
+    };
+    let matches: Vec<usize> = match candidates {
+        Some(prev) => prev.into_iter().filter(|i| is_match(*i)).collect(),
+        None => (0..p.len(world, ui)).filter(|i| is_match(*i)).collect(),
+    };
+    let shown = Rc::new(Shown::Positions(matches));
+    *ui.filter_cache.borrow_mut() = Some(FilterCache {
+        pane: p.id(),
+        filter: filter.to_string(),
+        stamp,
+        shown: Rc::clone(&shown),
+        extra: Box::new(()),
+    });
+    shown
+}
+
+/// Whether `hay` contains `needle` (already lower-case), ignoring case; allocation-free
+/// for ASCII, which nearly every name is.
+pub fn contains_folded(hay: &str, needle: &str) -> bool {
+    if hay.is_ascii() && needle.is_ascii() {
+        let (h, n) = (hay.as_bytes(), needle.as_bytes());
+        n.is_empty() || h.windows(n.len()).any(|w| w.eq_ignore_ascii_case(n))
+    } else {
+        hay.to_lowercase().contains(needle)
+    }
+}
