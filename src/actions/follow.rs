@@ -18,7 +18,12 @@ pub enum Verdict {
 
 /// Whether the World currently holds the object.
 pub fn present(world: &World, o: &KubeObject) -> bool {
-    let ns = || (o.namespace.clone().unwrap_or_default(), o.name.clone());
+    let ns = || {
+        (
+            o.namespace.as_deref().unwrap_or_default().into(),
+            o.name.clone(),
+        )
+    };
     match o.kind.as_str() {
         "CSIDriver" => world.csi_drivers.get(&o.name).is_some(),
         "DaemonSet" => world.daemonsets.get(&ns()).is_some(),

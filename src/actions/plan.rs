@@ -56,7 +56,7 @@ pub fn delete_addon(world: &World, addon: &str) -> Result<Action, String> {
 pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
     let ap = world
         .access_points
-        .get(&id.to_string())
+        .get(id)
         .ok_or_else(|| format!("access point {id} is not (or no longer) known"))?;
     if !ap.made_by_csi_driver() {
         return Err(format!(
@@ -84,8 +84,8 @@ pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
         ));
     }
     Ok(Action::DeleteAccessPoint(DeleteAccessPoint {
-        access_point_id: ap.id.clone(),
-        file_system_id: ap.file_system_id.clone(),
+        access_point_id: ap.id.to_string(),
+        file_system_id: ap.file_system_id.to_string(),
         client_token: ap.client_token.clone(),
         root_path: ap.root_path.clone(),
         findings: Vec::new(),
@@ -114,7 +114,7 @@ pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
         .to_string();
     let namespace = objects
         .iter()
-        .find_map(|o| o.meta.namespace.clone())
+        .find_map(|o| o.meta.namespace.map(String::from))
         .unwrap_or_else(|| "kube-system".into());
     if let Some(o) = objects.iter().find(|o| {
         o.meta
@@ -185,7 +185,7 @@ pub fn tolerates_disruption(ds: &DaemonSetRow) -> bool {
 pub fn tolerate(world: &World, namespace: &str, name: &str) -> Result<Action, String> {
     let ds = world
         .daemonsets
-        .get(&(namespace.to_string(), name.to_string()))
+        .get(&(namespace.into(), name.to_string()))
         .ok_or_else(|| format!("DaemonSet {namespace}/{name} is not known"))?;
     if tolerates_disruption(ds) {
         return Err(format!(
@@ -231,8 +231,8 @@ pub fn tolerate_for_addon(world: &World, addon: &str) -> Result<Action, String> 
             continue;
         }
         found = true;
-        let ns = o.meta.namespace.clone().unwrap_or_default();
-        let key = (ns.clone(), o.meta.name.clone());
+        let ns = o.meta.namespace.unwrap_or_default();
+        let key = (ns, o.meta.name.clone());
         if world
             .daemonsets
             .get(&key)
@@ -253,7 +253,7 @@ pub fn tolerate_for_driver(world: &World, driver: &str) -> Result<Action, String
     let ds = world
         .node_daemonset_for_driver(driver)
         .ok_or_else(|| format!("no node DaemonSet is known for {driver}"))?;
-    let ns = ds.meta.namespace.clone().unwrap_or_default();
+    let ns = ds.meta.namespace.unwrap_or_default();
     tolerate(world, &ns, &ds.meta.name.clone())
 }
 

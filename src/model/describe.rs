@@ -9,10 +9,7 @@ pub fn aws_yaml(world: &World, kind: &str, id: &str) -> Result<String, String> {
             .file_systems
             .get(&id.to_string())
             .map(serde_json::to_value),
-        "EFS access point" => world
-            .access_points
-            .get(&id.to_string())
-            .map(serde_json::to_value),
+        "EFS access point" => world.access_points.get(id).map(serde_json::to_value),
         "EFS mount target" => world
             .mount_targets
             .get(&id.to_string())

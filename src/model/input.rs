@@ -2,6 +2,7 @@
 //! and drops the rest); AWS answers arrive as plain records converted from the SDK types,
 //! so the model never depends on an SDK.
 
+use compact_str::CompactString;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{
     Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
@@ -9,6 +10,8 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
 use kube::api::DynamicObject;
+
+use super::intern::Sym;
 
 /// One step of a watch, mirroring `kube_runtime::watcher::Event`: a (re)list is bracketed
 /// by `InitStart` … `InitDone`, and objects not re-listed in between are gone.
@@ -108,16 +111,16 @@ pub struct FileSystemRec {
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPointRec {
-    pub id: String,
+    pub id: CompactString,
     pub arn: Option<String>,
-    pub file_system_id: String,
+    pub file_system_id: Sym,
     /// The EFS CSI driver sets this to the PV name it provisions for.
     pub client_token: Option<String>,
-    pub name: Option<String>,
+    pub name: Option<CompactString>,
     pub root_path: Option<String>,
     pub uid: Option<i64>,
     pub gid: Option<i64>,
-    pub life_cycle_state: String,
+    pub life_cycle_state: Sym,
     pub tags: Vec<(String, String)>,
 }
 

@@ -4,6 +4,7 @@
 pub mod describe;
 pub mod findings;
 pub mod input;
+pub mod intern;
 pub mod observed;
 pub mod projection;
 pub mod provenance;

@@ -203,17 +203,20 @@ impl Observed {
     pub(super) fn pv_removed(&mut self, old: &PvRow, now: Timestamp) {
         self.journal.push(Changed::Pv(old.meta.name.clone()));
         // Its access point is now named by a deletion record.
-        if let Some(ap) = old.efs.as_ref().and_then(|h| h.access_point_id.clone()) {
-            self.journal.push(Changed::AccessPoint(ap));
+        if let Some(ap) = old.efs.as_ref().and_then(|h| h.access_point_id.as_ref()) {
+            self.journal.push(Changed::AccessPoint(ap.to_string()));
         }
         self.pv_changed.remove(&old.meta.name);
         self.pv_deleted.insert(
             old.meta.name.clone(),
             DeletedPv {
                 at: now,
-                access_point: old.efs.as_ref().and_then(|h| h.access_point_id.clone()),
-                reclaim_policy: old.reclaim_policy.clone(),
-                claim: old.claim.clone(),
+                access_point: old
+                    .efs
+                    .as_ref()
+                    .and_then(|h| Some(h.access_point_id.as_ref()?.to_string())),
+                reclaim_policy: old.reclaim_policy.map(String::from),
+                claim: old.claim.clone().map(|(ns, name)| (ns.to_string(), name)),
             },
         );
     }

@@ -3,13 +3,16 @@
 
 use std::collections::BTreeMap;
 
+use compact_str::CompactString;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim, Pod, Toleration};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 
+use super::intern::Sym;
 use super::volume_handle::{self, EfsHandle};
+use super::world::NsName;
 
 /// Annotations worth keeping: Helm's release ownership, and the rules a user silenced on
 /// this object.
@@ -79,28 +82,28 @@ impl FromIterator<(String, String)> for Pairs {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
     pub name: String,
-    pub namespace: Option<String>,
+    pub namespace: Option<Sym>,
     pub uid: Option<String>,
     pub created: Option<jiff::Timestamp>,
     pub labels: Pairs,
     pub annotations: Pairs,
     /// managedFields managers, in order, deduplicated.
-    pub managers: Vec<String>,
+    pub managers: Vec<Sym>,
 }
 
 impl Meta {
     pub fn from_k8s(m: &ObjectMeta) -> Self {
-        let mut managers: Vec<String> = Vec::new();
+        let mut managers: Vec<Sym> = Vec::new();
         for mf in m.managed_fields.iter().flatten() {
             if let Some(name) = &mf.manager
-                && !managers.contains(name)
+                && !managers.iter().any(|k| k == name)
             {
-                managers.push(name.clone());
+                managers.push(Sym::new(name));
             }
         }
         Meta {
             name: m.name.clone().unwrap_or_default(),
-            namespace: m.namespace.clone(),
+            namespace: m.namespace.as_deref().map(Sym::new),
             uid: m.uid.clone(),
             created: m.creation_timestamp.as_ref().map(|t| t.0),
             labels: m
@@ -145,14 +148,14 @@ impl CsiDriverRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PvRow {
     pub meta: Meta,
-    pub capacity: Option<String>,
+    pub capacity: Option<CompactString>,
     pub access_modes: Vec<String>,
-    pub reclaim_policy: Option<String>,
-    pub phase: Option<String>,
+    pub reclaim_policy: Option<Sym>,
+    pub phase: Option<Sym>,
     /// (namespace, name) of the bound claim.
-    pub claim: Option<(String, String)>,
-    pub storage_class: Option<String>,
-    pub driver: Option<String>,
+    pub claim: Option<NsName>,
+    pub storage_class: Option<Sym>,
+    pub driver: Option<Sym>,
     pub volume_handle: Option<String>,
     pub efs: Option<EfsHandle>,
 }
@@ -167,17 +170,26 @@ impl PvRow {
             capacity: spec
                 .and_then(|s| s.capacity.as_ref())
                 .and_then(|c| c.get("storage"))
-                .map(|q| q.0.clone()),
+                .map(|q| q.0.as_str().into()),
             access_modes: spec
                 .and_then(|s| s.access_modes.clone())
                 .unwrap_or_default(),
-            reclaim_policy: spec.and_then(|s| s.persistent_volume_reclaim_policy.clone()),
-            phase: o.status.as_ref().and_then(|s| s.phase.clone()),
-            claim: spec
-                .and_then(|s| s.claim_ref.as_ref())
-                .and_then(|c| Some((c.namespace.clone().unwrap_or_default(), c.name.clone()?))),
-            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
-            driver: csi.map(|c| c.driver.clone()),
+            reclaim_policy: spec
+                .and_then(|s| s.persistent_volume_reclaim_policy.as_deref())
+                .map(Sym::new),
+            phase: o
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .map(Sym::new),
+            claim: spec.and_then(|s| s.claim_ref.as_ref()).and_then(|c| {
+                let ns = Sym::new(c.namespace.as_deref().unwrap_or_default());
+                Some((ns, c.name.clone()?))
+            }),
+            storage_class: spec
+                .and_then(|s| s.storage_class_name.as_deref())
+                .map(Sym::new),
+            driver: csi.map(|c| Sym::new(&c.driver)),
             efs: handle.as_deref().and_then(volume_handle::parse),
             volume_handle: handle,
         }
@@ -188,9 +200,9 @@ impl PvRow {
 pub struct PvcRow {
     pub meta: Meta,
     pub volume_name: Option<String>,
-    pub storage_class: Option<String>,
-    pub phase: Option<String>,
-    pub requested: Option<String>,
+    pub storage_class: Option<Sym>,
+    pub phase: Option<Sym>,
+    pub requested: Option<CompactString>,
 }
 
 impl PvcRow {
@@ -199,13 +211,19 @@ impl PvcRow {
         PvcRow {
             meta: Meta::from_k8s(&o.metadata),
             volume_name: spec.and_then(|s| s.volume_name.clone()),
-            storage_class: spec.and_then(|s| s.storage_class_name.clone()),
-            phase: o.status.as_ref().and_then(|s| s.phase.clone()),
+            storage_class: spec
+                .and_then(|s| s.storage_class_name.as_deref())
+                .map(Sym::new),
+            phase: o
+                .status
+                .as_ref()
+                .and_then(|s| s.phase.as_deref())
+                .map(Sym::new),
             requested: spec
                 .and_then(|s| s.resources.as_ref())
                 .and_then(|r| r.requests.as_ref())
                 .and_then(|r| r.get("storage"))
-                .map(|q| q.0.clone()),
+                .map(|q| q.0.as_str().into()),
         }
     }
 }

@@ -139,7 +139,10 @@ impl<K: Ord + Clone, V> Table<K, V> {
 }
 
 impl<K: Ord, V> Table<K, V> {
-    pub fn get(&self, k: &K) -> Option<&V> {
+    pub fn get<Q: Ord + ?Sized>(&self, k: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+    {
         self.rows.map.get(k)
     }
 

@@ -1,11 +1,15 @@
 //! EFS CSI volume handles: `fs-x`, `fs-x:/path`, `fs-x::fsap-y`, `fs-x:/path:fsap-y`, and
 //! the newer `efs:`-prefixed forms the driver writes for cross-account mounts.
 
+use compact_str::CompactString;
+
+use super::intern::Sym;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EfsHandle {
-    pub file_system_id: String,
-    pub subpath: Option<String>,
-    pub access_point_id: Option<String>,
+    pub file_system_id: Sym,
+    pub subpath: Option<CompactString>,
+    pub access_point_id: Option<CompactString>,
 }
 
 /// Parses an EFS CSI volumeHandle; `None` for anything that is not one.
@@ -23,9 +27,9 @@ pub fn parse(handle: &str) -> Option<EfsHandle> {
         return None;
     }
     Some(EfsHandle {
-        file_system_id: fs.to_string(),
-        subpath: path.map(str::to_string),
-        access_point_id: ap.map(str::to_string),
+        file_system_id: Sym::new(fs),
+        subpath: path.map(Into::into),
+        access_point_id: ap.map(Into::into),
     })
 }
 

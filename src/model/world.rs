@@ -3,19 +3,22 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet, VecDeque};
 
+use compact_str::CompactString;
 use kube::ResourceExt;
 
 use super::input::{
     AccessPointRec, AddonRec, AgentSelector, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec,
     Health, HealthState, KubeMsg, MountTargetRec, ProbeKey, SourceId, SourceMsg, Target,
 };
+use super::intern::Sym;
 use super::observed::{Changed, Observed, Probe};
 use super::projection::*;
 use super::table::{Folded, Table};
 
 mod observe;
 
-pub type NsName = (String, String);
+/// (namespace, name): namespaces repeat across thousands of objects.
+pub type NsName = (Sym, String);
 
 /// A lifecycle state change seen by stordeck, for the Lifecycle pane's history.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,7 +71,7 @@ pub struct World {
     pub fargate_profiles: Table<String, FargateProfileRec>,
     pub nodegroups: Option<Vec<String>>,
     pub file_systems: Table<String, FileSystemRec>,
-    pub access_points: Table<String, AccessPointRec>,
+    pub access_points: Table<CompactString, AccessPointRec>,
     pub mount_targets: Table<String, MountTargetRec>,
 
     pub health: BTreeMap<SourceId, Health>,
@@ -86,8 +89,8 @@ pub struct World {
 /// Join indexes, maintained incrementally as rows come and go.
 #[derive(Debug, Default)]
 struct Indexes {
-    pv_by_access_point: HashMap<String, String>,
-    pvs_by_driver: HashMap<String, BTreeSet<String>>,
+    pv_by_access_point: HashMap<CompactString, String>,
+    pvs_by_driver: HashMap<Sym, BTreeSet<String>>,
     attachments_by_node: HashMap<String, BTreeSet<String>>,
     attachment_by_pv: HashMap<String, String>,
     /// A claim by its uid: the EFS CSI driver's ClientToken is `pvc-<claim uid>`.
@@ -97,7 +100,7 @@ struct Indexes {
     access_points_listed: BTreeSet<String>,
     /// What the rules over a file system's access points count, kept as rows come and go
     /// so that no evaluation walks every access point to count them.
-    aps_by_fs: BTreeMap<String, ApsOfFs>,
+    aps_by_fs: BTreeMap<Sym, ApsOfFs>,
 }
 
 /// The access points the table holds for one file system, counted.
@@ -110,7 +113,7 @@ struct ApsOfFs {
 
 impl Indexes {
     fn add_ap(&mut self, ap: &AccessPointRec) {
-        let of = self.aps_by_fs.entry(ap.file_system_id.clone()).or_default();
+        let of = self.aps_by_fs.entry(ap.file_system_id).or_default();
         of.count += 1;
         if let Some(g) = ap.gid {
             *of.gids.entry(g).or_default() += 1;
@@ -146,9 +149,9 @@ impl Indexes {
         if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.clone()) {
             self.pv_by_access_point.insert(ap, pv.meta.name.clone());
         }
-        if let Some(d) = &pv.driver {
+        if let Some(d) = pv.driver {
             self.pvs_by_driver
-                .entry(d.clone())
+                .entry(d)
                 .or_default()
                 .insert(pv.meta.name.clone());
         }
@@ -204,7 +207,8 @@ fn cluster_key<T: ResourceExt>(o: &T) -> String {
 }
 
 fn ns_key<T: ResourceExt>(o: &T) -> NsName {
-    (o.namespace().unwrap_or_default(), o.name_any())
+    let ns = o.meta().namespace.as_deref().unwrap_or_default();
+    (Sym::new(ns), o.name_any())
 }
 
 impl World {
@@ -408,7 +412,7 @@ impl World {
                     .map(|(k, v)| (k.clone(), v.life_cycle_state.clone()))
                     .collect();
                 for ((ns, name), state) in after {
-                    let prev = before.get(&(ns.clone(), name.clone())).cloned().flatten();
+                    let prev = before.get(&(ns, name.clone())).cloned().flatten();
                     if let Some(state) = state
                         && prev.as_deref() != Some(state.as_str())
                     {
@@ -437,7 +441,7 @@ impl World {
                 let live: BTreeSet<String> =
                     self.file_systems.iter().map(|(k, _)| k.clone()).collect();
                 self.access_points
-                    .retain(|_, ap| live.contains(&ap.file_system_id));
+                    .retain(|_, ap| live.contains(ap.file_system_id.as_str()));
                 self.idx.rebuild_aps(self.access_points.values());
                 self.mount_targets
                     .retain(|_, mt| live.contains(&mt.file_system_id));
@@ -518,7 +522,7 @@ impl World {
             let same = held == Some(ap);
             let prev = match held {
                 Some(p) if p.life_cycle_state == ap.life_cycle_state => None,
-                held => Some(held.map(|p| p.life_cycle_state.clone())),
+                held => Some(held.map(|p| p.life_cycle_state.to_string())),
             };
             if let Some(prev) = prev {
                 self.note_state(now, &ap.id, prev, &ap.life_cycle_state, initial);
@@ -528,17 +532,17 @@ impl World {
             }
             listed.insert(ap.id.as_str());
             if creating(ap) {
-                creating_ids.push(ap.id.clone());
+                creating_ids.push(ap.id.to_string());
             }
             if same {
                 continue;
             }
-            changed.push(ap.id.clone());
-            moved.insert(ap.file_system_id.clone());
+            changed.push(ap.id.to_string());
+            moved.insert(ap.file_system_id.to_string());
             self.idx.add_ap(ap);
             if let Some(old) = self.access_points.insert(ap.id.clone(), ap.clone()) {
                 self.idx.remove_ap(&old);
-                moved.insert(old.file_system_id);
+                moved.insert(old.file_system_id.to_string());
             }
         }
         // What the listing no longer has goes, unless a newer read says it is still there.
@@ -551,11 +555,11 @@ impl World {
             }
             if newer(id) {
                 if creating(ap) {
-                    creating_ids.push(id.clone());
+                    creating_ids.push(id.to_string());
                 }
                 return true;
             }
-            changed.push(id.clone());
+            changed.push(id.to_string());
             idx.remove_ap(ap);
             false
         });
@@ -647,7 +651,7 @@ impl World {
             .efs
             .as_ref()
             .and_then(|h| h.access_point_id.as_ref())
-            .is_some_and(|id| id != &ap.id);
+            .is_some_and(|id| id != ap.id);
         (!names_other).then_some(pv)
     }
 
@@ -676,7 +680,7 @@ impl World {
     }
 
     pub fn storage_class_for_pv(&self, pv: &PvRow) -> Option<&StorageClassRow> {
-        self.storage_classes.get(pv.storage_class.as_ref()?)
+        self.storage_classes.get(pv.storage_class.as_deref()?)
     }
 
     pub fn attachment_for_pv(&self, pv: &str) -> Option<&VolumeAttachmentRow> {

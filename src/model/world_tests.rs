@@ -84,7 +84,7 @@ fn both_handle_forms_join_pvs_and_access_points_and_follow_updates() {
     );
 
     let bound = |w: &World, id: &str| {
-        w.pv_for_access_point(w.access_points.get(&id.to_string()).expect("ap"))
+        w.pv_for_access_point(w.access_points.get(id).expect("ap"))
             .map(|p| p.meta.name.clone())
     };
     assert_eq!(bound(&w, "fsap-a").as_deref(), Some("old-form"));
@@ -135,7 +135,7 @@ fn client_token_binds_only_when_the_handle_does_not_name_another_access_point() 
         },
         t,
     );
-    let z = w.access_points.get(&"fsap-z".to_string()).expect("ap");
+    let z = w.access_points.get("fsap-z").expect("ap");
     assert!(w.pv_for_access_point(z).is_none());
 }
 
@@ -332,7 +332,7 @@ fn every_ack_file_system_claiming_one_file_system_is_joined_with_its_deletion_po
     let claims = |w: &World| -> Vec<(String, Option<String>)> {
         w.acks_for_file_system("fs-1")
             .map(|a| {
-                let ns = a.meta.namespace.clone().unwrap_or_default();
+                let ns = a.meta.namespace.unwrap_or_default();
                 let policy = a.meta.annotations.get(super::world::ACK_DELETION_POLICY);
                 (format!("{ns}/{}", a.meta.name), policy.cloned())
             })
@@ -420,7 +420,7 @@ fn a_sweep_journals_only_the_access_points_it_changed_and_counts_per_file_system
         1,
         "another file system's rows stay"
     );
-    assert!(w.access_points.get(&"fsap-00".to_string()).is_none());
+    assert!(w.access_points.get("fsap-00").is_none());
     assert_eq!(
         w.access_point_gids("fs-1", 0..=i64::MAX)
             .collect::<Vec<_>>(),

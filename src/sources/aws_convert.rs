@@ -33,11 +33,11 @@ pub fn file_system(f: &efs::FileSystemDescription) -> FileSystemRec {
 
 pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
     AccessPointRec {
-        id: a.access_point_id().unwrap_or_default().to_string(),
+        id: a.access_point_id().unwrap_or_default().into(),
         arn: a.access_point_arn().map(str::to_string),
-        file_system_id: a.file_system_id().unwrap_or_default().to_string(),
+        file_system_id: a.file_system_id().unwrap_or_default().into(),
         client_token: a.client_token().map(str::to_string),
-        name: a.name().map(str::to_string),
+        name: a.name().map(Into::into),
         root_path: a
             .root_directory()
             .and_then(|r| r.path())
@@ -47,7 +47,7 @@ pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
         life_cycle_state: a
             .life_cycle_state()
             .map_or("unknown", |s| s.as_str())
-            .to_string(),
+            .into(),
         tags: tags(a.tags()),
     }
 }

@@ -122,7 +122,7 @@ async fn an_orphaned_access_point_is_deleted_and_nothing_else() {
     assert!(out.result.is_ok(), "{:?}", out.result);
     assert_eq!(s.mutations().await, shown_requests(&action));
     let st = lock(&s.sim.shared);
-    assert!(!st.aws.access_points.contains_key(&orphan));
+    assert!(!st.aws.access_points.contains_key(orphan.as_str()));
     assert_eq!(st.aws.access_points.len(), before - 1);
 }
 

@@ -49,9 +49,9 @@ fn pv(i: usize, phase: &str, reclaim: &str) -> PersistentVolume {
 
 fn access_point(i: usize) -> AccessPointRec {
     AccessPointRec {
-        id: ap_of(i),
+        id: ap_of(i).into(),
         arn: None,
-        file_system_id: fs_of(i),
+        file_system_id: fs_of(i).into(),
         client_token: Some(name(i)),
         name: None,
         root_path: Some(format!("/dynamic_provisioning/{}", name(i))),
@@ -145,7 +145,7 @@ fn listings() -> [Vec<AccessPointRec>; 2] {
     let mut changed = listed[1..].to_vec();
     changed[0].life_cycle_state = "deleting".into();
     let mut unused = access_point(PVS);
-    unused.file_system_id = fs_of(0);
+    unused.file_system_id = fs_of(0).into();
     changed.push(unused);
     [listed, changed]
 }

@@ -195,7 +195,7 @@ pub fn confirm(w: &mut World) {
     let wanted = Findings::evaluate(w, now()).wanted().clone();
     for key in wanted {
         let outcome = match &key {
-            stordeck::model::ProbeKey::AccessPoint(id) => match w.access_points.get(id) {
+            stordeck::model::ProbeKey::AccessPoint(id) => match w.access_points.get(id.as_str()) {
                 Some(a) => ProbeOutcome::AccessPoint(a.clone()),
                 None => ProbeOutcome::NotFound,
             },

@@ -30,7 +30,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         .collect();
     stuck.sort();
     for (id, since) in stuck {
-        let Some(ap) = w.access_points.get(id) else {
+        let Some(ap) = w.access_points.get(id.as_str()) else {
             continue;
         };
         let lasted = span(cx.now.duration_since(*since).as_secs());
@@ -47,7 +47,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
                 Evidence::object(
                     ObjRef::cluster(Kind::AccessPoint, id),
                     Fields::default()
-                        .with("LifeCycleState", ap.life_cycle_state.clone())
+                        .with("LifeCycleState", ap.life_cycle_state)
                         .with("ClientToken", ap.client_token.as_deref().unwrap_or("-")),
                 ),
                 Evidence::note(format!(

@@ -33,7 +33,7 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
         return deps;
     }
     // Whether the file system is listed, and how many access points it has.
-    deps.fs = Some(h.file_system_id.clone());
+    deps.fs = Some(h.file_system_id.to_string());
     // A file system we cannot list (another account, not answered yet) proves nothing.
     if !w.access_points_listed(&h.file_system_id) {
         return deps;

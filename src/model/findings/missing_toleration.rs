@@ -67,7 +67,7 @@ pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
         if ds.tolerates(DISRUPTED_TAINT, None, "NoSchedule") {
             continue;
         }
-        let ns = ds.meta.namespace.clone().unwrap_or_default();
+        let ns = ds.meta.namespace.unwrap_or_default().to_string();
         let tolerations = if ds.tolerations.is_empty() {
             "(none)".to_string()
         } else {

@@ -52,7 +52,7 @@ fn judge(w: &World, cx: &Ctx<'_>, ap: &AccessPointRec, out: &mut Out) -> Verdict
     if cx.now < after {
         return Verdict::Wait("awaiting the driver's delete".into(), Some(after));
     }
-    let ap_key = ProbeKey::AccessPoint(ap.id.clone());
+    let ap_key = ProbeKey::AccessPoint(ap.id.to_string());
     let ap_probe = w.observed.probe_since(&ap_key, after);
     let mut reads = Vec::new();
     if ap_probe.is_none() {
@@ -157,7 +157,7 @@ pub(super) fn check_ap(
         return deps;
     }
     if !w.access_points_listed(&ap.file_system_id) {
-        deps.unlisted_fs = Some(ap.file_system_id.clone());
+        deps.unlisted_fs = Some(ap.file_system_id.to_string());
         return deps;
     }
     // Nearly every access point: in use, read from the index alone.
@@ -184,14 +184,14 @@ pub(super) fn check_ap(
     };
     let opt = |v: Option<&str>| v.unwrap_or("-").to_string();
     let fields = Fields::default()
-        .with("FileSystemId", ap.file_system_id.clone())
+        .with("FileSystemId", ap.file_system_id)
         .with("ClientToken", opt(ap.client_token.as_deref()))
         .with("RootDirectory.Path", opt(ap.root_path.as_deref()))
         .with(
             "PosixUser.Gid",
             ap.gid.map_or_else(|| "-".into(), |g| g.to_string()),
         )
-        .with("LifeCycleState", ap.life_cycle_state.clone());
+        .with("LifeCycleState", ap.life_cycle_state);
     let why = match ap.client_token.as_deref() {
         Some(t) => format!(
             "no PV's volumeHandle names {} and no PV is named {t}",
@@ -225,7 +225,9 @@ pub(super) fn check_ap(
             ap.id, ap.file_system_id
         ),
         evidence,
-        fix: Some(Fix::DeleteAccessPoint { id: ap.id.clone() }),
+        fix: Some(Fix::DeleteAccessPoint {
+            id: ap.id.to_string(),
+        }),
     });
     deps
 }

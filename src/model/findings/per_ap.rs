@@ -144,7 +144,7 @@ impl ApCache {
 
     fn judge(&mut self, w: &World, cx: &Ctx<'_>, ready: bool, id: &str) {
         self.forget(id);
-        let Some(ap) = w.access_points.get(&id.to_string()) else {
+        let Some(ap) = w.access_points.get(id) else {
             return;
         };
         let mut out = Out::default();

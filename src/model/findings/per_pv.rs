@@ -170,7 +170,7 @@ impl PvCache {
             }
         }
         if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.as_ref()) {
-            let names = self.by_ap.entry(ap.clone()).or_default();
+            let names = self.by_ap.entry(ap.to_string()).or_default();
             if !names.iter().any(|n| n == name) {
                 names.push(name.to_string());
             }

@@ -40,7 +40,7 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
     let Some(ap_id) = released(pv) else {
         return deps;
     };
-    let Some(ap) = w.access_points.get(&ap_id.to_string()) else {
+    let Some(ap) = w.access_points.get(ap_id) else {
         // Gone: missing-access-point speaks for it.
         return deps;
     };
@@ -52,11 +52,11 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
         deps.until = Some(cx.now);
     }
     let after = changed.unwrap_or(cx.now);
-    deps.fs = Some(ap.file_system_id.clone());
+    deps.fs = Some(ap.file_system_id.to_string());
     let listed_after = w
         .observed
         .ap_listing
-        .get(&ap.file_system_id)
+        .get(ap.file_system_id.as_str())
         .is_some_and(|l| *l >= after);
     let key = ProbeKey::AccessPoint(ap_id.to_string());
     let probed = w.observed.probe_since(&key, after);
@@ -93,9 +93,9 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
                 Evidence::object(
                     ObjRef::cluster(Kind::AccessPoint, ap_id),
                     Fields::default()
-                        .with("FileSystemId", ap.file_system_id.clone())
+                        .with("FileSystemId", ap.file_system_id)
                         .with("RootDirectory.Path", root)
-                        .with("LifeCycleState", ap.life_cycle_state.clone()),
+                        .with("LifeCycleState", ap.life_cycle_state),
                 ),
                 Evidence::note(format!(
                     "released since {} (seen by stordeck); to reuse the data, bind a new claim to {}; \

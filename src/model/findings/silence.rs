@@ -40,7 +40,12 @@ pub(super) fn reason(w: &World, policy: &Policy, f: &Finding) -> Option<String> 
 
 /// The metadata of a Kubernetes object a finding names, when the World holds it.
 fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
-    let ns = || (o.namespace.clone().unwrap_or_default(), o.name.clone());
+    let ns = || {
+        (
+            o.namespace.as_deref().unwrap_or_default().into(),
+            o.name.clone(),
+        )
+    };
     Some(match o.kind {
         Kind::CsiDriver => &w.csi_drivers.get(&o.name)?.meta,
         Kind::PersistentVolume => &w.pvs.get(&o.name)?.meta,

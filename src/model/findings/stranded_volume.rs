@@ -193,7 +193,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
             ),
             evidence,
             fix: culprit.map(|ds| Fix::TolerateDisruption {
-                namespace: ds.meta.namespace.clone().unwrap_or_default(),
+                namespace: ds.meta.namespace.unwrap_or_default().to_string(),
                 daemonset: ds.meta.name.clone(),
             }),
         });

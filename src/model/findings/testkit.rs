@@ -223,13 +223,13 @@ pub fn delete_pv(w: &mut World, name: &str) {
 pub fn confirm_all(w: &mut World) {
     for key in run_out(w).wanted {
         let outcome = match &key {
-            ProbeKey::AccessPoint(id) => match w.access_points.get(id) {
+            ProbeKey::AccessPoint(id) => match w.access_points.get(id.as_str()) {
                 Some(a) => ProbeOutcome::AccessPoint(a.clone()),
                 None => ProbeOutcome::NotFound,
             },
             ProbeKey::Pv(n) if w.pvs.get(n).is_some() => ProbeOutcome::Found { uid: None },
             ProbeKey::Pvc { namespace, name }
-                if w.pvcs.get(&(namespace.clone(), name.clone())).is_some() =>
+                if w.pvcs.get(&(namespace.into(), name.clone())).is_some() =>
             {
                 ProbeOutcome::Found { uid: None }
             }

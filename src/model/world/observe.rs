@@ -32,10 +32,11 @@ impl World {
                 let aps: Vec<String> = [old.as_ref(), new]
                     .into_iter()
                     .flatten()
-                    .filter_map(|pv| pv.efs.as_ref()?.access_point_id.clone())
+                    .filter_map(|pv| Some(pv.efs.as_ref()?.access_point_id.as_ref()?.to_string()))
                     .collect();
-                let named =
-                    |idx: &super::Indexes, ap: &String| idx.pv_by_access_point.contains_key(ap);
+                let named = |idx: &super::Indexes, ap: &String| {
+                    idx.pv_by_access_point.contains_key(ap.as_str())
+                };
                 let before: Vec<bool> = aps.iter().map(|ap| named(&self.idx, ap)).collect();
                 if let Some(old) = &old {
                     self.idx.remove_pv(old);
@@ -119,7 +120,7 @@ impl World {
         let seen = &mut self.observed.ap_creating_seen;
         let aps = &self.access_points;
         seen.retain(|id, _| {
-            aps.get(id)
+            aps.get(id.as_str())
                 .is_some_and(|ap| ap.life_cycle_state == "creating")
         });
         for id in creating {
@@ -135,9 +136,10 @@ impl World {
             let newer = |fs: &str| listing.get(fs).is_none_or(|l| *l < p.started);
             match &p.outcome {
                 ProbeOutcome::AccessPoint(rec)
-                    if newer(&rec.file_system_id) && self.access_points.get(id) != Some(rec) =>
+                    if newer(&rec.file_system_id)
+                        && self.access_points.get(id.as_str()) != Some(rec) =>
                 {
-                    let old = self.access_points.insert(id.clone(), rec.clone());
+                    let old = self.access_points.insert(id.as_str().into(), rec.clone());
                     self.idx.add_ap(rec);
                     if let Some(old) = &old {
                         self.idx.remove_ap(old);
@@ -145,22 +147,22 @@ impl World {
                     self.version += 1;
                     let journal = &mut self.observed.journal;
                     journal.push(Changed::AccessPoint(id.clone()));
-                    journal.push(Changed::FileSystem(rec.file_system_id.clone()));
+                    journal.push(Changed::FileSystem(rec.file_system_id.to_string()));
                     if let Some(old) = old {
-                        journal.push(Changed::FileSystem(old.file_system_id));
+                        journal.push(Changed::FileSystem(old.file_system_id.to_string()));
                     }
                 }
                 ProbeOutcome::NotFound | ProbeOutcome::Invalid { .. }
                     if self
                         .access_points
-                        .get(id)
+                        .get(id.as_str())
                         .is_some_and(|ap| newer(&ap.file_system_id)) =>
                 {
                     let fs = self
                         .access_points
-                        .get(id)
-                        .map(|ap| ap.file_system_id.clone());
-                    if let Some(old) = self.access_points.get(id).cloned() {
+                        .get(id.as_str())
+                        .map(|ap| ap.file_system_id.to_string());
+                    if let Some(old) = self.access_points.get(id.as_str()).cloned() {
                         self.access_points.retain(|k, _| k != id);
                         self.idx.remove_ap(&old);
                     }
@@ -196,7 +198,7 @@ impl World {
             .filter(|d| World::is_node_agent(d))
             .filter_map(|d| {
                 Some(AgentSelector {
-                    namespace: d.meta.namespace.clone().unwrap_or_default(),
+                    namespace: d.meta.namespace.unwrap_or_default().to_string(),
                     labels: d.selector.clone()?,
                 })
             })
@@ -207,7 +209,7 @@ impl World {
     /// (not watched yet, or the watch has not listed them).
     pub fn agent_on_node(&self, ds: &DaemonSetRow, node: &str) -> Option<bool> {
         let selector = AgentSelector {
-            namespace: ds.meta.namespace.clone().unwrap_or_default(),
+            namespace: ds.meta.namespace.unwrap_or_default().to_string(),
             labels: ds.selector.clone()?,
         };
         let pods = self.agent_pods.get(&selector).filter(|t| t.synced)?;

@@ -252,22 +252,19 @@ impl TablePane for AccessPoints<'_> {
     fn cells(&self, world: &World, ap: &AccessPointRec, _now: Timestamp) -> Vec<CellText> {
         let num = |n: Option<i64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
         vec![
-            CellText::new(ap.file_system_id.clone(), Tone::Muted),
+            CellText::new(ap.file_system_id, Tone::Muted),
             ap.id.clone().into(),
             opt(ap.name.as_deref()).into(),
             opt(ap.root_path.as_deref()).into(),
             num(ap.uid).into(),
             num(ap.gid).into(),
-            CellText::new(
-                ap.life_cycle_state.clone(),
-                state_tone(&ap.life_cycle_state),
-            ),
+            CellText::new(ap.life_cycle_state, state_tone(&ap.life_cycle_state)),
             bound_pv_cell(world, self.0, ap),
         ]
     }
 
     fn object_ref(&self, ap: &AccessPointRec) -> Option<ObjectRef> {
-        Some(ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id))
+        Some(ObjectRef::cluster(ObjectKind::AccessPoint, ap.id.as_str()))
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
@@ -296,7 +293,7 @@ mod tests {
 
     fn cell(w: &World, id: &str) -> (String, Tone) {
         let f = Findings::evaluate(w, now());
-        let c = bound_pv_cell(w, &f, w.access_points.get(&id.to_string()).expect("listed"));
+        let c = bound_pv_cell(w, &f, w.access_points.get(id).expect("listed"));
         (c.text, c.tone)
     }
 

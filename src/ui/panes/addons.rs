@@ -95,7 +95,7 @@ pub fn ownership(objects: &[AddonObject<'_>]) -> CellText {
     let annotated = objects.iter().filter(|o| has_helm_annotations(o)).count();
     let mut managers: Vec<&str> = objects
         .iter()
-        .flat_map(|o| o.meta.managers.iter().map(String::as_str))
+        .flat_map(|o| o.meta.managers.iter().map(|m| m.as_str()))
         .collect();
     managers.sort_unstable();
     managers.dedup();

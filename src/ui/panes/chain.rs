@@ -61,7 +61,7 @@ pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timest
             pv_chain(world, findings, pv, now, &mut out);
         }
         ObjectKind::AccessPoint => {
-            let Some(ap) = world.access_points.get(&target.name) else {
+            let Some(ap) = world.access_points.get(target.name.as_str()) else {
                 return gone();
             };
             out.push(ap_link(ap));

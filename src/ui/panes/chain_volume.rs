@@ -115,7 +115,7 @@ pub(super) fn ap_link(ap: &AccessPointRec) -> Link {
     );
     link(
         "EFS access point",
-        &ap.id,
+        ap.id.as_str(),
         info,
         state_tone(&ap.life_cycle_state),
     )

@@ -204,7 +204,7 @@ impl TablePane for Lifecycle {
             ObjectKind::AccessPoint => Slot::Ap(world.access_points.rank(name)? as u32),
             ObjectKind::AckFileSystem => {
                 let key = (
-                    target.namespace.clone().unwrap_or_default(),
+                    target.namespace.as_deref().unwrap_or_default().into(),
                     target.name.clone(),
                 );
                 Slot::Ack(world.ack_file_systems.rank(&key)? as u32)
@@ -272,7 +272,7 @@ impl TablePane for Lifecycle {
             LifeRow::Ap(ap) => vec![
                 CellText::new("ap", Tone::Muted),
                 format!(" {}", ap.id).into(),
-                CellText::new(ap.file_system_id.clone(), Tone::Muted),
+                CellText::new(ap.file_system_id, Tone::Muted),
                 opt(ap.name.as_deref()).into(),
                 state(&ap.life_cycle_state),
                 none(),
@@ -288,11 +288,11 @@ impl TablePane for Lifecycle {
             LifeRow::Fs(fs) => ObjectRef::cluster(ObjectKind::FileSystem, &fs.id),
             LifeRow::Ack(ack) => ObjectRef {
                 kind: ObjectKind::AckFileSystem,
-                namespace: ack.meta.namespace.clone(),
+                namespace: ack.meta.namespace.map(String::from),
                 name: ack.meta.name.clone(),
             },
             LifeRow::Mt(mt) => ObjectRef::cluster(ObjectKind::MountTarget, &mt.id),
-            LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, &ap.id),
+            LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, ap.id.as_str()),
         })
     }
 

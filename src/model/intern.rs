@@ -1,0 +1,151 @@
+//! Interned strings for the values that thousands of rows repeat: namespaces, storage
+//! classes, drivers, file system ids, lifecycle states, field managers, ARN prefixes. At
+//! 20,000 rows each copy of such a value was an allocation of its own; a [`Sym`] is a
+//! pointer to the one copy.
+
+use std::borrow::Borrow;
+use std::collections::HashSet;
+use std::fmt;
+use std::ops::Deref;
+use std::sync::{LazyLock, Mutex};
+
+/// Every distinct string interned so far. Never shrinks: what is interned here is a small
+/// set (a cluster has few namespaces, classes and file systems), and a table that never
+/// frees lets a `Sym` be a plain `&'static str`, Copy, with no count to keep.
+static TABLE: LazyLock<Mutex<HashSet<&'static str>>> = LazyLock::new(Default::default);
+
+/// A string from the interner. Compares, orders and hashes as the string it holds, so it
+/// can stand wherever a `String` key or field did.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Sym(&'static str);
+
+impl Sym {
+    pub fn new(s: &str) -> Sym {
+        let mut table = TABLE.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = table.get(s) {
+            return Sym(held);
+        }
+        let held: &'static str = Box::leak(s.into());
+        table.insert(held);
+        Sym(held)
+    }
+
+    pub fn as_str(&self) -> &'static str {
+        self.0
+    }
+}
+
+impl Deref for Sym {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl AsRef<str> for Sym {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl Borrow<str> for Sym {
+    fn borrow(&self) -> &str {
+        self.0
+    }
+}
+
+/// As the string, so that debug output reads as it did with a `String`.
+impl fmt::Debug for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl fmt::Display for Sym {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl From<&str> for Sym {
+    fn from(s: &str) -> Self {
+        Sym::new(s)
+    }
+}
+
+impl From<&String> for Sym {
+    fn from(s: &String) -> Self {
+        Sym::new(s)
+    }
+}
+
+impl From<String> for Sym {
+    fn from(s: String) -> Self {
+        Sym::new(&s)
+    }
+}
+
+impl From<Sym> for String {
+    fn from(s: Sym) -> Self {
+        s.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Sym {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Sym {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Sym {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<Sym> for str {
+    fn eq(&self, other: &Sym) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialEq<Sym> for &str {
+    fn eq(&self, other: &Sym) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<Sym> for String {
+    fn eq(&self, other: &Sym) -> bool {
+        self == other.0
+    }
+}
+
+impl serde::Serialize for Sym {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_strings_share_one_copy() {
+        let a = Sym::new("team-007");
+        let b = Sym::from(String::from("team-007"));
+        assert_eq!(a, b);
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, "team-007");
+        assert_eq!(format!("{a:?} {a}"), "\"team-007\" team-007");
+        assert!(Sym::new("a") < Sym::new("b"));
+        assert_eq!(Sym::default(), "");
+    }
+}
