@@ -1,6 +1,7 @@
 //! The model: a pure, synchronous picture of the cluster and account, and the findings
 //! computed from it. No I/O, no async, no terminal.
 
+pub mod access_modes;
 pub mod describe;
 pub mod findings;
 pub mod input;
@@ -9,6 +10,7 @@ pub mod observed;
 pub mod projection;
 pub mod provenance;
 pub mod table;
+pub mod uid;
 pub mod volume_handle;
 pub mod world;
 

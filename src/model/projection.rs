@@ -10,7 +10,9 @@ use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 
+use super::access_modes::AccessModes;
 use super::intern::Sym;
+use super::uid::Uid;
 use super::volume_handle::{self, EfsHandle};
 use super::world::NsName;
 
@@ -83,7 +85,7 @@ impl FromIterator<(String, String)> for Pairs {
 pub struct Meta {
     pub name: String,
     pub namespace: Option<Sym>,
-    pub uid: Option<String>,
+    pub uid: Option<Uid>,
     pub created: Option<jiff::Timestamp>,
     pub labels: Pairs,
     pub annotations: Pairs,
@@ -104,7 +106,7 @@ impl Meta {
         Meta {
             name: m.name.clone().unwrap_or_default(),
             namespace: m.namespace.as_deref().map(Sym::new),
-            uid: m.uid.clone(),
+            uid: m.uid.as_deref().map(Uid::new),
             created: m.creation_timestamp.as_ref().map(|t| t.0),
             labels: m
                 .labels
@@ -149,7 +151,7 @@ impl CsiDriverRow {
 pub struct PvRow {
     pub meta: Meta,
     pub capacity: Option<CompactString>,
-    pub access_modes: Vec<String>,
+    pub access_modes: AccessModes,
     pub reclaim_policy: Option<Sym>,
     pub phase: Option<Sym>,
     /// (namespace, name) of the bound claim.
@@ -172,7 +174,8 @@ impl PvRow {
                 .and_then(|c| c.get("storage"))
                 .map(|q| q.0.as_str().into()),
             access_modes: spec
-                .and_then(|s| s.access_modes.clone())
+                .and_then(|s| s.access_modes.as_deref())
+                .map(AccessModes::new)
                 .unwrap_or_default(),
             reclaim_policy: spec
                 .and_then(|s| s.persistent_volume_reclaim_policy.as_deref())

@@ -14,6 +14,7 @@ use super::intern::Sym;
 use super::observed::{Changed, Observed, Probe};
 use super::projection::*;
 use super::table::{Folded, Table};
+use super::uid::Uid;
 
 mod observe;
 
@@ -94,7 +95,7 @@ struct Indexes {
     attachments_by_node: HashMap<String, BTreeSet<String>>,
     attachment_by_pv: HashMap<String, String>,
     /// A claim by its uid: the EFS CSI driver's ClientToken is `pvc-<claim uid>`.
-    pvc_by_uid: HashMap<String, NsName>,
+    pvc_by_uid: HashMap<Uid, NsName>,
     /// File systems whose access points EFS has listed at least once: until then a PV's
     /// access point is not known to be gone, nor an access point known to be unused.
     access_points_listed: BTreeSet<String>,
@@ -323,14 +324,14 @@ impl World {
                     // (or one gone) changes what a rule can find by uid.
                     if was != is {
                         for uid in [was, is].into_iter().flatten() {
-                            self.observed.journal.push(Changed::Claim(uid));
+                            self.observed.journal.push(Changed::Claim(uid.to_string()));
                         }
                     }
                 }
                 Folded::Removed(old) => {
                     if let Some(uid) = old.meta.uid {
                         self.idx.pvc_by_uid.remove(&uid);
-                        self.observed.journal.push(Changed::Claim(uid));
+                        self.observed.journal.push(Changed::Claim(uid.to_string()));
                     }
                 }
                 Folded::Replaced => {

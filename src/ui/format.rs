@@ -29,13 +29,14 @@ pub fn clock(t: Timestamp, tz: &TimeZone) -> String {
 }
 
 /// kubectl's short forms for access modes.
-pub fn access_modes(modes: &[String]) -> String {
+pub fn access_modes<S: AsRef<str>>(modes: impl IntoIterator<Item = S>) -> String {
+    let modes: Vec<S> = modes.into_iter().collect();
     if modes.is_empty() {
         return "-".into();
     }
     modes
         .iter()
-        .map(|m| match m.as_str() {
+        .map(|m| match m.as_ref() {
             "ReadWriteOnce" => "RWO",
             "ReadOnlyMany" => "ROX",
             "ReadWriteMany" => "RWX",
@@ -97,7 +98,7 @@ mod tests {
 
     #[test]
     fn modes_numbers_arns() {
-        let m = |v: &[&str]| access_modes(&v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
+        let m = |v: &[&str]| access_modes(v.iter().map(|s| s.to_string()).collect::<Vec<_>>());
         assert_eq!(m(&["ReadWriteMany", "ReadOnlyMany"]), "RWX,ROX");
         assert_eq!(m(&["ReadWriteOnce"]), "RWO");
         assert_eq!(m(&[]), "-");

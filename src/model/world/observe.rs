@@ -11,6 +11,7 @@ use crate::model::input::{AgentSelector, Change, ProbeKey, ProbeOutcome, ProbeRe
 use crate::model::observed::Changed;
 use crate::model::projection::{AgentPodRow, DaemonSetRow, PvRow, PvcRow};
 use crate::model::table::Folded;
+use crate::model::uid::Uid;
 
 /// CNI DaemonSets whose pods are node agents besides the CSI node plugins.
 const CNI_AGENTS: &[&str] = &["aws-node", "cilium"];
@@ -181,7 +182,7 @@ impl World {
 
     /// The claim with this uid, if the PVC watch has it.
     pub fn pvc_by_uid(&self, uid: &str) -> Option<(&NsName, &PvcRow)> {
-        let key = self.idx.pvc_by_uid.get(uid)?;
+        let key = self.idx.pvc_by_uid.get(&Uid::new(uid))?;
         self.pvcs.get(key).map(|p| (key, p))
     }
 

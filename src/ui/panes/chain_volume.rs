@@ -25,7 +25,7 @@ pub(super) fn pv_chain(
         "{} · {} · {} · {} · handle {}",
         opt(pv.phase.as_deref()),
         opt(pv.capacity.as_deref()),
-        access_modes(&pv.access_modes),
+        access_modes(pv.access_modes.iter()),
         opt(pv.reclaim_policy.as_deref()),
         opt(pv.volume_handle.as_deref())
     );

@@ -132,7 +132,7 @@ impl TablePane for Volumes<'_> {
         vec![
             pv.meta.name.clone().into(),
             opt(pv.capacity.as_deref()).into(),
-            access_modes(&pv.access_modes).into(),
+            access_modes(pv.access_modes.iter()).into(),
             opt(pv.reclaim_policy.as_deref()).into(),
             CellText::new(opt(pv.phase.as_deref()), phase_tone(pv.phase.as_deref())),
             claim.into(),
