@@ -11,6 +11,7 @@ use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
 use kube::api::DynamicObject;
 
+use super::arn::Arn;
 use super::intern::Sym;
 
 /// One step of a watch, mirroring `kube_runtime::watcher::Event`: a (re)list is bracketed
@@ -112,7 +113,7 @@ pub struct FileSystemRec {
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct AccessPointRec {
     pub id: CompactString,
-    pub arn: Option<String>,
+    pub arn: Option<Arn>,
     pub file_system_id: Sym,
     /// The EFS CSI driver sets this to the PV name it provisions for.
     pub client_token: Option<String>,
@@ -121,7 +122,8 @@ pub struct AccessPointRec {
     pub uid: Option<i64>,
     pub gid: Option<i64>,
     pub life_cycle_state: Sym,
-    pub tags: Vec<(String, String)>,
+    /// Keys repeat on every access point a driver makes; values are mostly short.
+    pub tags: Vec<(Sym, CompactString)>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

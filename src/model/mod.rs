@@ -2,6 +2,7 @@
 //! computed from it. No I/O, no async, no terminal.
 
 pub mod access_modes;
+pub mod arn;
 pub mod describe;
 pub mod findings;
 pub mod input;

@@ -66,7 +66,7 @@ mod tests {
             life_cycle_state: "available".into(),
             tags: tags
                 .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .map(|(k, v)| ((*k).into(), (*v).into()))
                 .collect(),
         }
     }

@@ -4,9 +4,11 @@ use aws_sdk_efs::types as efs;
 use aws_sdk_eks::types as eks;
 use aws_smithy_types::DateTime;
 
+use crate::model::arn::Arn;
 use crate::model::input::{
     AccessPointRec, AddonRec, ClusterRec, FargateProfileRec, FileSystemRec, MountTargetRec,
 };
+use crate::model::intern::Sym;
 
 pub fn time(t: &DateTime) -> Option<jiff::Timestamp> {
     jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
@@ -34,7 +36,7 @@ pub fn file_system(f: &efs::FileSystemDescription) -> FileSystemRec {
 pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
     AccessPointRec {
         id: a.access_point_id().unwrap_or_default().into(),
-        arn: a.access_point_arn().map(str::to_string),
+        arn: a.access_point_arn().map(Arn::new),
         file_system_id: a.file_system_id().unwrap_or_default().into(),
         client_token: a.client_token().map(str::to_string),
         name: a.name().map(Into::into),
@@ -48,7 +50,11 @@ pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
             .life_cycle_state()
             .map_or("unknown", |s| s.as_str())
             .into(),
-        tags: tags(a.tags()),
+        tags: a
+            .tags()
+            .iter()
+            .map(|t| (Sym::new(t.key()), t.value().into()))
+            .collect(),
     }
 }
 
