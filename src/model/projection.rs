@@ -27,45 +27,61 @@ const KEPT_ANNOTATIONS: &[&str] = &[
 /// `stordeck.io/ignore: <rule-id>[,<rule-id>…]` silences those rules for this object.
 pub const IGNORE_ANNOTATION: &str = "stordeck.io/ignore";
 
-/// Labels or kept annotations: a sorted boxed slice. Most objects carry a handful, and a
-/// `BTreeMap` allocates a whole node (about 560 bytes) for even one; at 20,000 objects per
-/// kind that was the largest part of a row.
+/// Labels or kept annotations: a sorted list behind one thin pointer. Most objects carry a
+/// handful, and a `BTreeMap` allocates a whole node (about 560 bytes) for even one; at
+/// 20,000 objects per kind that was the largest part of a row. Most PVs and claims carry
+/// none, so an empty list is a null pointer, half a boxed slice.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Pairs(Box<[(String, String)]>);
+#[expect(
+    clippy::box_collection,
+    reason = "the box is the thin pointer the row keeps"
+)]
+pub struct Pairs(Option<Box<Vec<(String, String)>>>);
 
 fn position(pairs: &[(String, String)], key: &str) -> Result<usize, usize> {
     pairs.binary_search_by(|(k, _)| k.as_str().cmp(key))
 }
 
 impl Pairs {
+    /// Never `Some` of an empty list, so that derived equality holds.
+    fn from_vec(mut v: Vec<(String, String)>) -> Self {
+        v.shrink_to_fit();
+        Pairs((!v.is_empty()).then(|| Box::new(v)))
+    }
+
+    fn slice(&self) -> &[(String, String)] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
+    }
+
     pub fn get(&self, key: &str) -> Option<&String> {
-        position(&self.0, key).ok().map(|i| &self.0[i].1)
+        let pairs = self.slice();
+        position(pairs, key).ok().map(|i| &pairs[i].1)
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
-        position(&self.0, key).is_ok()
+        position(self.slice(), key).is_ok()
     }
 
     /// Rare (a row built by hand), so a reallocation each time is fine.
     pub fn insert(&mut self, key: String, value: String) {
-        let mut v = std::mem::take(&mut self.0).into_vec();
+        let mut v = self.0.take().map(|b| *b).unwrap_or_default();
         match position(&v, &key) {
             Ok(i) => v[i].1 = value,
             Err(i) => v.insert(i, (key, value)),
         }
-        self.0 = v.into_boxed_slice();
+        *self = Pairs::from_vec(v);
     }
 
     pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &String)> {
-        self.0.iter().map(|(k, v)| (k, v))
+        self.slice().iter().map(|(k, v)| (k, v))
     }
 
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.slice().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.0.is_none()
     }
 }
 
@@ -77,7 +93,7 @@ impl FromIterator<(String, String)> for Pairs {
         v.reverse();
         v.dedup_by(|a, b| a.0 == b.0);
         v.reverse();
-        Pairs(v.into_boxed_slice())
+        Pairs::from_vec(v)
     }
 }
 
@@ -90,7 +106,7 @@ pub struct Meta {
     pub labels: Pairs,
     pub annotations: Pairs,
     /// managedFields managers, in order, deduplicated.
-    pub managers: Vec<Sym>,
+    pub managers: Box<[Sym]>,
 }
 
 impl Meta {
@@ -121,7 +137,7 @@ impl Meta {
                 .filter(|(k, _)| KEPT_ANNOTATIONS.contains(&k.as_str()))
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
-            managers,
+            managers: managers.into(),
         }
     }
 

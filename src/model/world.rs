@@ -91,7 +91,8 @@ pub struct World {
 #[derive(Debug, Default)]
 struct Indexes {
     pv_by_access_point: HashMap<CompactString, String>,
-    pvs_by_driver: HashMap<Sym, BTreeSet<String>>,
+    /// How many PVs each driver has: all that a reader asks of them.
+    pvs_by_driver: HashMap<Sym, usize>,
     attachments_by_node: HashMap<String, BTreeSet<String>>,
     attachment_by_pv: HashMap<String, String>,
     /// A claim by its uid: the EFS CSI driver's ClientToken is `pvc-<claim uid>`.
@@ -151,10 +152,7 @@ impl Indexes {
             self.pv_by_access_point.insert(ap, pv.meta.name.clone());
         }
         if let Some(d) = pv.driver {
-            self.pvs_by_driver
-                .entry(d)
-                .or_default()
-                .insert(pv.meta.name.clone());
+            *self.pvs_by_driver.entry(d).or_default() += 1;
         }
     }
 
@@ -164,10 +162,14 @@ impl Indexes {
         {
             self.pv_by_access_point.remove(ap);
         }
+        // Every row in the table was added once, so the count cannot go below zero.
         if let Some(d) = &pv.driver
-            && let Some(set) = self.pvs_by_driver.get_mut(d)
+            && let Some(n) = self.pvs_by_driver.get_mut(d)
         {
-            set.remove(&pv.meta.name);
+            *n -= 1;
+            if *n == 0 {
+                self.pvs_by_driver.remove(d);
+            }
         }
     }
 
@@ -673,7 +675,7 @@ impl World {
     }
 
     pub fn pvs_for_driver(&self, driver: &str) -> usize {
-        self.idx.pvs_by_driver.get(driver).map_or(0, BTreeSet::len)
+        self.idx.pvs_by_driver.get(driver).copied().unwrap_or(0)
     }
 
     pub fn claim_for_pv(&self, pv: &PvRow) -> Option<&PvcRow> {
