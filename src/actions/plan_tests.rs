@@ -56,7 +56,7 @@ fn only_orphans_on_a_live_pv_list_can_be_deleted() {
         file_system_id: "fs-1".into(),
         client_token: Some(token.into()),
         name: None,
-        root_path: Some(format!("/dynamic_provisioning/{token}")),
+        root_path: Some(format!("/dynamic_provisioning/{token}").into()),
         uid: None,
         gid: None,
         life_cycle_state: "available".into(),

@@ -118,7 +118,7 @@ pub struct AccessPointRec {
     /// The EFS CSI driver sets this to the PV name it provisions for.
     pub client_token: Option<String>,
     pub name: Option<CompactString>,
-    pub root_path: Option<String>,
+    pub root_path: Option<Box<str>>,
     pub uid: Option<i64>,
     pub gid: Option<i64>,
     pub life_cycle_state: Sym,

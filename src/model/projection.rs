@@ -174,7 +174,7 @@ pub struct PvRow {
     pub claim: Option<NsName>,
     pub storage_class: Option<Sym>,
     pub driver: Option<Sym>,
-    pub volume_handle: Option<String>,
+    pub volume_handle: Option<Box<str>>,
     pub efs: Option<EfsHandle>,
 }
 
@@ -182,7 +182,7 @@ impl PvRow {
     pub fn from_k8s(o: &PersistentVolume) -> Self {
         let spec = o.spec.as_ref();
         let csi = spec.and_then(|s| s.csi.as_ref());
-        let handle = csi.map(|c| c.volume_handle.clone());
+        let handle: Option<Box<str>> = csi.map(|c| c.volume_handle.as_str().into());
         PvRow {
             meta: Meta::from_k8s(&o.metadata),
             capacity: spec
@@ -218,7 +218,6 @@ impl PvRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PvcRow {
     pub meta: Meta,
-    pub volume_name: Option<String>,
     pub storage_class: Option<Sym>,
     pub phase: Option<Sym>,
     pub requested: Option<CompactString>,
@@ -229,7 +228,6 @@ impl PvcRow {
         let spec = o.spec.as_ref();
         PvcRow {
             meta: Meta::from_k8s(&o.metadata),
-            volume_name: spec.and_then(|s| s.volume_name.clone()),
             storage_class: spec
                 .and_then(|s| s.storage_class_name.as_deref())
                 .map(Sym::new),

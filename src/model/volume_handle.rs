@@ -8,7 +8,7 @@ use super::intern::Sym;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EfsHandle {
     pub file_system_id: Sym,
-    pub subpath: Option<CompactString>,
+    pub subpath: Option<Box<str>>,
     pub access_point_id: Option<CompactString>,
 }
 

@@ -40,10 +40,7 @@ pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
         file_system_id: a.file_system_id().unwrap_or_default().into(),
         client_token: a.client_token().map(str::to_string),
         name: a.name().map(Into::into),
-        root_path: a
-            .root_directory()
-            .and_then(|r| r.path())
-            .map(str::to_string),
+        root_path: a.root_directory().and_then(|r| r.path()).map(Into::into),
         uid: a.posix_user().map(|p| p.uid()),
         gid: a.posix_user().map(|p| p.gid()),
         life_cycle_state: a

@@ -54,7 +54,7 @@ fn access_point(i: usize) -> AccessPointRec {
         file_system_id: fs_of(i).into(),
         client_token: Some(name(i)),
         name: None,
-        root_path: Some(format!("/dynamic_provisioning/{}", name(i))),
+        root_path: Some(format!("/dynamic_provisioning/{}", name(i)).into()),
         uid: Some(1000),
         gid: Some(1000),
         life_cycle_state: "available".into(),

@@ -283,7 +283,7 @@ pub fn ap(id: &str, fs: &str, token: &str, gid: i64) -> AccessPointRec {
         file_system_id: fs.into(),
         client_token: Some(token.into()),
         name: None,
-        root_path: Some(format!("/dynamic_provisioning/{token}")),
+        root_path: Some(format!("/dynamic_provisioning/{token}").into()),
         uid: Some(gid),
         gid: Some(gid),
         life_cycle_state: "available".into(),
