@@ -125,6 +125,16 @@ impl<K: Ord + Clone, V> Table<K, V> {
         self.rows.insert(k, v)
     }
 
+    /// Removes one row without looking at the others (`retain` visits every row).
+    pub fn remove<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+    {
+        let (key, old) = self.rows.remove_entry(k)?;
+        self.log.push(key, self.rows.len());
+        Some(old)
+    }
+
     /// Where the table's change log is now.
     pub fn cursor(&self) -> Cursor {
         self.log.cursor()
@@ -323,8 +333,15 @@ impl<K: Ord + Clone, V> Counted<K, V> {
     }
 
     pub fn remove(&mut self, k: &K) -> Option<V> {
+        self.remove_entry(k).map(|(_, v)| v)
+    }
+
+    pub fn remove_entry<Q: Ord + ?Sized>(&mut self, k: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+    {
         let s = self.segment_of(k);
-        let old = self.map.remove(k)?;
+        let old = self.map.remove_entry(k)?;
         self.counts[s] -= 1;
         if self.counts[s] < SEGMENT / 4 && !self.fences.is_empty() {
             // Into the neighbour before it, or after it for the first segment.
@@ -518,9 +535,12 @@ mod tests {
         fold(&mut t, Change::Delete("a"));
         fold(&mut t, Change::Delete("never-there"));
         t.insert("c".into(), 1);
+        t.insert("d".into(), 2);
         t.retain(|k, _| k != "b");
+        assert_eq!(t.remove("d"), Some(2));
+        assert_eq!(t.remove("d"), None, "a second remove changes nothing");
         let seen: Vec<&String> = t.changed_since(at).expect("current").collect();
-        assert_eq!(seen, ["b", "a", "c", "b"]);
+        assert_eq!(seen, ["b", "a", "c", "d", "b", "d"]);
         assert_eq!(t.rank(&"c".to_string()), Some(0));
 
         let other: Table<String, usize> = t.clone();

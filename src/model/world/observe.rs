@@ -163,8 +163,7 @@ impl World {
                         .access_points
                         .get(id.as_str())
                         .map(|ap| ap.file_system_id.to_string());
-                    if let Some(old) = self.access_points.get(id.as_str()).cloned() {
-                        self.access_points.retain(|k, _| k != id);
+                    if let Some(old) = self.access_points.remove(id.as_str()) {
                         self.idx.remove_ap(&old);
                     }
                     self.version += 1;
