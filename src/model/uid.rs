@@ -3,6 +3,8 @@
 
 use std::fmt;
 
+use uuid::Uuid;
+
 /// A uid. Anything that is not a UUID in the API server's own form (lowercase, hyphens
 /// in place) is kept as it came, so that every uid reads back exactly as it was given.
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -10,37 +12,22 @@ pub struct Uid(Repr);
 
 #[derive(Clone, PartialEq, Eq, Hash)]
 enum Repr {
-    Uuid([u8; 16]),
+    Uuid(Uuid),
     Text(Box<str>),
 }
 
-const HYPHENS: [usize; 4] = [8, 13, 18, 23];
-
-fn parse(s: &str) -> Option<[u8; 16]> {
-    let b = s.as_bytes();
-    if b.len() != 36 || HYPHENS.iter().any(|&i| b[i] != b'-') {
-        return None;
-    }
-    let mut out = [0u8; 16];
-    let mut digits = b
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| !HYPHENS.contains(i))
-        .map(|(_, c)| match c {
-            b'0'..=b'9' => Some(c - b'0'),
-            b'a'..=b'f' => Some(c - b'a' + 10),
-            _ => None,
-        });
-    for byte in &mut out {
-        *byte = (digits.next()?? << 4) | digits.next()??;
-    }
-    Some(out)
+/// A UUID only in the exact form that reads back as given: `Uuid` also takes upper case,
+/// braces and no hyphens, which would print differently.
+fn parse(s: &str) -> Option<Uuid> {
+    let u = Uuid::try_parse(s).ok()?;
+    let mut buf = [0u8; uuid::fmt::Hyphenated::LENGTH];
+    (u.hyphenated().encode_lower(&mut buf) == s).then_some(u)
 }
 
 impl Uid {
     pub fn new(s: &str) -> Uid {
         Uid(match parse(s) {
-            Some(bytes) => Repr::Uuid(bytes),
+            Some(u) => Repr::Uuid(u),
             None => Repr::Text(s.into()),
         })
     }
@@ -62,15 +49,7 @@ impl fmt::Display for Uid {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.0 {
             Repr::Text(s) => f.write_str(s),
-            Repr::Uuid(b) => {
-                for (i, byte) in b.iter().enumerate() {
-                    if matches!(i, 4 | 6 | 8 | 10) {
-                        f.write_str("-")?;
-                    }
-                    write!(f, "{byte:02x}")?;
-                }
-                Ok(())
-            }
+            Repr::Uuid(u) => fmt::Display::fmt(&u.hyphenated(), f),
         }
     }
 }
