@@ -245,12 +245,7 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
     };
     let mut items = Vec::new();
     let mut next = None;
-    for ((ns, name), obj) in st.store.list(t.def.plural) {
-        if let Some((ans, aname)) = &after
-            && (ns, name) <= (ans, aname)
-        {
-            continue;
-        }
+    for ((ns, name), obj) in st.store.list_after(t.def.plural, after.as_ref()) {
         if t.namespace.as_ref().is_some_and(|want| want != ns)
             || field_name.as_ref().is_some_and(|want| want != name)
             || !selector.matches(&labels_of(obj))

@@ -2,6 +2,7 @@
 //! a bounded event history for watch resumption, and a broadcast bus for live watches.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::ops::Bound;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
@@ -113,6 +114,20 @@ impl Store {
             .get(resource)
             .into_iter()
             .flat_map(|m| m.iter())
+    }
+
+    /// The objects after `after` in key order: a page that continues a list starts where
+    /// the last one stopped, instead of walking past every object already sent.
+    pub fn list_after<'a>(
+        &'a self,
+        resource: &str,
+        after: Option<&Key>,
+    ) -> impl Iterator<Item = (&'a Key, &'a Arc<Value>)> + 'a {
+        let from = after.map_or(Bound::Unbounded, |k| Bound::Excluded(k.clone()));
+        self.objects
+            .get(resource)
+            .into_iter()
+            .flat_map(move |m| m.range((from.clone(), Bound::Unbounded)))
     }
 
     pub fn count(&self, resource: &str) -> usize {

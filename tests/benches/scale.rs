@@ -1,6 +1,7 @@
 //! Scale run: the first full paint of the Volumes pane at N PVs against the time it takes
 //! just to fetch and parse the LIST. `cargo bench --bench scale` (N from STORDECK_SCALE_PVS,
-//! default 100,000). Prints figures; asserts nothing about time.
+//! default 100,000; access points from STORDECK_SCALE_APS, default as many). Prints figures;
+//! asserts nothing about time.
 
 use std::time::{Duration, Instant};
 
@@ -24,15 +25,19 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if quick { 2_000 } else { 100_000 });
+    let aps: usize = std::env::var("STORDECK_SCALE_APS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(pvs);
     let rt = tokio::runtime::Runtime::new().expect("runtime");
-    rt.block_on(run(pvs));
+    rt.block_on(run(pvs, aps));
 }
 
-async fn run(pvs: usize) {
+async fn run(pvs: usize, aps: usize) {
     let built = Instant::now();
     let scale = ScaleOptions {
         pvs,
-        access_points: pvs,
+        access_points: aps,
         churn: 0.0,
     };
     let handle = sim::start(SimOptions {
@@ -44,7 +49,7 @@ async fn run(pvs: usize) {
     .await
     .expect("sim");
     println!(
-        "scale: simulator with {pvs} PVs built in {:.1?}",
+        "scale: simulator with {pvs} PVs and {aps} access points built in {:.1?}",
         built.elapsed()
     );
     let (cluster, region, account) = handle.cluster();
