@@ -2,54 +2,17 @@
 //! switching preserve off (only when asked twice), and handing the app the confirmed value
 //! — the very value the dialog showed — as `UiCommand::Execute`.
 
-use std::cell::Cell;
-
 use crossterm::event::{KeyCode, KeyEvent};
 
 use super::keymap::{Action as Key, Scope, binding_for, keys_label, lookup_dialog};
 use super::panes;
 use super::state::UiState;
+pub(crate) use super::state::dialog::{ActionUi, Pending, Status};
 use super::widgets::table::Tone;
 use super::{PaneId, UiCommand};
-use crate::actions::{Action, DeleteAddon, Outcome, plan};
+use crate::actions::{Action, Outcome, plan};
 use crate::model::World;
 use crate::model::findings::Findings;
-
-pub(crate) struct ActionUi {
-    pub pending: Option<Pending>,
-    /// Why no action can run in this session (read-only, no audit log).
-    pub disabled: Option<String>,
-    pub status: Option<Status>,
-    /// Whether the open dialog fitted on screen at the last render; only render knows.
-    pub shown_whole: Cell<bool>,
-}
-
-pub(crate) struct Pending {
-    pub action: Action,
-    pub typed: String,
-    /// Asked once to switch preserve off; the second ask switches it.
-    pub arming: bool,
-    pub note: Option<String>,
-}
-
-pub(crate) enum Status {
-    Message(String, Tone),
-    /// A delete add-on that ran: followed until EKS no longer lists it.
-    Following(DeleteAddon),
-}
-
-pub const READ_ONLY: &str = "read-only: actions are disabled";
-
-impl ActionUi {
-    pub fn new(read_only: bool) -> Self {
-        ActionUi {
-            pending: None,
-            disabled: read_only.then(|| READ_ONLY.to_string()),
-            status: None,
-            shown_whole: Cell::new(false),
-        }
-    }
-}
 
 /// The actions each pane offers, with the word the action bar gives them.
 pub fn pane_actions(pane: PaneId) -> &'static [(Key, &'static str)] {

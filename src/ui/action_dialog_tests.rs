@@ -4,6 +4,7 @@ use ratatui::backend::TestBackend;
 
 use super::*;
 use crate::actions::fixture::{now, world};
+use crate::ui::state::dialog::READ_ONLY;
 use crate::ui::{Theme, handle_key, render};
 
 fn key(ui: &mut UiState, w: &World, code: KeyCode, m: KeyModifiers) -> Vec<UiCommand> {

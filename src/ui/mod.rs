@@ -7,6 +7,7 @@ mod action_dialog;
 pub mod format;
 mod input;
 pub mod keymap;
+pub mod kinds;
 pub mod panes;
 pub mod sanitize;
 mod state;

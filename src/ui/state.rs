@@ -6,10 +6,12 @@ use std::cell::{Cell, RefCell};
 
 use jiff::tz::TimeZone;
 
-use super::action_dialog::ActionUi;
-use super::panes::FilterCache;
-use super::panes::access_points::ApOrder;
-use super::panes::lifecycle::LifeOrder;
+pub(crate) mod caches;
+pub(crate) mod dialog;
+
+use caches::{ApOrder, FilterCache, LifeOrder};
+use dialog::ActionUi;
+
 use super::theme::Theme;
 use super::{ObjectRef, PaneId};
 

@@ -16,11 +16,11 @@ use super::volumes::access_points_synced;
 use super::{Ctx, Stamp, TablePane, digest, render_table};
 use crate::model::findings::{Findings, Kind, ORPHAN_ACCESS_POINT, claim_uid};
 use crate::model::input::AccessPointRec;
-use crate::model::table::Cursor;
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::opt;
-use crate::ui::panes::findings::CHECKING_MARK;
 use crate::ui::state::UiState;
+use crate::ui::state::caches::ApOrder;
+use crate::ui::widgets::badge::CHECKING_MARK;
 use crate::ui::widgets::gauge::render_quota;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
@@ -97,13 +97,6 @@ pub fn bound_pv_cell(world: &World, findings: &Findings, ap: &AccessPointRec) ->
         Some(_) => CellText::new(format!("{CHECKING_MARK} checking"), Tone::Info),
         None => CellText::new("-", Tone::Muted),
     }
-}
-
-/// Access points in display order, by file system and then id, as positions in the
-/// table (which is in id order); rebuilt only when the table changed.
-pub(crate) struct ApOrder {
-    at: Cursor,
-    ranks: Rc<Vec<u32>>,
 }
 
 fn order(world: &World, ui: &UiState) -> Rc<Vec<u32>> {

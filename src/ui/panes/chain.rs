@@ -7,6 +7,7 @@ use jiff::Timestamp;
 
 use super::access_points::{bound_pv_cell, state_tone};
 use super::addons::{has_helm_annotations, is_ambiguous, status_tone};
+use super::chain_link::{Link, link, missing};
 use super::chain_volume::{ack_link, ap_link, fs_link, fs_links, pv_chain};
 use super::drivers::created_by;
 use crate::model::World;
@@ -14,34 +15,6 @@ use crate::model::findings::Findings;
 use crate::ui::format::{age, arn_short, opt};
 use crate::ui::widgets::table::Tone;
 use crate::ui::{ObjectKind, ObjectRef};
-
-/// One step of a chain. `name` and `info` may hold outside text; they are sanitized when
-/// drawn.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Link {
-    pub label: &'static str,
-    pub name: String,
-    pub info: String,
-    pub tone: Tone,
-}
-
-pub(super) fn link(
-    label: &'static str,
-    name: impl Into<String>,
-    info: impl Into<String>,
-    tone: Tone,
-) -> Link {
-    Link {
-        label,
-        name: name.into(),
-        info: info.into(),
-        tone,
-    }
-}
-
-pub(super) fn missing(label: &'static str, what: &str) -> Link {
-    link(label, "-", what, Tone::Muted)
-}
 
 pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timestamp) -> Vec<Link> {
     let gone = || {

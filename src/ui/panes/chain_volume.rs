@@ -4,7 +4,7 @@
 use jiff::Timestamp;
 
 use super::access_points::state_tone;
-use super::chain::{Link, link, missing};
+use super::chain_link::{Link, link, missing};
 use super::lifecycle::drift_cell;
 use super::volumes::{access_point_cell, phase_tone};
 use crate::model::World;

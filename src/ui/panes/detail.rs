@@ -10,7 +10,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::Ctx;
-use super::chain::{Link, chain};
+use super::chain::chain;
+use super::chain_link::Link;
 use crate::ui::sanitize::clean;
 use crate::ui::state::Detail;
 use crate::ui::theme::Theme;

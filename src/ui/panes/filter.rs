@@ -3,82 +3,28 @@
 //! typing one more character re-checks only the previous matches. Panes whose tables
 //! log what changed (Volumes) re-check only the rows that changed.
 
-use std::any::Any;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use jiff::Timestamp;
 
 use super::TablePane;
 use crate::model::World;
-use crate::model::table::{Counted, Cursor};
-use crate::ui::PaneId;
 use crate::ui::sanitize::sanitize;
 use crate::ui::state::UiState;
+pub(crate) use crate::ui::state::caches::FilterCache;
+pub use crate::ui::state::caches::{Shown, Stamp, digest};
 
-/// Which rows of a pane its filter shows, in display order.
-#[derive(Debug, Clone)]
-pub enum Shown {
-    /// Positions in the pane's rows, ascending.
-    Positions(Vec<usize>),
-    /// Keys of the rows, a row's position being what the pane's `key_position` says.
-    Keys(Counted<String, ()>),
-}
-
-impl Shown {
-    pub fn len(&self) -> usize {
-        match self {
-            Shown::Positions(v) => v.len(),
-            Shown::Keys(k) => k.len(),
-        }
+/// The pane position of the `i`-th row `shown` shows.
+pub fn position<P: TablePane + ?Sized>(
+    shown: &Shown,
+    p: &P,
+    world: &World,
+    i: usize,
+) -> Option<usize> {
+    match shown {
+        Shown::Positions(v) => v.get(i).copied(),
+        Shown::Keys(k) => p.key_position(world, k.get_index(i)?.0),
     }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// The pane position of the `i`-th row shown.
-    pub fn position<P: TablePane + ?Sized>(&self, p: &P, world: &World, i: usize) -> Option<usize> {
-        match self {
-            Shown::Positions(v) => v.get(i).copied(),
-            Shown::Keys(k) => p.key_position(world, k.get_index(i)?.0),
-        }
-    }
-}
-
-/// What a pane's rows' text was computed from, so a cache knows when to look again.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Stamp {
-    /// Anything in the World may have changed it (small panes). The World's address
-    /// tells two worlds of the same version apart (tests build many).
-    Version(usize, u64),
-    /// The tables the rows read, and a digest of whatever else they read.
-    Tables(Vec<Cursor>, u64),
-}
-
-impl Stamp {
-    pub fn version(world: &World) -> Stamp {
-        Stamp::Version(std::ptr::from_ref(world) as usize, world.version)
-    }
-}
-
-/// A digest of what `facts` yields, for stamps.
-pub fn digest<T: Hash>(facts: impl Iterator<Item = T>) -> u64 {
-    let mut h = DefaultHasher::new();
-    for f in facts {
-        f.hash(&mut h);
-    }
-    h.finish()
-}
-
-/// The active pane's matches, remembered between frames.
-pub(crate) struct FilterCache {
-    pub pane: PaneId,
-    pub filter: String,
-    pub stamp: Stamp,
-    pub shown: Rc<Shown>,
-    /// What a pane that updates its matches incrementally keeps to do so.
-    pub extra: Box<dyn Any>,
 }
 
 /// Whether row `item` matches `filter` (lower-case): the sanitized text of a column that

@@ -10,15 +10,17 @@ use ratatui::layout::{Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::chain::Link;
+use super::chain_link::Link;
 use super::findings_evidence::{evidence_lines, render_evidence, wrapped_height};
 use super::{Ctx, TablePane, position_of, render_table, selected_item};
-use crate::model::findings::{Findings, Kind, ObjRef, Severity, plural};
+use crate::model::findings::{Findings, plural};
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::age;
+use crate::ui::kinds::{destination, model_kind, pane_for, ui_ref};
 use crate::ui::state::{Detail, UiState};
+use crate::ui::widgets::badge::{CHECKING_MARK, mark, tone};
 use crate::ui::widgets::table::{CellText, Column, Tone};
-use crate::ui::{ObjectKind, ObjectRef, PaneId, UiCommand};
+use crate::ui::{ObjectRef, PaneId, UiCommand};
 
 pub struct FindingsPane<'f>(pub &'f Findings);
 
@@ -30,59 +32,6 @@ const COLUMNS: &[Column] = &[
     Column::new("OBJECT", Length(22)),
     Column::new("FIX", Length(19)),
 ];
-
-/// The narrow first column of every other pane.
-pub const BADGE_COLUMN: Column = Column::new("", Length(1));
-
-pub fn mark(s: Severity) -> &'static str {
-    match s {
-        Severity::Critical => "✖",
-        Severity::Warning => "⚠",
-        Severity::Info => "ℹ",
-    }
-}
-
-pub fn tone(s: Severity) -> Tone {
-    match s {
-        Severity::Critical => Tone::Critical,
-        Severity::Warning => Tone::Warn,
-        Severity::Info => Tone::Info,
-    }
-}
-
-/// Marks a row whose object a rule is still confirming.
-pub const CHECKING_MARK: &str = "…";
-
-/// The badge of a row: the mark of the worst finding naming its object, `…` while a
-/// candidate on it is being checked, or nothing.
-pub fn badge(findings: &Findings, r: Option<&ObjectRef>) -> CellText {
-    let Some((r, kind)) = r.and_then(|r| Some((r, model_kind(r.kind)?))) else {
-        return CellText::from("");
-    };
-    let ns = r.namespace.as_deref();
-    match findings.worst(kind, ns, &r.name) {
-        Some(s) => CellText::new(mark(s), tone(s)),
-        None if findings.checking_for(kind, ns, &r.name).is_some() => {
-            CellText::new(CHECKING_MARK, Tone::Info)
-        }
-        None => CellText::from(""),
-    }
-}
-
-pub fn model_kind(k: ObjectKind) -> Option<Kind> {
-    Some(match k {
-        ObjectKind::Pv => Kind::PersistentVolume,
-        ObjectKind::CsiDriver => Kind::CsiDriver,
-        ObjectKind::StorageClass => Kind::StorageClass,
-        ObjectKind::DaemonSet => Kind::DaemonSet,
-        ObjectKind::Node => Kind::Node,
-        ObjectKind::AckFileSystem => Kind::AckFileSystem,
-        ObjectKind::Addon => Kind::Addon,
-        ObjectKind::FileSystem => Kind::FileSystem,
-        ObjectKind::AccessPoint => Kind::AccessPoint,
-        ObjectKind::Pvc | ObjectKind::MountTarget => return None,
-    })
-}
 
 /// The findings naming an object, as lines of the detail view's chain.
 pub fn finding_links(findings: &Findings, target: &ObjectRef) -> Vec<Link> {
@@ -115,48 +64,6 @@ pub fn finding_links(findings: &Findings, target: &ObjectRef) -> Vec<Link> {
         });
     }
     links
-}
-
-/// The UI's name for an object a finding names; `None` for kinds it cannot show.
-pub fn ui_ref(o: &ObjRef) -> Option<ObjectRef> {
-    let kind = match o.kind {
-        Kind::PersistentVolume => ObjectKind::Pv,
-        Kind::CsiDriver => ObjectKind::CsiDriver,
-        Kind::StorageClass => ObjectKind::StorageClass,
-        Kind::DaemonSet => ObjectKind::DaemonSet,
-        Kind::Node => ObjectKind::Node,
-        Kind::AckFileSystem => ObjectKind::AckFileSystem,
-        Kind::Addon => ObjectKind::Addon,
-        Kind::FileSystem => ObjectKind::FileSystem,
-        Kind::AccessPoint => ObjectKind::AccessPoint,
-        Kind::VolumeAttachment
-        | Kind::ServiceAccount
-        | Kind::ClusterRole
-        | Kind::ClusterRoleBinding => return None,
-    };
-    Some(ObjectRef {
-        kind,
-        namespace: o.namespace.clone(),
-        name: o.name.clone(),
-    })
-}
-
-/// The pane that lists objects of a kind.
-pub fn pane_for(k: Kind) -> Option<PaneId> {
-    Some(match k {
-        Kind::CsiDriver => PaneId::Drivers,
-        Kind::Addon => PaneId::Addons,
-        Kind::PersistentVolume => PaneId::Volumes,
-        Kind::AccessPoint => PaneId::AccessPoints,
-        Kind::FileSystem => PaneId::Lifecycle,
-        _ => return None,
-    })
-}
-
-/// Where `Enter` on a finding goes: the first object it names that a pane lists.
-pub fn destination(f: &crate::model::findings::Finding) -> Option<(PaneId, ObjectRef)> {
-    f.objects()
-        .find_map(|o| Some((pane_for(o.kind)?, ui_ref(o)?)))
 }
 
 /// `Enter` on a finding: select its object's row in that object's pane, or open the

@@ -8,10 +8,11 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use super::findings::{destination, mark, tone, ui_ref};
 use crate::model::findings::{Evidence, Finding, span, ts};
+use crate::ui::kinds::{destination, ui_ref};
 use crate::ui::sanitize::clean;
 use crate::ui::theme::Theme;
+use crate::ui::widgets::badge::{mark, tone};
 
 pub fn evidence_lines(f: &Finding, t: &Theme, now: Timestamp) -> Vec<Line<'static>> {
     let muted = Style::new().fg(t.muted);

@@ -24,6 +24,7 @@ use crate::model::{SourceId, World};
 use crate::ui::format::{clock, duration, opt};
 use crate::ui::sanitize::clean;
 use crate::ui::state::UiState;
+use crate::ui::state::caches::{LifeOrder, Slot};
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 
@@ -49,22 +50,6 @@ const COLUMNS: &[Column] = &[
     Column::new("SYNCED", Length(7)),
     Column::timed("DRIFT", Length(6)),
 ];
-
-/// A row in display order, as its position in its table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Slot {
-    Fs(u32),
-    Ack(u32),
-    Mt(u32),
-    Ap(u32),
-}
-
-/// The rows in display order, rebuilt only when one of the tables they come from
-/// changed.
-pub(crate) struct LifeOrder {
-    at: [Cursor; 4],
-    slots: Rc<Vec<Slot>>,
-}
 
 fn cursors(world: &World) -> [Cursor; 4] {
     [

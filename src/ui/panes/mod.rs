@@ -6,6 +6,7 @@
 pub mod access_points;
 pub mod addons;
 pub mod chain;
+pub mod chain_link;
 mod chain_volume;
 pub mod detail;
 pub mod drivers;
@@ -33,7 +34,6 @@ use crate::ui::state::UiState;
 use crate::ui::widgets::table::{CellText, Column, Tone, VirtualTable, body_height};
 use crate::ui::{ObjectRef, PaneId};
 
-pub(crate) use filter::FilterCache;
 pub use filter::Shown;
 #[cfg(test)]
 use filter::contains_folded;
@@ -201,7 +201,7 @@ fn resolve<P: TablePane + ?Sized>(
     i: usize,
 ) -> Option<usize> {
     match matches {
-        Some(m) => m.position(p, world, i),
+        Some(m) => filter::position(m, p, world, i),
         None => Some(i),
     }
 }
@@ -287,7 +287,7 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
     cx.ui.viewport.set(body_height(table_area));
     let badges = p.badges();
     let columns: Vec<Column> = if badges {
-        std::iter::once(findings::BADGE_COLUMN)
+        std::iter::once(crate::ui::widgets::badge::BADGE_COLUMN)
             .chain(p.columns().iter().copied())
             .collect()
     } else {
@@ -308,7 +308,7 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
             if !badges {
                 return cells;
             }
-            let badge = findings::badge(cx.findings, p.object_ref(it).as_ref());
+            let badge = crate::ui::widgets::badge::badge(cx.findings, p.object_ref(it).as_ref());
             std::iter::once(badge).chain(cells).collect()
         },
         theme: t,

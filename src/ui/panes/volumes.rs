@@ -11,8 +11,8 @@ use crate::model::findings::{Findings, Kind, MISSING_ACCESS_POINT};
 use crate::model::projection::PvRow;
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::{access_modes, opt};
-use crate::ui::panes::findings::CHECKING_MARK;
 use crate::ui::state::UiState;
+use crate::ui::widgets::badge::CHECKING_MARK;
 use crate::ui::widgets::table::{CellText, Column, Tone};
 use crate::ui::{ObjectKind, ObjectRef, PaneId};
 

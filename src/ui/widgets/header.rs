@@ -11,9 +11,9 @@ use ratatui::widgets::{Paragraph, Widget};
 use crate::model::findings::{Findings, Severity};
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::{arn_region_account, clock, opt, thousands};
-use crate::ui::panes::findings::{CHECKING_MARK, mark, tone};
 use crate::ui::sanitize::clean;
 use crate::ui::state::UiState;
+use crate::ui::widgets::badge::{CHECKING_MARK, mark, tone};
 use crate::ui::widgets::table::Tone;
 
 pub const HEIGHT: u16 = 2;

@@ -1,6 +1,7 @@
-//! Widgets shared by the panes: the virtual table, header, tabs, footer, help, dialogs and
-//! gauges.
+//! Widgets shared by the panes: the virtual table, row badges, header, tabs, footer, help,
+//! dialogs and gauges.
 
+pub mod badge;
 pub mod dialog;
 pub mod footer;
 pub mod gauge;
