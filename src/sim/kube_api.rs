@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::resources::{self, ACK_FILESYSTEM_CRD, RESOURCES, ResourceDef};
+use super::fields::FieldSelector;
 use super::selector::Selector;
 use super::status::{
     forbidden, invalid, json_body, json_ok, not_found, qualified_plural, status_body, status_error,
@@ -216,7 +217,10 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
         Ok(s) => s,
         Err(e) => return status_error(StatusCode::BAD_REQUEST, "BadRequest", &e),
     };
-    let field_name = field_name_selector(q);
+    let fields = match field_selector(q, t.def) {
+        Ok(f) => f,
+        Err(e) => return status_error(StatusCode::BAD_REQUEST, "BadRequest", &e),
+    };
     let limit: usize = q
         .get("limit")
         .and_then(|l| l.parse().ok())
@@ -252,7 +256,8 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
             continue;
         }
         if t.namespace.as_ref().is_some_and(|want| want != ns)
-            || field_name.as_ref().is_some_and(|want| want != name)
+            || fields.name().is_some_and(|want| want != name)
+            || !fields.matches(obj)
             || !selector.matches(&labels_of(obj))
         {
             continue;
@@ -281,11 +286,12 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
     json_ok(&body)
 }
 
-/// `fieldSelector=metadata.name=X`, which kubectl sends for `get -w NAME`.
-pub fn field_name_selector(q: &HashMap<String, String>) -> Option<String> {
-    q.get("fieldSelector")?
-        .split(',')
-        .find_map(|p| p.strip_prefix("metadata.name=").map(str::to_string))
+/// The request's `fieldSelector` (kubectl sends `metadata.name=X` for `get -w NAME`).
+pub fn field_selector(
+    q: &HashMap<String, String>,
+    def: &ResourceDef,
+) -> Result<FieldSelector, String> {
+    FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str), def)
 }
 
 fn encode_continue(rv: u64, ns: &str, name: &str) -> String {
