@@ -100,17 +100,17 @@ async fn describe_volumes_pages_return_every_volume_exactly_once() {
     };
     assert!(all.len() > 5, "{all:?}");
     let c = ec2(&sim, 1).await;
-    let mut pages = c
-        .describe_volumes()
-        .max_results(5)
-        .into_paginator()
-        .send();
+    let mut pages = c.describe_volumes().max_results(5).into_paginator().send();
     let (mut n_pages, mut seen) = (0, Vec::new());
     while let Some(page) = pages.next().await {
         let page = page.unwrap();
         assert!(page.volumes().len() <= 5);
         n_pages += 1;
-        seen.extend(page.volumes().iter().filter_map(|v| v.volume_id().map(String::from)));
+        seen.extend(
+            page.volumes()
+                .iter()
+                .filter_map(|v| v.volume_id().map(String::from)),
+        );
     }
     assert_eq!(n_pages, all.len().div_ceil(5));
     assert_eq!(seen.len(), all.len(), "a volume came twice");
@@ -124,7 +124,12 @@ async fn filters_select_by_tag_id_attachment_and_state() {
     let count = |f: Vec<Filter>| {
         let c = c.clone();
         async move {
-            let out = c.describe_volumes().set_filters(Some(f)).send().await.unwrap();
+            let out = c
+                .describe_volumes()
+                .set_filters(Some(f))
+                .send()
+                .await
+                .unwrap();
             out.volumes().to_vec()
         }
     };
@@ -166,7 +171,10 @@ async fn filters_select_by_tag_id_attachment_and_state() {
     }
     let v = one_volume(&c, &postgres).await;
     assert_eq!(v.availability_zone(), Some("us-east-1a"));
-    assert_eq!((v.size(), v.iops(), v.throughput()), (Some(5), Some(3000), Some(125)));
+    assert_eq!(
+        (v.size(), v.iops(), v.throughput()),
+        (Some(5), Some(3000), Some(125))
+    );
     assert_eq!(v.volume_type().map(|t| t.as_str()), Some("gp3"));
 }
 
@@ -192,7 +200,12 @@ async fn errors_come_back_typed_in_ec2_words() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("InvalidParameterCombination"));
-    let e = c.describe_volumes().volume_ids("vol-x").send().await.unwrap_err();
+    let e = c
+        .describe_volumes()
+        .volume_ids("vol-x")
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("InvalidVolumeID.Malformed"));
     let e = c
         .describe_volumes()
@@ -201,7 +214,12 @@ async fn errors_come_back_typed_in_ec2_words() {
         .await
         .unwrap_err();
     assert_eq!(e.code(), Some("InvalidParameterValue"));
-    let e = c.describe_volumes().max_results(1).send().await.unwrap_err();
+    let e = c
+        .describe_volumes()
+        .max_results(1)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("InvalidParameterValue"));
     let e = c
         .describe_instances()
@@ -230,7 +248,12 @@ async fn throttling_is_request_limit_exceeded_and_the_sdk_backs_off_and_retries(
     let sim = common::start_sim().await;
     let ctl = common::Control::new(&sim);
     ctl.post_status("/faults/throttle?count=1").await;
-    let e = ec2(&sim, 1).await.describe_volumes().send().await.unwrap_err();
+    let e = ec2(&sim, 1)
+        .await
+        .describe_volumes()
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("RequestLimitExceeded"));
     assert_eq!(e.raw_response().map(|r| r.status().as_u16()), Some(503));
 
@@ -266,22 +289,23 @@ async fn describe_instances_answers_one_reservation_per_node_instance() {
         for r in page.unwrap().reservations() {
             assert_eq!(r.instances().len(), 1);
             let i = &r.instances()[0];
-            assert_eq!(i.state().and_then(|s| s.name()).map(|n| n.as_str()), Some("running"));
+            assert_eq!(
+                i.state().and_then(|s| s.name()).map(|n| n.as_str()),
+                Some("running")
+            );
             assert_eq!(i.state().and_then(|s| s.code()), Some(16));
             names.push(i.private_dns_name().unwrap_or_default().to_string());
         }
     }
     names.sort();
-    assert_eq!(
-        names,
-        [
-            DISRUPTED,
-            "ip-10-0-102-45.ec2.internal",
-            SAME_ZONE
-        ]
-    );
+    assert_eq!(names, [DISRUPTED, "ip-10-0-102-45.ec2.internal", SAME_ZONE]);
     let id = instance(&sim, DISRUPTED);
-    let out = c.describe_instances().instance_ids(&id).send().await.unwrap();
+    let out = c
+        .describe_instances()
+        .instance_ids(&id)
+        .send()
+        .await
+        .unwrap();
     let i = &out.reservations()[0].instances()[0];
     assert_eq!(i.instance_id(), Some(id.as_str()));
     assert_eq!(
@@ -314,7 +338,10 @@ async fn a_detach_goes_through_detaching_and_leaves_the_volume_available() {
     assert_eq!(a.instance_id(), Some(inst.as_str()));
     let v = one_volume(&c, &vol).await;
     assert_eq!(v.state(), Some(&VolumeState::InUse));
-    assert_eq!(v.attachments()[0].state(), Some(&VolumeAttachmentState::Detaching));
+    assert_eq!(
+        v.attachments()[0].state(),
+        Some(&VolumeAttachmentState::Detaching)
+    );
     advance(&sim, 3).await;
     let v = one_volume(&c, &vol).await;
     assert_eq!(v.state(), Some(&VolumeState::Available));
@@ -340,7 +367,10 @@ async fn a_stuck_detach_stays_detaching_until_forced() {
     c.detach_volume().volume_id(&vol).send().await.unwrap();
     advance(&sim, 60).await;
     let v = one_volume(&c, &vol).await;
-    assert_eq!(v.attachments()[0].state(), Some(&VolumeAttachmentState::Detaching));
+    assert_eq!(
+        v.attachments()[0].state(),
+        Some(&VolumeAttachmentState::Detaching)
+    );
     let a = c
         .detach_volume()
         .volume_id(&vol)
@@ -372,7 +402,12 @@ async fn a_snapshot_completes_on_the_clock() {
     assert_eq!(s.volume_size(), Some(100));
     let id = s.snapshot_id().expect("an id").to_string();
     advance(&sim, 5).await;
-    let out = c.describe_snapshots().snapshot_ids(&id).send().await.unwrap();
+    let out = c
+        .describe_snapshots()
+        .snapshot_ids(&id)
+        .send()
+        .await
+        .unwrap();
     let s = &out.snapshots()[0];
     assert_eq!(s.state(), Some(&SnapshotState::Completed));
     assert_eq!(s.progress(), Some("100%"));
@@ -402,9 +437,17 @@ async fn delete_volume_refuses_an_attached_volume_and_deletes_an_available_one()
     assert_eq!(e.code(), Some("IncorrectState"));
     let vol = orphan(&sim);
     c.delete_volume().volume_id(&vol).send().await.unwrap();
-    assert_eq!(one_volume(&c, &vol).await.state(), Some(&VolumeState::Deleting));
+    assert_eq!(
+        one_volume(&c, &vol).await.state(),
+        Some(&VolumeState::Deleting)
+    );
     advance(&sim, 3).await;
-    let e = c.describe_volumes().volume_ids(&vol).send().await.unwrap_err();
+    let e = c
+        .describe_volumes()
+        .volume_ids(&vol)
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some("InvalidVolume.NotFound"));
 }
 
@@ -448,20 +491,34 @@ async fn controls_set_attachment_and_instance_states() {
         .await;
     assert_eq!(code, 200);
     let v = one_volume(&c, &vol).await;
-    assert_eq!(v.attachments()[0].state(), Some(&VolumeAttachmentState::Busy));
+    assert_eq!(
+        v.attachments()[0].state(),
+        Some(&VolumeAttachmentState::Busy)
+    );
     ctl.post_status(&format!("/aws/ec2/attachment?{q}&state=detached"))
         .await;
-    assert_eq!(one_volume(&c, &vol).await.state(), Some(&VolumeState::Available));
+    assert_eq!(
+        one_volume(&c, &vol).await.state(),
+        Some(&VolumeState::Available)
+    );
     ctl.post_status(&format!("/aws/ec2/attachment?{q}&state=attached"))
         .await;
     let v = one_volume(&c, &vol).await;
-    assert_eq!(v.attachments()[0].state(), Some(&VolumeAttachmentState::Attached));
+    assert_eq!(
+        v.attachments()[0].state(),
+        Some(&VolumeAttachmentState::Attached)
+    );
 
     let (code, body) = ctl
         .post_status(&format!("/aws/ec2/instances/{inst}/state?state=stopped"))
         .await;
     assert_eq!((code, body["state"].as_str()), (200, Some("stopped")));
-    let out = c.describe_instances().instance_ids(&inst).send().await.unwrap();
+    let out = c
+        .describe_instances()
+        .instance_ids(&inst)
+        .send()
+        .await
+        .unwrap();
     let state = out.reservations()[0].instances()[0].state().cloned();
     assert_eq!(state.and_then(|s| s.code()), Some(80));
     ctl.post_status(&format!("/aws/ec2/instances/{inst}/state?state=terminated"))
@@ -475,7 +532,12 @@ async fn controls_set_attachment_and_instance_states() {
     assert_eq!(code, 400);
     let (code, body) = ctl.post_status("/aws/ec2/nothing").await;
     assert_eq!(code, 404);
-    assert!(body["message"].as_str().unwrap_or_default().contains("attachment"));
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("attachment")
+    );
 }
 
 #[tokio::test]
@@ -503,7 +565,10 @@ async fn the_demo_truth_and_events_tell_story_4_from_the_aws_side() {
         .map(|(_, v)| v.clone())
         .collect();
     stranded.sort();
-    let mut want = vec![volume_of(&sim, "data-postgres-0"), volume_of(&sim, "data-redis-0")];
+    let mut want = vec![
+        volume_of(&sim, "data-postgres-0"),
+        volume_of(&sim, "data-redis-0"),
+    ];
     want.sort();
     assert_eq!(stranded, want);
     assert!(ebs.contains(&("orphaned-ebs-volume".into(), orphan(&sim))));
@@ -521,11 +586,20 @@ async fn the_demo_truth_and_events_tell_story_4_from_the_aws_side() {
     assert_eq!(ev.type_.as_deref(), Some("Warning"));
     assert_eq!(ev.involved_object.kind.as_deref(), Some("Pod"));
     assert_eq!(ev.involved_object.name.as_deref(), Some("postgres-0"));
-    assert!(ev.message.as_deref().unwrap_or_default().starts_with("Multi-Attach error"));
+    assert!(
+        ev.message
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("Multi-Attach error")
+    );
     let others = by("involvedObject.name=postgres-0,reason!=FailedAttachVolume")
         .await
         .unwrap();
     assert_eq!(others.len(), 1);
     assert_eq!(others[0].reason.as_deref(), Some("FailedMount"));
-    assert!(by("reason in (FailedMount,FailedAttachVolume)").await.is_err());
+    assert!(
+        by("reason in (FailedMount,FailedAttachVolume)")
+            .await
+            .is_err()
+    );
 }

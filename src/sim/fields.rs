@@ -51,13 +51,13 @@ impl FieldSelector {
             } else if let Some((f, v)) = part.split_once("==").or_else(|| part.split_once('=')) {
                 (f, true, v)
             } else {
-                return Err(format!("invalid selector: '{s}'; can't understand '{part}'"));
+                return Err(format!(
+                    "invalid selector: '{s}'; can't understand '{part}'"
+                ));
             };
             let field = field.trim();
             if !COMMON.contains(&field) && !extra_fields(def).contains(&field) {
-                return Err(format!(
-                    "field label not supported: {field}"
-                ));
+                return Err(format!("field label not supported: {field}"));
             }
             reqs.push(Req {
                 field: field.into(),
@@ -122,7 +122,9 @@ mod tests {
         let nodes = by_plural_name("nodes").unwrap();
         assert!(FieldSelector::parse("reason=x", nodes).is_err());
         assert_eq!(
-            FieldSelector::parse("metadata.name=n1", nodes).unwrap().name(),
+            FieldSelector::parse("metadata.name=n1", nodes)
+                .unwrap()
+                .name(),
             Some("n1")
         );
     }

@@ -9,8 +9,8 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use super::resources::{self, ACK_FILESYSTEM_CRD, RESOURCES, ResourceDef};
 use super::fields::FieldSelector;
+use super::resources::{self, ACK_FILESYSTEM_CRD, RESOURCES, ResourceDef};
 use super::selector::Selector;
 use super::status::{
     forbidden, invalid, json_body, json_ok, not_found, qualified_plural, status_body, status_error,

@@ -32,7 +32,10 @@ pub fn detach_volume(st: &mut SimState, form: &Form) -> Ec2Result {
     }
     let force = form.flag("Force")?;
     let ec2 = &mut st.aws.ec2;
-    let vol = ec2.volumes.get(vol_id).ok_or_else(|| volume_not_found(vol_id))?;
+    let vol = ec2
+        .volumes
+        .get(vol_id)
+        .ok_or_else(|| volume_not_found(vol_id))?;
     let att = match instance {
         Some(i) => vol.attachment_to(i).ok_or_else(|| {
             Ec2Error::new(
@@ -57,7 +60,10 @@ pub fn detach_volume(st: &mut SimState, form: &Form) -> Ec2Result {
     }
     let instance_id = att.instance_id.clone();
     ec2.begin_detach(vol_id, &instance_id, force, now);
-    let vol = ec2.volumes.get(vol_id).ok_or_else(|| volume_not_found(vol_id))?;
+    let vol = ec2
+        .volumes
+        .get(vol_id)
+        .ok_or_else(|| volume_not_found(vol_id))?;
     let att = vol
         .attachment_to(&instance_id)
         .ok_or_else(|| volume_not_found(vol_id))?;

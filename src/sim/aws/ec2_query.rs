@@ -226,7 +226,10 @@ impl Xml {
     pub fn tags(&mut self, tags: &[(String, String)]) -> &mut Self {
         self.open("tagSet");
         for (k, v) in tags {
-            self.open("item").text("key", k).text("value", v).close("item");
+            self.open("item")
+                .text("key", k)
+                .text("value", v)
+                .close("item");
         }
         self.close("tagSet")
     }

@@ -202,7 +202,11 @@ impl Ec2State {
         let Some(v) = self.volumes.get_mut(volume) else {
             return;
         };
-        for a in v.attachments.iter_mut().filter(|a| a.instance_id == instance) {
+        for a in v
+            .attachments
+            .iter_mut()
+            .filter(|a| a.instance_id == instance)
+        {
             let hung = a.state == "detaching" || a.state == "busy";
             if force {
                 a.stuck = false;
@@ -217,7 +221,9 @@ impl Ec2State {
 
     /// Finishes what is due at `now`.
     pub fn tick(&mut self, now: Timestamp) {
-        let due = |since: Timestamp, secs: i64| now.duration_since(since) >= SignedDuration::from_secs(secs);
+        let due = |since: Timestamp, secs: i64| {
+            now.duration_since(since) >= SignedDuration::from_secs(secs)
+        };
         for v in self.volumes.values_mut() {
             for a in &mut v.attachments {
                 if a.state == "attaching" && due(a.since, ATTACH_SECONDS) {
@@ -251,8 +257,10 @@ mod tests {
     fn a_detach_completes_unless_stuck_and_forcing_frees_it() {
         let t0 = Timestamp::UNIX_EPOCH;
         let mut ec2 = Ec2State::default();
-        ec2.volumes
-            .insert("vol-1".into(), Volume::new("vol-1", 10, "gp3", "us-east-1a", t0));
+        ec2.volumes.insert(
+            "vol-1".into(),
+            Volume::new("vol-1", 10, "gp3", "us-east-1a", t0),
+        );
         ec2.attach("vol-1", "i-1", "/dev/xvdaa", t0);
         ec2.tick(t0 + SignedDuration::from_secs(1));
         assert_eq!(ec2.volumes["vol-1"].attachments[0].state, "attached");

@@ -216,9 +216,11 @@ pub fn take_fault(st: &mut SimState, name: &str) -> Option<Injected> {
 /// Faults apply before routing, as AWS's front door answers before the service does.
 fn injected_fault(st: &mut SimState, svc: Service) -> Option<AwsError> {
     Some(match take_fault(st, svc.name())? {
-        Injected::Throttle => {
-            AwsError::new(StatusCode::BAD_REQUEST, "ThrottlingException", "Rate exceeded")
-        }
+        Injected::Throttle => AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            "Rate exceeded",
+        ),
         Injected::Fail => AwsError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             svc.internal_error_code(),

@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use serde_json::Value;
 
 use crate::sim::SimState;
-use crate::sim::truth::{self, ObjectId};
 use crate::sim::aws::ec2_state::{Instance, Volume};
+use crate::sim::truth::{self, ObjectId};
 
 pub const EBS_DRIVER: &str = "ebs.csi.aws.com";
 /// The tag the EBS CSI driver puts on every volume it creates for a cluster.
@@ -17,7 +17,9 @@ pub const CLUSTER_TAG: &str = "ebs.csi.aws.com/cluster";
 /// `(zone, instance id)` from a node's `aws:///<zone>/i-…` providerID; None for Fargate
 /// nodes, whose providerID names a task and no instance.
 pub fn instance_of(node: &Value) -> Option<(String, String)> {
-    let rest = node["spec"]["providerID"].as_str()?.strip_prefix("aws:///")?;
+    let rest = node["spec"]["providerID"]
+        .as_str()?
+        .strip_prefix("aws:///")?;
     let (zone, id) = rest.split_once('/')?;
     id.starts_with("i-")
         .then(|| (zone.to_string(), id.to_string()))
@@ -113,7 +115,10 @@ fn next_device(st: &SimState, instance: &str) -> String {
 /// Attaches volume `vol` to the instance behind `node`: already `attached` at `at` for a
 /// world that starts that way, else `attaching` for the clock to finish.
 pub fn attach(st: &mut SimState, vol: &str, node: &str, at: Timestamp, settled: bool) {
-    let Some((_, instance)) = st.store.get("nodes", "", node).and_then(|n| instance_of(&n))
+    let Some((_, instance)) = st
+        .store
+        .get("nodes", "", node)
+        .and_then(|n| instance_of(&n))
     else {
         return;
     };
@@ -132,7 +137,9 @@ pub fn volume_of_pv(st: &SimState, pv: &str) -> Option<String> {
     if pv["spec"]["csi"]["driver"] != EBS_DRIVER {
         return None;
     }
-    pv["spec"]["csi"]["volumeHandle"].as_str().map(str::to_string)
+    pv["spec"]["csi"]["volumeHandle"]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// Starts the detach the CSI controller asks for when a VolumeAttachment goes.
@@ -140,7 +147,9 @@ pub fn detach(st: &mut SimState, pv: &str, node: &str) {
     let now = st.now();
     let (Some(vol), Some((_, instance))) = (
         volume_of_pv(st, pv),
-        st.store.get("nodes", "", node).and_then(|n| instance_of(&n)),
+        st.store
+            .get("nodes", "", node)
+            .and_then(|n| instance_of(&n)),
     ) else {
         return;
     };

@@ -18,7 +18,11 @@ fn volume_of_claim(st: &SimState, claim: &str) -> String {
         .unwrap();
     let pv = st
         .store
-        .get("persistentvolumes", "", pvc["spec"]["volumeName"].as_str().unwrap())
+        .get(
+            "persistentvolumes",
+            "",
+            pvc["spec"]["volumeName"].as_str().unwrap(),
+        )
         .unwrap();
     pv["spec"]["csi"]["volumeHandle"].as_str().unwrap().into()
 }
