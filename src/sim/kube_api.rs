@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::fields::FieldSelector;
 use super::resources::{self, ACK_FILESYSTEM_CRD, RESOURCES, ResourceDef};
 use super::selector::Selector;
 use super::status::{
@@ -216,7 +217,10 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
         Ok(s) => s,
         Err(e) => return status_error(StatusCode::BAD_REQUEST, "BadRequest", &e),
     };
-    let field_name = field_name_selector(q);
+    let fields = match field_selector(q, t.def) {
+        Ok(f) => f,
+        Err(e) => return status_error(StatusCode::BAD_REQUEST, "BadRequest", &e),
+    };
     let limit: usize = q
         .get("limit")
         .and_then(|l| l.parse().ok())
@@ -247,7 +251,8 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
     let mut next = None;
     for ((ns, name), obj) in st.store.list_after(t.def.plural, after.as_ref()) {
         if t.namespace.as_ref().is_some_and(|want| want != ns)
-            || field_name.as_ref().is_some_and(|want| want != name)
+            || fields.name().is_some_and(|want| want != name)
+            || !fields.matches(obj)
             || !selector.matches(&labels_of(obj))
         {
             continue;
@@ -276,11 +281,12 @@ fn list(shared: &Shared, t: &Target, q: &HashMap<String, String>) -> Response {
     json_ok(&body)
 }
 
-/// `fieldSelector=metadata.name=X`, which kubectl sends for `get -w NAME`.
-pub fn field_name_selector(q: &HashMap<String, String>) -> Option<String> {
-    q.get("fieldSelector")?
-        .split(',')
-        .find_map(|p| p.strip_prefix("metadata.name=").map(str::to_string))
+/// The request's `fieldSelector` (kubectl sends `metadata.name=X` for `get -w NAME`).
+pub fn field_selector(
+    q: &HashMap<String, String>,
+    def: &ResourceDef,
+) -> Result<FieldSelector, String> {
+    FieldSelector::parse(q.get("fieldSelector").map_or("", String::as_str), def)
 }
 
 fn encode_continue(rv: u64, ns: &str, name: &str) -> String {

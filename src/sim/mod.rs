@@ -1,4 +1,4 @@
-//! The embedded simulator: a loopback Kubernetes API subset plus EFS, EKS and STS endpoints,
+//! The embedded simulator: a loopback Kubernetes API subset plus EFS, EKS, EC2 and STS endpoints,
 //! driven by a scenario and a movable clock, with fault injection under `/_sim/`.
 //!
 //! The demo, the tests and the benchmarks point the real kube client and the real AWS SDK
@@ -6,6 +6,7 @@
 
 pub mod aws;
 mod control;
+pub mod fields;
 mod http;
 pub mod identity;
 mod kube_api;
@@ -156,6 +157,10 @@ pub struct RequestRecord {
     pub method: String,
     pub path: String,
     pub query: String,
+    /// The `Action` of a form-encoded POST (EC2, STS), whose operation travels in the body
+    /// and not in the path; absent for every other request.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
 }
 
 pub type Shared = Arc<Mutex<SimState>>;

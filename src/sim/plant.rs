@@ -8,7 +8,7 @@ use super::SimState;
 use super::aws::state::name_seed;
 use super::scenario::lifecycle::access_point_of;
 use super::scenario::volumes::{EfsVolume, attach_ebs_volume, provision_efs, pv_name};
-use super::scenario::{DISRUPTED_TAINT, FS_B, agents, drain};
+use super::scenario::{DISRUPTED_TAINT, FS_B, agents, drain, ebs};
 use super::truth::{self, Fault, ObjectId};
 
 pub const KINDS: [&str; 4] = [
@@ -263,6 +263,8 @@ fn holds(st: &SimState, f: &Fault) -> bool {
                     .and_then(access_point_of)
                     .is_some_and(|ap| st.aws.access_points.contains_key(ap))
         }),
+        "stranded-volume" if s.kind == truth::EC2_VOLUME => ebs::stranded_in_aws(st, &s.name),
+        "orphaned-ebs-volume" => ebs::orphaned(st, &s.name),
         "stranded-volume" => k8s(st, "nodes", s).is_some_and(|n| {
             drain::is_disrupted(&n) && !drain::attachments_on(st, &s.name).is_empty()
         }),

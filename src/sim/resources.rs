@@ -80,6 +80,9 @@ pub static RESOURCES: &[ResourceDef] = &[
         &["pvc"],
     ),
     def("", "v1", "pods", "pod", "Pod", true, &["po"]),
+    // Storage symptoms (FailedAttachVolume, FailedMount, …) the Events source selects by
+    // reason.
+    def("", "v1", "events", "event", "Event", true, &["ev"]),
     def(
         "",
         "v1",

@@ -29,6 +29,7 @@ pub const ACK_FILE_SYSTEM: &str = "FileSystem.efs.services.k8s.aws";
 pub const ADDON: &str = "AWS::EKS::Addon";
 pub const FILE_SYSTEM: &str = "AWS::EFS::FileSystem";
 pub const ACCESS_POINT: &str = "AWS::EFS::AccessPoint";
+pub const EC2_VOLUME: &str = "AWS::EC2::Volume";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ObjectId {

@@ -12,7 +12,8 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 use tokio::sync::broadcast::error::RecvError;
 
-use super::kube_api::field_name_selector;
+use super::fields::FieldSelector;
+use super::kube_api::field_selector;
 use super::resources::ResourceDef;
 use super::selector::Selector;
 use super::status::{BLOCK_TIMEOUT, status_body, status_error, too_large_body};
@@ -25,7 +26,7 @@ const MAX_TIMEOUT: Duration = Duration::from_secs(1800);
 struct Filter {
     def: &'static ResourceDef,
     namespace: Option<String>,
-    name: Option<String>,
+    fields: FieldSelector,
     selector: Selector,
 }
 
@@ -39,10 +40,7 @@ impl Filter {
         self.namespace
             .as_ref()
             .is_none_or(|ns| m["namespace"].as_str() == Some(ns))
-            && self
-                .name
-                .as_ref()
-                .is_none_or(|n| m["name"].as_str() == Some(n))
+            && self.fields.matches(obj)
             && self.selector.matches(&labels_of(obj))
     }
 }
@@ -57,10 +55,14 @@ pub async fn serve(
         Ok(s) => s,
         Err(e) => return status_error(StatusCode::BAD_REQUEST, "BadRequest", &e),
     };
+    let fields = match field_selector(q, def) {
+        Ok(f) => f,
+        Err(e) => return status_error(StatusCode::BAD_REQUEST, "BadRequest", &e),
+    };
     let filter = Filter {
         def,
         namespace,
-        name: field_name_selector(q),
+        fields,
         selector,
     };
     let bookmarks = q.get("allowWatchBookmarks").is_some_and(|b| b == "true");

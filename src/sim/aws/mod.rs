@@ -1,6 +1,13 @@
-//! The simulated AWS account: EFS and EKS state, their REST-JSON endpoints, STS's
-//! GetCallerIdentity, and the state machines (add-on deletion) that the clock drives.
+//! The simulated account: EFS, EKS and EC2 state, their endpoints (EFS and EKS
+//! REST-JSON, EC2's query protocol), STS's GetCallerIdentity, and the state machines
+//! (add-on deletion, detaches, snapshots) that the clock drives.
 
+mod ec2;
+mod ec2_ops;
+mod ec2_query;
+pub mod ec2_state;
+mod ec2_steer;
+mod ec2_xml;
 mod efs;
 mod eks;
 mod errors;
@@ -37,6 +44,8 @@ pub struct AwsState {
     /// By access point id; paging walks this order.
     pub access_points: BTreeMap<String, AccessPoint>,
     pub mount_targets: BTreeMap<String, MountTarget>,
+    /// EBS volumes, instances and snapshots.
+    pub ec2: ec2_state::Ec2State,
     /// Seed of the next generated resource id.
     pub id_seq: u64,
     /// Who STS says is calling; `None`: the operator role in this account.
@@ -156,6 +165,10 @@ pub fn handle(
 ) -> Response {
     let path = uri.path();
     if sts::owns(method, path, headers) {
+        // EC2 shares STS's form POST to `/`; its signature or API version tells them apart.
+        if ec2::owns(headers, body) {
+            return ec2::handle(shared, body);
+        }
         return sts::handle(shared, body);
     }
     let svc = if path.starts_with(efs::PREFIX) {
@@ -176,27 +189,44 @@ pub fn handle(
     result.unwrap_or_else(|e| e.into_response(svc))
 }
 
-/// Faults apply before routing, as AWS's front door answers before the service does.
-fn injected_fault(st: &mut SimState, svc: Service) -> Option<AwsError> {
+/// A fault the control API queued, before each protocol words it in its own error shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Injected {
+    Throttle,
+    Fail,
+    Forbidden,
+}
+
+/// Takes the next injected fault for service `name` (`efs`, `eks`, `ec2`), if any: the
+/// throttle and failure counters are shared by every polled service, `forbidden` is per
+/// service.
+pub fn take_fault(st: &mut SimState, name: &str) -> Option<Injected> {
     let f = &mut st.faults;
     if f.aws_throttle > 0 {
         f.aws_throttle -= 1;
-        return Some(AwsError::new(
-            StatusCode::BAD_REQUEST,
-            "ThrottlingException",
-            "Rate exceeded",
-        ));
+        return Some(Injected::Throttle);
     }
     if f.aws_fail > 0 {
         f.aws_fail -= 1;
-        return Some(AwsError::new(
+        return Some(Injected::Fail);
+    }
+    f.forbidden.contains(name).then_some(Injected::Forbidden)
+}
+
+/// Faults apply before routing, as AWS's front door answers before the service does.
+fn injected_fault(st: &mut SimState, svc: Service) -> Option<AwsError> {
+    Some(match take_fault(st, svc.name())? {
+        Injected::Throttle => AwsError::new(
+            StatusCode::BAD_REQUEST,
+            "ThrottlingException",
+            "Rate exceeded",
+        ),
+        Injected::Fail => AwsError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             svc.internal_error_code(),
             "An internal error occurred (injected by the simulator).",
-        ));
-    }
-    if f.forbidden.contains(svc.name()) {
-        return Some(AwsError::new(
+        ),
+        Injected::Forbidden => AwsError::new(
             StatusCode::FORBIDDEN,
             "AccessDeniedException",
             format!(
@@ -204,9 +234,8 @@ fn injected_fault(st: &mut SimState, svc: Service) -> Option<AwsError> {
                 st.aws.caller().arn,
                 svc.name()
             ),
-        ));
-    }
-    None
+        ),
+    })
 }
 
 /// Finishes add-on deletions that have run their course. Without `preserve`, EKS removes
@@ -228,6 +257,7 @@ pub fn tick(st: &mut SimState, now: Timestamp) {
     for m in doomed {
         st.store.delete(&m.resource, &m.namespace, &m.name);
     }
+    st.aws.ec2.tick(now);
 }
 
 pub fn control(
@@ -237,5 +267,8 @@ pub fn control(
     _body: &Bytes,
 ) -> Response {
     let mut st = lock(shared);
+    if let Some(ec2_rest) = rest.strip_prefix("ec2/") {
+        return ec2_steer::run(&mut st, ec2_rest, q);
+    }
     steer::run(&mut st, rest, q)
 }

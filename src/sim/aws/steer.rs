@@ -13,7 +13,7 @@ use super::state::{ADDON_STATUSES, FS_STATES};
 use super::{AwsState, efs, eks};
 use crate::sim::SimState;
 
-type Steered = Result<serde_json::Value, (StatusCode, String)>;
+pub(super) type Steered = Result<serde_json::Value, (StatusCode, String)>;
 
 pub fn run(st: &mut SimState, rest: &str, q: &HashMap<String, String>) -> Response {
     let now = st.now();
@@ -39,7 +39,7 @@ pub fn run(st: &mut SimState, rest: &str, q: &HashMap<String, String>) -> Respon
     }
 }
 
-fn required<'a>(
+pub(super) fn required<'a>(
     q: &'a HashMap<String, String>,
     name: &str,
 ) -> Result<&'a str, (StatusCode, String)> {
@@ -49,7 +49,7 @@ fn required<'a>(
         .ok_or_else(|| (StatusCode::BAD_REQUEST, format!("missing ?{name}=")))
 }
 
-fn one_of(value: &str, allowed: &[&str]) -> Result<(), (StatusCode, String)> {
+pub(super) fn one_of(value: &str, allowed: &[&str]) -> Result<(), (StatusCode, String)> {
     if allowed.contains(&value) {
         Ok(())
     } else {

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::addons::{self, Fleet};
 use super::objects::{self as o, AckFs};
-use super::{agents, days_ago, put, volumes};
+use super::{agents, days_ago, ebs, put, volumes};
 use crate::sim::SimState;
 use crate::sim::aws::state::{hex_id, name_seed, splitmix64, uuid_like};
 use crate::sim::aws::{
@@ -68,7 +68,7 @@ pub fn build(st: &mut SimState, opts: &BaseOptions) -> Base {
     st.aws.clusters.insert(CLUSTER.into(), cluster(now, addons));
     storage_classes(st, now, opts.efs_sc_gid_range);
     file_systems(st, now, opts.fs_b_available);
-    volumes::ebs_attached(st, now, &ec2_nodes, &AZS.map(|a| a.0));
+    volumes::ebs_attached(st, now, &ec2_nodes);
     for (i, node) in ec2_nodes.iter().enumerate() {
         // The first node's agents that do not tolerate the taint were evicted (story 4).
         let evicted_by = (i == 0).then_some(DISRUPTED_TAINT);
@@ -103,6 +103,7 @@ fn plant_base_faults(st: &mut SimState, ec2_nodes: &[String], now: Timestamp) {
             "node tainted karpenter.sh/disrupted, ebs-csi-node evicted, attachments left",
         );
     }
+    ebs::plant_stranded(st, now);
     let log = &mut st.truth;
     log.plant(
         "lifecycle-drift",
@@ -188,7 +189,8 @@ fn nodes(st: &mut SimState, now: Timestamp) -> Vec<String> {
             1,
             "m6i.xlarge",
         ),
-        ("ip-10-0-103-67.ec2.internal", "10.0.103.67", 2, "c6i.large"),
+        // In the first node's zone, so a pod moved off it can reach its EBS volume.
+        ("ip-10-0-103-67.ec2.internal", "10.0.103.67", 0, "c6i.large"),
     ];
     let mut names = Vec::new();
     for (i, (name, ip, az, instance_type)) in ec2.into_iter().enumerate() {
@@ -214,6 +216,7 @@ fn nodes(st: &mut SimState, now: Timestamp) -> Vec<String> {
         let provider = format!("aws:///{zone}/{}", hex_id("i", name_seed(name)));
         let created = now - SignedDuration::from_hours(30 + 20 * i as i64);
         put(st, o::node(name, ip, labels, taints, &provider, created));
+        ebs::register_instance(st, name);
         names.push(name.to_string());
     }
     names

@@ -3,7 +3,8 @@
 //! At the start: 72 EFS volumes on fs-A through `efs-sc` (gid range 1000–1100, so its
 //! 74 access points already use most of it), 3 orphaned access points, one Retain PV whose
 //! access point is gone, 15 claims on fs-B waiting for it to exist, EBS volumes attached to
-//! a disrupted node whose EBS agent was evicted, and `ml-datasets` (fs-C), shared with
+//! a disrupted node whose EBS agent was evicted (in AWS too, with the moved pod's
+//! Multi-Attach Events) and one orphaned EBS volume, and `ml-datasets` (fs-C), shared with
 //! SageMaker and Lambda, holding 8,200 access points they made: 82% of its quota, none of
 //! them orphans. Then, in scenario time, all of it healthy and in the real components'
 //! order (see `lifecycle` and `drain`):
@@ -22,7 +23,7 @@ use super::base::{self, BaseOptions, FS_A, FS_B, FS_C};
 use super::lifecycle::{self, Claim, DeleteOrder};
 use super::objects as o;
 use super::volumes::{EfsVolume, provision_efs, pv_name};
-use super::{Scenario, days_ago, drain, ml_datasets, put};
+use super::{Scenario, days_ago, drain, ml_datasets, put, stranded_ebs};
 use crate::sim::SimState;
 use crate::sim::aws::state::{name_seed, uuid_like};
 use crate::sim::truth::{self, ObjectId};
@@ -166,6 +167,8 @@ impl Demo {
             now,
             "8,200 access points of SageMaker and Lambda on ml-datasets",
         );
+        // After everything else too, for the same reason: story 4 in AWS and in Events.
+        stranded_ebs::build(st, now, &d.ec2_nodes);
         d
     }
 

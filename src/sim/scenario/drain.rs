@@ -1,15 +1,16 @@
 //! A Karpenter drain that completes normally, step by step: the node is tainted
 //! `karpenter.sh/disrupted:NoSchedule`; 5-20 s later its VolumeAttachments go (the CSI
 //! agent, still running, unmounted the volumes); 2 s later its agent pods; 5 s later the
-//! node; then a replacement node joins with its own agents, and the moved volumes are
-//! attached there.
+//! node (its EC2 instance terminated); then a replacement node joins with its own agents
+//! and instance, and the moved volumes are attached there. EBS volumes follow in AWS:
+//! detaching when their VolumeAttachment goes, attaching to the replacement's instance.
 
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
 use super::base::DISRUPTED_TAINT;
 use super::objects as o;
-use super::{agents, modify, put};
+use super::{agents, ebs, events, modify, put};
 use crate::sim::SimState;
 use crate::sim::aws::state::{hex_id, name_seed, splitmix64};
 use crate::sim::truth::{NODE, ObjectId};
@@ -95,13 +96,17 @@ pub fn drain(st: &mut SimState, node: &str, seed: u64) {
     let node = node.to_string();
     st.after(detach_after, move |st| {
         let moved = attachments_on(st, &node);
-        for (va, _, _) in &moved {
+        for (va, attacher, pv) in &moved {
             st.store.delete("volumeattachments", "", va);
+            if attacher == ebs::EBS_DRIVER {
+                ebs::detach(st, pv, &node);
+            }
         }
         st.after(AGENTS_AFTER_DETACH, move |st| {
             agents::stop(st, &node, None);
             st.after(NODE_AFTER_AGENTS, move |st| {
                 st.store.delete("nodes", "", &node);
+                ebs::terminate_instance(st, &old);
                 st.after(REPLACEMENT_AFTER_NODE, move |st| {
                     let now = st.now();
                     let new = replacement(&old, seed, now);
@@ -110,6 +115,7 @@ pub fn drain(st: &mut SimState, node: &str, seed: u64) {
                         .unwrap_or_default()
                         .to_string();
                     put(st, new);
+                    ebs::register_instance(st, &new_name);
                     agents::start(st, &new_name, None);
                     st.after(ATTACH_AFTER_REPLACEMENT, move |st| {
                         let now = st.now();
@@ -119,6 +125,10 @@ pub fn drain(st: &mut SimState, node: &str, seed: u64) {
                                 st,
                                 o::volume_attachment(&name, attacher, &new_name, pv, now),
                             );
+                            if let Some(vol) = ebs::volume_of_pv(st, pv) {
+                                ebs::attach(st, &vol, &new_name, now, false);
+                                attached_event(st, pv, now);
+                            }
                         }
                         st.truth.healthy.drains_completed += 1;
                         st.truth.busy.remove(&node_id);
@@ -127,6 +137,36 @@ pub fn drain(st: &mut SimState, node: &str, seed: u64) {
             });
         });
     });
+}
+
+/// The attach/detach controller's Normal event on the pod of the claim `pv` is bound to
+/// (a StatefulSet's pod is its claim's name without the `data-` prefix).
+fn attached_event(st: &mut SimState, pv: &str, now: jiff::Timestamp) {
+    let Some(p) = st.store.get("persistentvolumes", "", pv) else {
+        return;
+    };
+    let (Some(ns), Some(claim)) = (
+        p["spec"]["claimRef"]["namespace"].as_str(),
+        p["spec"]["claimRef"]["name"].as_str(),
+    ) else {
+        return;
+    };
+    let pod = claim.strip_prefix("data-").unwrap_or(claim).to_string();
+    let ns = ns.to_string();
+    events::record(
+        st,
+        &events::Symptom {
+            namespace: &ns,
+            pod: &pod,
+            reason: "SuccessfulAttachVolume",
+            message: format!("AttachVolume.Attach succeeded for volume \"{pv}\""),
+            kind: "Normal",
+            component: "attachdetach-controller",
+            first: now,
+            last: now,
+            count: 1,
+        },
+    );
 }
 
 /// The EC2 node a drain should take next: untainted, free of faults and other drains,

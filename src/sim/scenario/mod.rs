@@ -6,10 +6,15 @@ mod base;
 mod churn;
 mod demo;
 pub mod drain;
+pub mod ebs;
+#[cfg(test)]
+mod ebs_tests;
+mod events;
 pub mod lifecycle;
 mod ml_datasets;
 mod objects;
 mod scale;
+pub mod stranded_ebs;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{
-    Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
+    Event, Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
@@ -55,6 +55,7 @@ fn all_objects_deserialize(st: &SimState) -> usize {
                 "namespaces" => typed::<Namespace>(def.plural, obj),
                 "nodes" => typed::<Node>(def.plural, obj),
                 "pods" => typed::<Pod>(def.plural, obj),
+                "events" => typed::<Event>(def.plural, obj),
                 "persistentvolumes" => typed::<PersistentVolume>(def.plural, obj),
                 "persistentvolumeclaims" => typed::<PersistentVolumeClaim>(def.plural, obj),
                 "serviceaccounts" => typed::<ServiceAccount>(def.plural, obj),

@@ -160,7 +160,7 @@ fn a_drain_completes_and_leaves_no_attachment_on_a_node_that_is_gone() {
         .truth
         .faults
         .iter()
-        .filter(|f| f.rule == "stranded-volume")
+        .filter(|f| f.rule == "stranded-volume" && f.subject.kind == truth::NODE)
         .collect();
     assert_eq!(stranded.len(), 1);
     assert_eq!(stranded[0].subject.name, "ip-10-0-101-23.ec2.internal");

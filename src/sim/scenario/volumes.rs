@@ -5,7 +5,7 @@ use jiff::Timestamp;
 use serde_json::json;
 
 use super::objects::{self as o, PvClaim};
-use super::{days_ago, put};
+use super::{days_ago, ebs, put};
 use crate::sim::SimState;
 use crate::sim::aws::state::{hex_id, name_seed, splitmix64, uuid_like};
 
@@ -77,8 +77,8 @@ pub fn pv_name(seed: u64) -> String {
 }
 
 /// EBS volumes still attached to Karpenter nodes, two on the first one (the node that is
-/// already disrupted). `zones[i]` is the zone of `ec2_nodes[i]`.
-pub fn ebs_attached(st: &mut SimState, now: Timestamp, ec2_nodes: &[String], zones: &[&str]) {
+/// already disrupted), each in its node's zone.
+pub fn ebs_attached(st: &mut SimState, now: Timestamp, ec2_nodes: &[String]) {
     let claims = [
         ("data-postgres-0", 0),
         ("data-redis-0", 0),
@@ -86,33 +86,49 @@ pub fn ebs_attached(st: &mut SimState, now: Timestamp, ec2_nodes: &[String], zon
         ("data-kafka-0", 2),
     ];
     for (claim, node_idx) in claims {
-        let (Some(node), Some(zone)) = (ec2_nodes.get(node_idx), zones.get(node_idx)) else {
+        let Some(node) = ec2_nodes.get(node_idx) else {
             continue;
         };
-        ebs_volume(st, claim, node, zone, days_ago(now, 20));
+        let Some(zone) = zone_of(st, node) else {
+            continue;
+        };
+        ebs_volume(st, claim, node, &zone, days_ago(now, 20));
     }
+}
+
+fn zone_of(st: &SimState, node: &str) -> Option<String> {
+    let n = st.store.get("nodes", "", node)?;
+    n["metadata"]["labels"]["topology.kubernetes.io/zone"]
+        .as_str()
+        .map(str::to_string)
 }
 
 /// One more EBS volume (PV, claim in `shop`, attachment) on `node`, in the node's zone.
 pub fn attach_ebs_volume(st: &mut SimState, node: &str) {
-    let Some(n) = st.store.get("nodes", "", node) else {
-        return;
-    };
-    let zone = n["metadata"]["labels"]["topology.kubernetes.io/zone"]
-        .as_str()
-        .unwrap_or("us-east-1a")
-        .to_string();
+    let zone = zone_of(st, node).unwrap_or_else(|| "us-east-1a".into());
     let claim = format!("data-{}", node.split('.').next().unwrap_or(node));
     let now = st.now();
     ebs_volume(st, &claim, node, &zone, now);
 }
 
+/// The PV, its claim in `shop` and the VolumeAttachment, and in AWS the tagged volume
+/// attached to the node's instance.
 fn ebs_volume(st: &mut SimState, claim: &str, node: &str, zone: &str, created: Timestamp) {
     let seed = name_seed(claim);
     let pv_name = pv_name(seed);
+    let vol_id = hex_id("vol", seed);
+    ebs::create_volume(
+        st,
+        &vol_id,
+        zone,
+        5,
+        ebs::csi_tags(&pv_name, "shop", claim),
+        created,
+    );
+    ebs::attach(st, &vol_id, node, created, true);
     let csi = json!({
-        "driver": "ebs.csi.aws.com",
-        "volumeHandle": hex_id("vol", seed),
+        "driver": ebs::EBS_DRIVER,
+        "volumeHandle": vol_id,
         "fsType": "ext4",
         "volumeAttributes": {"storage.kubernetes.io/csiProvisionerIdentity":
                              "1717000000000-8081-ebs.csi.aws.com"},
