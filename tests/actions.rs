@@ -105,8 +105,9 @@ impl Setup {
     }
 
     /// Requests the simulator received that were not GETs, as `METHOD path?query`, but for
-    /// the two identity questions the audit log asks (STS `POST /`, a SelfSubjectReview):
-    /// POSTs that change nothing, which `tests/audit_identity.rs` checks on their own.
+    /// the POSTs that change nothing: EC2's Describe* reads, whose action travels in the
+    /// body, and the two identity questions the audit log asks (STS GetCallerIdentity, a
+    /// SelfSubjectReview), which `tests/audit_identity.rs` checks on their own.
     pub async fn mutations(&self) -> Vec<String> {
         self.ctl
             .requests()
@@ -115,7 +116,9 @@ impl Setup {
             .filter(|r| r["method"] != "GET")
             .map(request_line)
             .filter(|l| {
-                l != "POST /" && l != "POST /apis/authentication.k8s.io/v1/selfsubjectreviews"
+                !l.starts_with("POST / Action=Describe")
+                    && l != "POST / Action=GetCallerIdentity"
+                    && l != "POST /apis/authentication.k8s.io/v1/selfsubjectreviews"
             })
             .collect()
     }
@@ -140,16 +143,21 @@ impl Setup {
     }
 }
 
+/// `METHOD path?query`, with ` Action=X` for a form POST whose operation is in its body.
 pub fn request_line(r: &Value) -> String {
     let (m, p, q) = (
         r["method"].as_str().unwrap_or_default(),
         r["path"].as_str().unwrap_or_default(),
         r["query"].as_str().unwrap_or_default(),
     );
-    if q.is_empty() {
+    let line = if q.is_empty() {
         format!("{m} {p}")
     } else {
         format!("{m} {p}?{q}")
+    };
+    match r["action"].as_str() {
+        Some(a) => format!("{line} Action={a}"),
+        None => line,
     }
 }
 
