@@ -1,6 +1,10 @@
 //! AWS pollers: one paged sweep of EFS and one of EKS per interval, at once on demand
 //! (`r`, or after an action), faster while an add-on is changing, slower when throttled.
 
+pub(crate) mod convert;
+mod eks;
+mod errors;
+
 use std::time::Duration;
 
 use aws_sdk_efs::Client as Efs;
@@ -9,8 +13,8 @@ use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::aws_convert as conv;
-use super::aws_errors::{Failure, classify};
+use self::convert as conv;
+use self::errors::{Failure, classify};
 use super::backoff::{Backoff, Retry};
 use super::health::Tracker;
 pub use super::refresh::Refresh;
@@ -346,7 +350,7 @@ async fn eks_loop(
         wake.served();
         let started = Instant::now();
         let swept_at = jiff::Timestamp::now();
-        let Some(out) = super::aws_eks::sweep(&eks, &cluster, &tx, &mut hs).await else {
+        let Some(out) = eks::sweep(&eks, &cluster, &tx, &mut hs).await else {
             return;
         };
         let delay = match (out.failed, out.busy) {

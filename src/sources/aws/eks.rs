@@ -4,12 +4,12 @@
 use aws_sdk_eks::Client as Eks;
 use tokio::sync::mpsc::Sender;
 
-use super::aws::{Outcome, fail, publish, report, send};
-use super::aws_convert as conv;
-use super::aws_errors::{Failure, classify};
-use super::health::Tracker;
+use super::convert as conv;
+use super::errors::{Failure, classify};
+use super::{Outcome, fail, publish, report, send};
 use crate::model::input::{AddonRec, FargateProfileRec};
 use crate::model::{AwsMsg, SourceMsg};
+use crate::sources::health::Tracker;
 
 /// Add-on states that are on their way somewhere; the poller speeds up to follow them.
 const MOVING: &[&str] = &["CREATING", "UPDATING", "DELETING"];
