@@ -1,78 +1,114 @@
-//! One EKS sweep: the cluster, its add-ons (list, then describe each), Fargate profiles and
-//! node groups.
+//! The EKS poller: the cluster, its add-ons (list, then describe each), Fargate profiles
+//! and node groups; faster while an add-on is changing, so the pane can follow it.
+
+use std::time::Duration;
 
 use aws_sdk_eks::Client as Eks;
 use tokio::sync::mpsc::Sender;
 
 use super::convert as conv;
 use super::errors::{Failure, classify};
-use super::{Outcome, fail, publish, report, send};
+use super::sweep::{Outcome, Service, fail_all, publish, report, send};
+use crate::clock::Clock;
 use crate::model::input::{AddonRec, FargateProfileRec};
-use crate::model::{AwsMsg, SourceMsg};
+use crate::model::{AwsMsg, SourceId, SourceMsg};
 use crate::sources::health::Tracker;
 
 /// Add-on states that are on their way somewhere; the poller speeds up to follow them.
 const MOVING: &[&str] = &["CREATING", "UPDATING", "DELETING"];
+/// While an add-on is CREATING/UPDATING/DELETING.
+const BUSY_INTERVAL: Duration = Duration::from_secs(2);
 
-/// `hs` holds the trackers for cluster, add-ons, Fargate profiles and node groups.
-pub(super) async fn sweep(
-    eks: &Eks,
-    cluster: &str,
-    tx: &Sender<SourceMsg>,
-    hs: &mut [Tracker; 4],
-) -> Option<Outcome> {
-    let [cluster_h, addons_h, fargate_h, groups_h] = hs;
-    let mut out = Outcome::default();
-    match eks.describe_cluster().name(cluster).send().await {
-        Ok(o) => {
-            if let Some(c) = o.cluster() {
-                send(tx, AwsMsg::Cluster(conv::cluster(c)))
-                    .await
-                    .then_some(())?;
-            }
-            report(tx, cluster_h.live()).await.then_some(())?;
-        }
-        // Nothing else about the cluster can work if this does not: all four share it.
-        Err(e) => {
-            let f = classify("EKS", &e);
-            for h in [&*addons_h, &*fargate_h, &*groups_h] {
-                report(tx, h.failed(f.reason.clone(), f.hint.clone()))
-                    .await
-                    .then_some(())?;
-            }
-            return fail(tx, cluster_h, f).await;
+pub(super) struct EksPoller {
+    client: Eks,
+    cluster: String,
+    steady: Duration,
+    /// Cluster, add-ons, Fargate profiles, node groups.
+    hs: [Tracker; 4],
+}
+
+fn trackers() -> [Tracker; 4] {
+    [
+        SourceId::EksCluster,
+        SourceId::EksAddons,
+        SourceId::EksFargateProfiles,
+        SourceId::EksNodegroups,
+    ]
+    .map(Tracker::new)
+}
+
+impl EksPoller {
+    pub(super) fn new(client: Eks, cluster: String, steady: Duration) -> Self {
+        let hs = trackers();
+        EksPoller {
+            client,
+            cluster,
+            steady,
+            hs,
         }
     }
-    let found = addons(eks, cluster).await;
-    out.busy = found
-        .as_ref()
-        .is_ok_and(|list| list.iter().any(|a| MOVING.contains(&a.status.as_str())));
-    publish(tx, addons_h, &mut out, found, AwsMsg::Addons).await?;
-    publish(
-        tx,
-        fargate_h,
-        &mut out,
-        fargate_profiles(eks, cluster).await,
-        AwsMsg::FargateProfiles,
-    )
-    .await?;
-    let groups = eks
-        .list_nodegroups()
-        .cluster_name(cluster)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await;
-    publish(
-        tx,
-        groups_h,
-        &mut out,
-        groups.map_err(|e| classify("EKS", &e)),
-        AwsMsg::Nodegroups,
-    )
-    .await?;
-    Some(out)
+}
+
+/// Without a cluster name no EKS source can be read; each says how to give one.
+pub(super) async fn no_cluster(tx: Sender<SourceMsg>) {
+    for h in &trackers() {
+        let msg = h.failed(
+            "EKS cluster name unknown".into(),
+            "pass --cluster NAME (it is inferred from an EKS kubeconfig context)".into(),
+        );
+        if !report(&tx, msg).await {
+            return;
+        }
+    }
+}
+
+impl Service for EksPoller {
+    fn trackers(&self) -> &[Tracker] {
+        &self.hs
+    }
+
+    fn pace(&self, out: &Outcome, _: Duration) -> Duration {
+        if out.busy { BUSY_INTERVAL } else { self.steady }
+    }
+
+    async fn sweep(&mut self, tx: &Sender<SourceMsg>, _: &Clock) -> Option<Outcome> {
+        let (eks, cluster) = (&self.client, self.cluster.as_str());
+        let [cluster_h, addons_h, fargate_h, groups_h] = &mut self.hs;
+        let mut out = Outcome::default();
+        match eks.describe_cluster().name(cluster).send().await {
+            Ok(o) => {
+                if let Some(c) = o.cluster() {
+                    send(tx, AwsMsg::Cluster(conv::cluster(c)))
+                        .await
+                        .then_some(())?;
+                }
+                report(tx, cluster_h.live()).await.then_some(())?;
+            }
+            // Nothing else about the cluster can work if this does not: all four share it.
+            Err(e) => {
+                let f = classify("EKS", &e);
+                return fail_all(tx, cluster_h, &[addons_h, fargate_h, groups_h], f).await;
+            }
+        }
+        let found = addons(eks, cluster).await;
+        out.busy = found
+            .as_ref()
+            .is_ok_and(|list| list.iter().any(|a| MOVING.contains(&a.status.as_str())));
+        publish(tx, addons_h, &mut out, found, AwsMsg::Addons).await?;
+        let profiles = fargate_profiles(eks, cluster).await;
+        publish(tx, fargate_h, &mut out, profiles, AwsMsg::FargateProfiles).await?;
+        let groups = eks
+            .list_nodegroups()
+            .cluster_name(cluster)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("EKS", &e));
+        publish(tx, groups_h, &mut out, groups, AwsMsg::Nodegroups).await?;
+        Some(out)
+    }
 }
 
 async fn addons(eks: &Eks, cluster: &str) -> Result<Vec<AddonRec>, Failure> {
