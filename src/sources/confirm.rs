@@ -16,7 +16,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::aws_convert as conv;
+use super::aws::convert as conv;
 use crate::clock::Clock;
 use crate::model::{ProbeKey, ProbeOutcome, ProbeResult, SourceMsg};
 

@@ -3,9 +3,6 @@
 
 pub mod agents;
 pub mod aws;
-pub(crate) mod aws_convert;
-mod aws_eks;
-mod aws_errors;
 mod backoff;
 pub mod confirm;
 pub mod connect;

@@ -9,7 +9,7 @@ use crate::actions::errors;
 use crate::actions::reads::{PVCS, PVS, access_point_path, claim_uid_in, list_path, pv_named_by};
 use crate::model::input::AccessPointRec;
 use crate::model::volume_handle;
-use crate::sources::aws_convert;
+use crate::sources::aws::convert as aws_convert;
 
 /// `Err` says what changed (or why it could not be told).
 pub async fn verify(

@@ -15,8 +15,8 @@ pub struct Failure {
 }
 
 impl Failure {
-    pub fn retry(&self) -> super::backoff::Retry {
-        use super::backoff::Retry;
+    pub fn retry(&self) -> crate::sources::backoff::Retry {
+        use crate::sources::backoff::Retry;
         match (self.throttled, self.denied) {
             (true, _) => Retry::Throttled,
             (false, true) => Retry::Denied,
