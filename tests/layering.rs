@@ -172,6 +172,11 @@ fn ui_has_no_import_circles() {
 }
 
 #[test]
+fn sources_have_no_import_circles() {
+    assert_eq!(cycle_in("sources"), None);
+}
+
+#[test]
 fn the_checker_finds_a_circle_and_only_a_circle() {
     let text = "use super::b::X;\nuse crate::ui::{c::Y, d};\n#[cfg(test)]\nuse super::z;";
     assert_eq!(

@@ -33,7 +33,12 @@ pub(super) trait Service {
 
 /// Sweeps `svc` until the app goes away: at its own pace while calls succeed, backing off
 /// while they fail (and saying when the next try is due), at once when a refresh is asked.
-pub(super) async fn run(mut svc: impl Service, tx: Sender<SourceMsg>, refresh: Refresh, clock: Clock) {
+pub(super) async fn run(
+    mut svc: impl Service,
+    tx: Sender<SourceMsg>,
+    refresh: Refresh,
+    clock: Clock,
+) {
     let mut wake = refresh.aws_requests();
     for h in svc.trackers() {
         if !report(&tx, h.syncing()).await {
@@ -158,7 +163,9 @@ pub(super) async fn fail_all(
     }
     let mut out = Outcome::default();
     mark(&mut out, &f);
-    report(tx, first.failed(f.reason, f.hint)).await.then_some(out)
+    report(tx, first.failed(f.reason, f.hint))
+        .await
+        .then_some(out)
 }
 
 #[cfg(test)]
