@@ -32,6 +32,9 @@ pub struct Headless {
     wants: Wants,
     agents: AgentWatch,
     agents_version: Option<u64>,
+    /// The EBS volume ids PVs name, for the EC2 poller to read by id.
+    volume_ids: tokio::sync::watch::Sender<std::collections::BTreeSet<compact_str::CompactString>>,
+    volume_ids_version: Option<u64>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -44,8 +47,9 @@ impl Headless {
         let (tx, rx) = mpsc::channel(4096);
         let refresh = Refresh::default();
         let mut tasks = spawn_watchers_with(&conn.kube, &tx, &refresh);
-        tasks.extend(spawn_pollers(conn.aws.clone(), &tx, &refresh, clock));
-        let (wants, t) = confirm::spawn(&conn.kube, &conn.aws.efs, &tx, clock);
+        let (volume_ids, named) = tokio::sync::watch::channel(Default::default());
+        tasks.extend(spawn_pollers(conn.aws.clone(), &tx, &refresh, clock, named));
+        let (wants, t) = confirm::spawn(&conn.kube, &conn.aws, &tx, clock);
         tasks.push(t);
         let (agents, t) = agents::spawn(&conn.kube, &tx, &refresh);
         tasks.push(t);
@@ -60,6 +64,8 @@ impl Headless {
             wants,
             agents,
             agents_version: None,
+            volume_ids,
+            volume_ids_version: None,
             tasks,
         }
     }
@@ -87,7 +93,25 @@ impl Headless {
             self.wants.want(self.findings.wanted());
         }
         self.watch_agents();
+        self.name_volumes();
         evaluated
+    }
+
+    /// Tells the EC2 poller which volumes the PVs name, when that may have changed.
+    fn name_volumes(&mut self) {
+        if self.volume_ids_version == Some(self.world.version) {
+            return;
+        }
+        self.volume_ids_version = Some(self.world.version);
+        let world = &self.world;
+        self.volume_ids.send_if_modified(|ids| {
+            let same = ids.len() == world.ebs_volume_ids().len()
+                && world.ebs_volume_ids().all(|v| ids.contains(v));
+            if !same {
+                *ids = world.ebs_volume_ids().cloned().collect();
+            }
+            !same
+        });
     }
 
     /// Once the DaemonSets are known, watch the pods of the node agents among them.

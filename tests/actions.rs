@@ -73,6 +73,7 @@ impl Setup {
             &tx,
             &Refresh::default(),
             stordeck::clock::Clock::system(),
+            tokio::sync::watch::channel(Default::default()).1,
         ));
         let mut w = World::default();
         let all = [

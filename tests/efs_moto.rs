@@ -121,10 +121,12 @@ async fn efs_poller_reads_moto_and_follows_a_deletion() {
     let src = AwsSources {
         efs: efs.clone(),
         eks: aws_sdk_eks::Client::new(&sdk),
+        ec2: aws_sdk_ec2::Client::new(&sdk),
         cluster: None,
         steady: stordeck::sources::aws::STEADY_INTERVAL,
     };
-    let _tasks = spawn_pollers(src, &tx, &refresh, stordeck::clock::Clock::system());
+    let (_ids, named) = tokio::sync::watch::channel(Default::default());
+    let _tasks = spawn_pollers(src, &tx, &refresh, stordeck::clock::Clock::system(), named);
 
     let mut seen = next_access_points(&mut rx, &fs_id).await;
     seen.sort_by(|a, b| a.client_token.cmp(&b.client_token));

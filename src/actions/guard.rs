@@ -88,9 +88,21 @@ const SELF_SUBJECT_REVIEWS: &str = "/apis/authentication.k8s.io/v1/selfsubjectre
 /// other operation, whatever the metadata says.
 const GET_CALLER_IDENTITY_BODY: &[u8] = b"Action=GetCallerIdentity&Version=2011-06-15";
 
+/// The EC2 reads stordeck makes. EC2's query protocol sends every call as a POST with its
+/// operation in the form body, reads and writes alike.
+const EC2_READS: &[&str] = &["DescribeVolumes", "DescribeInstances", "DescribeSnapshots"];
+
+/// Whether a form body names exactly one `Action`, and that is `op`.
+fn body_action_is(body: Option<&[u8]>, op: &str) -> bool {
+    let Some(body) = body else { return false };
+    let mut actions = url::form_urlencoded::parse(body).filter(|(k, _)| k == "Action");
+    matches!((actions.next(), actions.next()), (Some((_, a)), None) if a == op)
+}
+
 /// AWS SDK interceptor: every non-GET request fails just before it would be sent. EFS and
-/// EKS are REST APIs whose Describe/List calls are all GETs; STS GetCallerIdentity is let
-/// through when both the SDK's operation metadata and the body say it is that.
+/// EKS are REST APIs whose Describe/List calls are all GETs; STS GetCallerIdentity and
+/// EC2's Describe* reads are let through when both the SDK's operation metadata and the
+/// body say they are those.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct ReadOnlyInterceptor;
 
@@ -116,6 +128,13 @@ impl Intercept for ReadOnlyInterceptor {
         {
             return Ok(());
         }
+        if req.method() == "POST"
+            && let Some(m) = operation.filter(|m| m.service() == "EC2")
+            && EC2_READS.contains(&m.name())
+            && body_action_is(req.body().bytes(), m.name())
+        {
+            return Ok(());
+        }
         Err(Box::new(Refused {
             method: req.method().to_string(),
             target: req.uri().to_string(),
@@ -126,6 +145,16 @@ impl Intercept for ReadOnlyInterceptor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_ec2_body_must_name_the_read_once() {
+        let ok = |b: &[u8]| body_action_is(Some(b), "DescribeVolumes");
+        assert!(ok(b"Action=DescribeVolumes&Version=2016-11-15&MaxResults=500"));
+        assert!(!ok(b"Action=DetachVolume&Version=2016-11-15"));
+        assert!(!ok(b"Action=DescribeVolumes&Action=DeleteVolume"));
+        assert!(!ok(b"Version=2016-11-15"));
+        assert!(!body_action_is(None, "DescribeVolumes"));
+    }
 
     #[test]
     fn read_only_kube_lets_through_only_the_self_subject_review() {

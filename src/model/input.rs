@@ -65,6 +65,8 @@ pub enum ProbeKey {
     Pv(String),
     /// GET of a PersistentVolumeClaim.
     Pvc { namespace: String, name: String },
+    /// EC2 DescribeVolumes by VolumeId.
+    EbsVolume(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +80,8 @@ pub enum ProbeOutcome {
     Found { uid: Option<String> },
     /// The access point exists, as EFS describes it now.
     AccessPoint(AccessPointRec),
+    /// The EBS volume exists, as EC2 describes it now.
+    EbsVolume(super::ebs::EbsVolumeRec),
 }
 
 /// The answer to one targeted read, stamped with when the read started: it proves what
@@ -186,6 +190,14 @@ pub enum AwsMsg {
     Addons(Vec<AddonRec>),
     FargateProfiles(Vec<FargateProfileRec>),
     Nodegroups(Vec<String>),
+    /// Every EBS volume the driver tagged for a cluster, and those PVs name by id.
+    EbsVolumes {
+        items: Vec<super::ebs::EbsVolumeRec>,
+        /// When the sweep's first call was made (see `AccessPoints::started`).
+        started: jiff::Timestamp,
+    },
+    /// The instances the volumes' attachments name.
+    Instances(Vec<super::ebs::InstanceRec>),
 }
 
 /// Which source a health report is about; one per watched kind and per AWS poller.
@@ -210,10 +222,12 @@ pub enum SourceId {
     EksFargateProfiles,
     EksNodegroups,
     AgentPods,
+    Ec2Volumes,
+    Ec2Instances,
 }
 
 impl SourceId {
-    pub const ALL: [SourceId; 19] = [
+    pub const ALL: [SourceId; 21] = [
         SourceId::CsiDrivers,
         SourceId::Pvs,
         SourceId::Pvcs,
@@ -233,6 +247,8 @@ impl SourceId {
         SourceId::EksFargateProfiles,
         SourceId::EksNodegroups,
         SourceId::AgentPods,
+        SourceId::Ec2Volumes,
+        SourceId::Ec2Instances,
     ];
 
     pub fn label(self) -> &'static str {
@@ -256,6 +272,8 @@ impl SourceId {
             SourceId::EksFargateProfiles => "eks-fargate",
             SourceId::EksNodegroups => "eks-nodegroups",
             SourceId::AgentPods => "agent-pods",
+            SourceId::Ec2Volumes => "ec2-volumes",
+            SourceId::Ec2Instances => "ec2-instances",
         }
     }
 
@@ -292,6 +310,8 @@ impl SourceId {
                 | SourceId::EksAddons
                 | SourceId::EksFargateProfiles
                 | SourceId::EksNodegroups
+                | SourceId::Ec2Volumes
+                | SourceId::Ec2Instances
         )
     }
 }

@@ -4,6 +4,7 @@
 pub mod access_modes;
 pub mod arn;
 pub mod describe;
+pub mod ebs;
 pub mod findings;
 pub mod input;
 pub mod intern;

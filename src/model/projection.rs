@@ -176,6 +176,9 @@ pub struct PvRow {
     pub driver: Option<Sym>,
     pub volume_handle: Option<Box<str>>,
     pub efs: Option<EfsHandle>,
+    /// The zones its required nodeAffinity allows (`topology.kubernetes.io/zone` or the
+    /// EBS driver's `topology.ebs.csi.aws.com/zone`); empty when it says nothing of zones.
+    pub zones: Box<[Sym]>,
 }
 
 impl PvRow {
@@ -211,8 +214,38 @@ impl PvRow {
             driver: csi.map(|c| Sym::new(&c.driver)),
             efs: handle.as_deref().and_then(volume_handle::parse),
             volume_handle: handle,
+            zones: spec.map(affinity_zones).unwrap_or_default(),
         }
     }
+
+    /// The EBS volume id of an EBS CSI PV.
+    pub fn ebs_volume_id(&self) -> Option<&str> {
+        let h = self.volume_handle.as_deref()?;
+        (self.driver.is_some_and(|d| d == crate::model::ebs::EBS_DRIVER)
+            && crate::model::ebs::is_volume_id(h))
+        .then_some(h)
+    }
+}
+
+const ZONE_KEYS: &[&str] = &["topology.kubernetes.io/zone", "topology.ebs.csi.aws.com/zone"];
+
+fn affinity_zones(spec: &k8s_openapi::api::core::v1::PersistentVolumeSpec) -> Box<[Sym]> {
+    let terms = spec
+        .node_affinity
+        .as_ref()
+        .and_then(|a| a.required.as_ref())
+        .map(|r| r.node_selector_terms.as_slice())
+        .unwrap_or_default();
+    let mut zones: Vec<Sym> = terms
+        .iter()
+        .flat_map(|t| t.match_expressions.iter().flatten())
+        .filter(|e| ZONE_KEYS.contains(&e.key.as_str()) && e.operator == "In")
+        .flat_map(|e| e.values.iter().flatten())
+        .map(|z| Sym::new(z))
+        .collect();
+    zones.sort();
+    zones.dedup();
+    zones.into()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -304,6 +337,8 @@ pub struct NodeRow {
     pub meta: Meta,
     pub taints: Vec<TaintRow>,
     pub ready: Option<bool>,
+    /// `spec.providerID`, `aws:///<zone>/i-…` on EC2 nodes.
+    pub provider_id: Option<Box<str>>,
 }
 
 impl NodeRow {
@@ -328,7 +363,24 @@ impl NodeRow {
                 .and_then(|s| s.conditions.as_ref())
                 .and_then(|cs| cs.iter().find(|c| c.type_ == "Ready"))
                 .map(|c| c.status == "True"),
+            provider_id: o
+                .spec
+                .as_ref()
+                .and_then(|s| s.provider_id.as_deref())
+                .map(Into::into),
         }
+    }
+
+    /// The EC2 instance behind the node.
+    pub fn instance(&self) -> Option<&str> {
+        crate::model::ebs::provider_instance(self.provider_id.as_deref()?).map(|(_, i)| i)
+    }
+
+    /// Its zone: the well-known label, else the providerID's.
+    pub fn zone(&self) -> Option<&str> {
+        self.meta.label("topology.kubernetes.io/zone").or_else(|| {
+            crate::model::ebs::provider_instance(self.provider_id.as_deref()?).map(|(z, _)| z)
+        })
     }
 
     /// `eks.amazonaws.com/compute-type`, `fargate` on Fargate nodes.

@@ -16,6 +16,7 @@ use super::projection::*;
 use super::table::{Folded, Table};
 use super::uid::Uid;
 
+mod ebs;
 mod observe;
 
 /// (namespace, name): namespaces repeat across thousands of objects.
@@ -74,6 +75,11 @@ pub struct World {
     pub file_systems: Table<String, FileSystemRec>,
     pub access_points: Table<CompactString, AccessPointRec>,
     pub mount_targets: Table<String, MountTargetRec>,
+    pub ebs_volumes: Table<CompactString, super::ebs::EbsVolumeRec>,
+    pub instances: Table<CompactString, super::ebs::InstanceRec>,
+    /// When the last sweep of EBS volumes began: targeted reads begun before it are older.
+    ebs_swept: Option<jiff::Timestamp>,
+    attachment_seen: ebs::AttachmentSeen,
 
     pub health: BTreeMap<SourceId, Health>,
     pub transitions: VecDeque<Transition>,
@@ -91,6 +97,8 @@ pub struct World {
 #[derive(Debug, Default)]
 struct Indexes {
     pv_by_access_point: HashMap<CompactString, String>,
+    /// EBS volume id → the PV whose handle names it.
+    pv_by_ebs_volume: HashMap<CompactString, String>,
     /// How many PVs each driver has: all that a reader asks of them.
     pvs_by_driver: HashMap<Sym, usize>,
     attachments_by_node: HashMap<String, BTreeSet<String>>,
@@ -154,6 +162,9 @@ impl Indexes {
         if let Some(d) = pv.driver {
             *self.pvs_by_driver.entry(d).or_default() += 1;
         }
+        if let Some(v) = pv.ebs_volume_id() {
+            self.pv_by_ebs_volume.insert(v.into(), pv.meta.name.clone());
+        }
     }
 
     fn remove_pv(&mut self, pv: &PvRow) {
@@ -161,6 +172,11 @@ impl Indexes {
             && self.pv_by_access_point.get(ap) == Some(&pv.meta.name)
         {
             self.pv_by_access_point.remove(ap);
+        }
+        if let Some(v) = pv.ebs_volume_id()
+            && self.pv_by_ebs_volume.get(v) == Some(&pv.meta.name)
+        {
+            self.pv_by_ebs_volume.remove(v);
         }
         // Every row in the table was added once, so the count cannot go below zero.
         if let Some(d) = &pv.driver
@@ -239,7 +255,7 @@ impl World {
                         .access_points_listed(file_system_id, *started, now);
                 }
             }
-            SourceMsg::Probe(p) => self.apply_probe(p),
+            SourceMsg::Probe(p) => self.apply_probe(p, now),
             SourceMsg::Health(h) => {
                 if self
                     .health
@@ -301,6 +317,12 @@ impl World {
                 self.fargate_profiles.synced && same(self.fargate_profiles.values(), items)
             }
             AwsMsg::Nodegroups(items) => self.nodegroups.as_ref() == Some(items),
+            AwsMsg::EbsVolumes { items, .. } => {
+                self.ebs_volumes.synced && same(self.ebs_volumes.values(), items)
+            }
+            AwsMsg::Instances(items) => {
+                self.instances.synced && same(self.instances.values(), items)
+            }
         }
     }
 
@@ -497,6 +519,8 @@ impl World {
                 .fargate_profiles
                 .replace(items.into_iter().map(|p| (p.name.clone(), p)).collect()),
             AwsMsg::Nodegroups(items) => self.nodegroups = Some(items),
+            AwsMsg::EbsVolumes { items, started } => self.sweep_ebs(items, started, now),
+            AwsMsg::Instances(items) => self.set_instances(items),
         }
     }
 

@@ -16,7 +16,9 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::aws::AwsSources;
 use super::aws::convert as conv;
+use super::aws::ec2_convert;
 use crate::clock::Clock;
 use crate::model::{ProbeKey, ProbeOutcome, ProbeResult, SourceMsg};
 
@@ -46,14 +48,15 @@ impl Wants {
 
 pub fn spawn(
     kube: &Client,
-    efs: &Efs,
+    aws: &AwsSources,
     tx: &Sender<SourceMsg>,
     clock: Clock,
 ) -> (Wants, JoinHandle<()>) {
     let (wtx, rx) = watch::channel(BTreeSet::new());
     let readers = Readers {
         kube: kube.clone(),
-        efs: efs.clone(),
+        efs: aws.efs.clone(),
+        ec2: aws.ec2.clone(),
     };
     let task = tokio::spawn(run(readers, tx.clone(), rx, clock));
     (Wants(wtx), task)
@@ -63,6 +66,7 @@ pub fn spawn(
 struct Readers {
     kube: Client,
     efs: Efs,
+    ec2: aws_sdk_ec2::Client,
 }
 
 async fn run(
@@ -149,6 +153,18 @@ async fn read(r: &Readers, key: &ProbeKey) -> Option<ProbeOutcome> {
                 }),
                 Err(e) => refused(&e),
             }
+        }
+        ProbeKey::EbsVolume(id) => {
+            let f = aws_sdk_ec2::types::Filter::builder()
+                .name("volume-id")
+                .values(id)
+                .build();
+            // By filter: a volume that is gone is an empty answer, not an error.
+            let out = r.ec2.describe_volumes().filters(f).send().await.ok()?;
+            Some(match out.volumes().first() {
+                Some(v) => ProbeOutcome::EbsVolume(ec2_convert::volume(v)),
+                None => ProbeOutcome::NotFound,
+            })
         }
         ProbeKey::Pv(name) => {
             let api: Api<PersistentVolume> = Api::all(r.kube.clone());

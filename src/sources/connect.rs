@@ -35,20 +35,30 @@ fn kube_client(config: kube::Config, read_only: bool) -> anyhow::Result<kube::Cl
 
 /// All three from the one SdkConfig, so STS gets the same credentials, region and
 /// endpoint override (the simulator, `AWS_ENDPOINT_URL`) as the clients that act.
-fn aws_clients(sdk: &aws_config::SdkConfig, read_only: bool) -> (Efs, Eks, Sts) {
+struct Clients {
+    efs: Efs,
+    eks: Eks,
+    ec2: aws_sdk_ec2::Client,
+    sts: Sts,
+}
+
+fn aws_clients(sdk: &aws_config::SdkConfig, read_only: bool) -> Clients {
     let mut efs = aws_sdk_efs::config::Builder::from(sdk);
+    let mut ec2 = aws_sdk_ec2::config::Builder::from(sdk);
     let mut eks = aws_sdk_eks::config::Builder::from(sdk);
     let mut sts = aws_sdk_sts::config::Builder::from(sdk);
     if read_only {
         efs = efs.interceptor(ReadOnlyInterceptor);
         eks = eks.interceptor(ReadOnlyInterceptor);
+        ec2 = ec2.interceptor(ReadOnlyInterceptor);
         sts = sts.interceptor(ReadOnlyInterceptor);
     }
-    (
-        Efs::from_conf(efs.build()),
-        Eks::from_conf(eks.build()),
-        Sts::from_conf(sts.build()),
-    )
+    Clients {
+        efs: Efs::from_conf(efs.build()),
+        eks: Eks::from_conf(eks.build()),
+        ec2: aws_sdk_ec2::Client::from_conf(ec2.build()),
+        sts: Sts::from_conf(sts.build()),
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -95,10 +105,11 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         .or_else(|| sdk.region().map(|r| r.to_string()));
     preflight::check_region(region.as_deref())?;
     let target = Target { region, ..target };
-    let (efs, eks, sts) = aws_clients(&sdk, read_only);
+    let Clients { efs, eks, ec2, sts } = aws_clients(&sdk, read_only);
     let aws = AwsSources {
         efs,
         eks,
+        ec2,
         cluster: target.cluster.clone(),
         steady: super::aws::STEADY_INTERVAL,
     };
@@ -132,12 +143,13 @@ pub async fn simulator(
         ))
         .load()
         .await;
-    let (efs, eks, sts) = aws_clients(&sdk, read_only);
+    let Clients { efs, eks, ec2, sts } = aws_clients(&sdk, read_only);
     Ok(Connection {
         kube,
         aws: AwsSources {
             efs,
             eks,
+            ec2,
             cluster: Some(cluster.to_string()),
             steady: super::aws::STEADY_INTERVAL,
         },

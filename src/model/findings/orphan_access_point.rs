@@ -97,6 +97,7 @@ fn probe_label(k: &ProbeKey) -> String {
         ProbeKey::AccessPoint(id) => format!("{id} from EFS"),
         ProbeKey::Pv(n) => format!("PV {n}"),
         ProbeKey::Pvc { namespace, name } => format!("PVC {namespace}/{name}"),
+        ProbeKey::EbsVolume(id) => format!("{id} from EC2"),
     }
 }
 

@@ -106,7 +106,8 @@ impl ApCache {
                     add(Some(set));
                 }
             }
-            Changed::PvsListed => return false,
+            // The EBS rules are judged whole; no access point reads a volume.
+            Changed::PvsListed | Changed::Probe(ProbeKey::EbsVolume(_)) => return false,
         }
         true
     }

@@ -117,7 +117,7 @@ impl PvCache {
             }
             // No per-PV verdict reads a PV's or a claim's targeted read, a claim, or
             // whether the PV watch has listed.
-            Changed::Probe(ProbeKey::Pv(_) | ProbeKey::Pvc { .. })
+            Changed::Probe(ProbeKey::Pv(_) | ProbeKey::Pvc { .. } | ProbeKey::EbsVolume(_))
             | Changed::Claim(_)
             | Changed::Claims
             | Changed::PvsListed => {}

@@ -58,6 +58,7 @@ impl World {
             }
             Folded::Replaced => {
                 self.idx.pv_by_access_point.clear();
+                self.idx.pv_by_ebs_volume.clear();
                 self.idx.pvs_by_driver.clear();
                 for pv in self.pvs.values() {
                     self.idx.add_pv(pv);
@@ -131,7 +132,10 @@ impl World {
 
     /// A targeted read: it also corrects the access point table, where it is newer than
     /// the listing the table came from.
-    pub(super) fn apply_probe(&mut self, p: ProbeResult) {
+    pub(super) fn apply_probe(&mut self, p: ProbeResult, now: jiff::Timestamp) {
+        if let ProbeKey::EbsVolume(id) = &p.key {
+            self.probe_ebs(id, p.started, &p.outcome, now);
+        }
         if let ProbeKey::AccessPoint(id) = &p.key {
             let listing = &self.observed.ap_listing;
             let newer = |fs: &str| listing.get(fs).is_none_or(|l| *l < p.started);

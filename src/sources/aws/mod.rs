@@ -2,6 +2,8 @@
 //! interval, at once on demand (`r`, or after an action), slower when throttled.
 
 pub(crate) mod convert;
+mod ec2;
+pub(crate) mod ec2_convert;
 mod efs;
 mod eks;
 mod errors;
@@ -14,6 +16,7 @@ use aws_sdk_eks::Client as Eks;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
+pub use self::ec2::VolumeIds;
 pub use self::sweep::STEADY_INTERVAL;
 pub use super::refresh::Refresh;
 use crate::clock::Clock;
@@ -23,6 +26,7 @@ use crate::model::SourceMsg;
 pub struct AwsSources {
     pub efs: Efs,
     pub eks: Eks,
+    pub ec2: aws_sdk_ec2::Client,
     /// Without a cluster name the EKS panes cannot be filled; EFS still can.
     pub cluster: Option<String>,
     /// The time between sweeps when nothing is happening.
@@ -34,6 +38,7 @@ pub fn spawn_pollers(
     tx: &Sender<SourceMsg>,
     refresh: &Refresh,
     clock: Clock,
+    volume_ids: VolumeIds,
 ) -> Vec<JoinHandle<()>> {
     let efs = efs::Efs::new(src.efs, src.steady);
     let efs = tokio::spawn(sweep::run(efs, tx.clone(), refresh.clone(), clock));
@@ -44,5 +49,7 @@ pub fn spawn_pollers(
         }
         None => tokio::spawn(eks::no_cluster(tx.clone())),
     };
-    vec![efs, eks]
+    let ec2 = ec2::Ec2::new(src.ec2, src.steady, volume_ids);
+    let ec2 = tokio::spawn(sweep::run(ec2, tx.clone(), refresh.clone(), clock));
+    vec![efs, eks, ec2]
 }

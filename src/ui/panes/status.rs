@@ -30,6 +30,7 @@ fn service(s: SourceId) -> String {
         | SourceId::EksAddons
         | SourceId::EksFargateProfiles
         | SourceId::EksNodegroups => "EKS".into(),
+        SourceId::Ec2Volumes | SourceId::Ec2Instances => "EC2".into(),
         SourceId::AckFileSystems => "ACK FileSystems".into(),
         other => format!("Kubernetes {}", other.label()),
     }

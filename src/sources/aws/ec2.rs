@@ -1,0 +1,145 @@
+//! The EC2 poller: the EBS volumes behind PVs and the instances their attachments name.
+//! Volumes come two ways, since statically provisioned ones carry no tags: every volume
+//! the EBS CSI driver tagged, and by id every volume a PV's handle names.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::Filter;
+use compact_str::CompactString;
+use tokio::sync::mpsc::Sender;
+use tokio::sync::watch;
+
+use super::ec2_convert as conv;
+use super::errors::{Failure, classify};
+use super::sweep::{Outcome, Service, fail_all, publish, steady_for};
+use crate::clock::Clock;
+use crate::model::ebs::{CLUSTER_TAG, EbsVolumeRec, InstanceRec};
+use crate::model::{AwsMsg, SourceId, SourceMsg};
+use crate::sources::health::Tracker;
+
+/// EC2 takes at most 200 values in one filter.
+const FILTER_VALUES: usize = 200;
+const PAGE: i32 = 500;
+
+/// The volume ids PVs name, as the app last told them.
+pub type VolumeIds = watch::Receiver<BTreeSet<CompactString>>;
+
+pub(super) struct Ec2 {
+    client: Client,
+    steady: Duration,
+    named: VolumeIds,
+    /// Volumes, instances.
+    hs: [Tracker; 2],
+}
+
+impl Ec2 {
+    pub(super) fn new(client: Client, steady: Duration, named: VolumeIds) -> Self {
+        let hs = [SourceId::Ec2Volumes, SourceId::Ec2Instances].map(Tracker::new);
+        Ec2 {
+            client,
+            steady,
+            named,
+            hs,
+        }
+    }
+}
+
+impl Service for Ec2 {
+    fn trackers(&self) -> &[Tracker] {
+        &self.hs
+    }
+
+    fn pace(&self, _: &Outcome, took: Duration) -> Duration {
+        steady_for(self.steady, took)
+    }
+
+    async fn sweep(&mut self, tx: &Sender<SourceMsg>, clock: &Clock) -> Option<Outcome> {
+        let started = clock.now();
+        let named: Vec<CompactString> = self.named.borrow_and_update().iter().cloned().collect();
+        let [vol_h, inst_h] = &mut self.hs;
+        let mut out = Outcome::default();
+        let volumes = match volumes(&self.client, &named).await {
+            Ok(v) => v,
+            // The instances to read are those the volumes name.
+            Err(f) => return fail_all(tx, vol_h, &[inst_h], f).await,
+        };
+        let ids: BTreeSet<&str> = volumes
+            .iter()
+            .flat_map(|v| v.attachments.iter().map(|a| a.instance_id.as_str()))
+            .collect();
+        let found = instances(&self.client, &ids).await;
+        let msg = |items| AwsMsg::EbsVolumes { items, started };
+        publish(tx, vol_h, &mut out, Ok(volumes), msg).await?;
+        publish(tx, inst_h, &mut out, found, AwsMsg::Instances).await?;
+        Some(out)
+    }
+}
+
+/// The driver's volumes and the named ones, once each, in id order (so that an unchanged
+/// answer compares equal to what the model holds).
+async fn volumes(ec2: &Client, named: &[CompactString]) -> Result<Vec<EbsVolumeRec>, Failure> {
+    let tagged = Filter::builder()
+        .name(format!("tag:{CLUSTER_TAG}"))
+        .values("true")
+        .build();
+    let mut all = describe_volumes(ec2, tagged).await?;
+    let have: BTreeSet<CompactString> = all.iter().map(|v| v.id.clone()).collect();
+    let missing: Vec<&CompactString> = named.iter().filter(|id| !have.contains(*id)).collect();
+    // By filter, not by VolumeIds: one id that no longer exists would fail the whole call
+    // with InvalidVolume.NotFound, where a filter simply leaves it out.
+    for chunk in missing.chunks(FILTER_VALUES) {
+        let f = Filter::builder()
+            .name("volume-id")
+            .set_values(Some(chunk.iter().map(|s| s.to_string()).collect()))
+            .build();
+        all.extend(describe_volumes(ec2, f).await?);
+    }
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    all.dedup_by(|a, b| a.id == b.id);
+    Ok(all)
+}
+
+async fn describe_volumes(ec2: &Client, f: Filter) -> Result<Vec<EbsVolumeRec>, Failure> {
+    let pages = ec2
+        .describe_volumes()
+        .filters(f)
+        .max_results(PAGE)
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| classify("EC2", &e))?;
+    Ok(pages.iter().map(conv::volume).collect())
+}
+
+async fn instances(ec2: &Client, ids: &BTreeSet<&str>) -> Result<Vec<InstanceRec>, Failure> {
+    let ids: Vec<&str> = ids.iter().copied().collect();
+    let mut all = Vec::new();
+    for chunk in ids.chunks(FILTER_VALUES) {
+        let f = Filter::builder()
+            .name("instance-id")
+            .set_values(Some(chunk.iter().map(|s| s.to_string()).collect()))
+            .build();
+        let reservations = ec2
+            .describe_instances()
+            .filters(f)
+            .max_results(PAGE)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|e| classify("EC2", &e))?;
+        all.extend(
+            reservations
+                .iter()
+                .flat_map(|r| r.instances())
+                .map(conv::instance),
+        );
+    }
+    all.sort_by(|a, b| a.id.cmp(&b.id));
+    Ok(all)
+}
