@@ -72,6 +72,9 @@ pub struct FindingsConfig {
     pub stranded_grace: Option<Spanned<String>>,
     pub addon_degraded_grace: Option<Spanned<String>>,
     pub access_point_creating_grace: Option<Spanned<String>>,
+    pub detach_stuck_grace: Option<Spanned<String>>,
+    pub attachment_drift_grace: Option<Spanned<String>>,
+    pub orphaned_ebs_grace: Option<Spanned<String>>,
     #[serde(default)]
     pub silence: Vec<SilenceConfig>,
 }
@@ -114,6 +117,9 @@ impl FindingsConfig {
                 &self.access_point_creating_grace,
                 &mut graces.access_point_creating,
             ),
+            (&self.detach_stuck_grace, &mut graces.detach_stuck),
+            (&self.attachment_drift_grace, &mut graces.attachment_drift),
+            (&self.orphaned_ebs_grace, &mut graces.orphaned_ebs),
         ] {
             if let Some(v) = value {
                 *slot = v

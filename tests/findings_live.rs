@@ -22,6 +22,7 @@ const RULES: &[&str] = &[
     "stranded-volume",
     "missing-toleration",
     "lifecycle-drift",
+    "orphaned-ebs-volume",
 ];
 
 #[test]

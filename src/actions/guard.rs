@@ -149,7 +149,9 @@ mod tests {
     #[test]
     fn an_ec2_body_must_name_the_read_once() {
         let ok = |b: &[u8]| body_action_is(Some(b), "DescribeVolumes");
-        assert!(ok(b"Action=DescribeVolumes&Version=2016-11-15&MaxResults=500"));
+        assert!(ok(
+            b"Action=DescribeVolumes&Version=2016-11-15&MaxResults=500"
+        ));
         assert!(!ok(b"Action=DetachVolume&Version=2016-11-15"));
         assert!(!ok(b"Action=DescribeVolumes&Action=DeleteVolume"));
         assert!(!ok(b"Version=2016-11-15"));

@@ -221,13 +221,18 @@ impl PvRow {
     /// The EBS volume id of an EBS CSI PV.
     pub fn ebs_volume_id(&self) -> Option<&str> {
         let h = self.volume_handle.as_deref()?;
-        (self.driver.is_some_and(|d| d == crate::model::ebs::EBS_DRIVER)
+        (self
+            .driver
+            .is_some_and(|d| d == crate::model::ebs::EBS_DRIVER)
             && crate::model::ebs::is_volume_id(h))
         .then_some(h)
     }
 }
 
-const ZONE_KEYS: &[&str] = &["topology.kubernetes.io/zone", "topology.ebs.csi.aws.com/zone"];
+const ZONE_KEYS: &[&str] = &[
+    "topology.kubernetes.io/zone",
+    "topology.ebs.csi.aws.com/zone",
+];
 
 fn affinity_zones(spec: &k8s_openapi::api::core::v1::PersistentVolumeSpec) -> Box<[Sym]> {
     let terms = spec

@@ -80,6 +80,9 @@ pub struct World {
     /// When the last sweep of EBS volumes began: targeted reads begun before it are older.
     ebs_swept: Option<jiff::Timestamp>,
     attachment_seen: ebs::AttachmentSeen,
+    /// When each PV's VolumeAttachment last changed (came, went, or changed state), as
+    /// the watch told it: EC2 must be read after this before it is judged against it.
+    pub va_changed: HashMap<String, jiff::Timestamp>,
 
     pub health: BTreeMap<SourceId, Health>,
     pub transitions: VecDeque<Transition>,
@@ -253,6 +256,11 @@ impl World {
                     // now be judged.
                     self.observed
                         .access_points_listed(file_system_id, *started, now);
+                } else if let AwsMsg::EbsVolumes { started, .. } = &a {
+                    // Unchanged, but read again: claims that wait for a read this late
+                    // may now be judged.
+                    self.ebs_swept = Some(*started);
+                    self.version += 1;
                 }
             }
             SourceMsg::Probe(p) => self.apply_probe(p, now),
@@ -384,9 +392,17 @@ impl World {
                         }
                         if let Some(new) = self.volume_attachments.get(&key) {
                             self.idx.add_va(new);
+                            if let Some(pv) = &new.pv {
+                                self.va_changed.insert(pv.clone(), now);
+                            }
                         }
                     }
-                    Folded::Removed(old) => self.idx.remove_va(&old),
+                    Folded::Removed(old) => {
+                        if let Some(pv) = &old.pv {
+                            self.va_changed.insert(pv.clone(), now);
+                        }
+                        self.idx.remove_va(&old)
+                    }
                     Folded::Replaced => {
                         self.idx.attachments_by_node.clear();
                         self.idx.attachment_by_pv.clear();

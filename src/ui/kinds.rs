@@ -31,7 +31,10 @@ pub fn ui_ref(o: &ObjRef) -> Option<ObjectRef> {
         Kind::Addon => ObjectKind::Addon,
         Kind::FileSystem => ObjectKind::FileSystem,
         Kind::AccessPoint => ObjectKind::AccessPoint,
-        Kind::VolumeAttachment
+        // The EBS view is not a pane of its own yet.
+        Kind::EbsVolume
+        | Kind::Instance
+        | Kind::VolumeAttachment
         | Kind::ServiceAccount
         | Kind::ClusterRole
         | Kind::ClusterRoleBinding => return None,

@@ -10,11 +10,16 @@ mod access_point_quota;
 mod access_point_stuck;
 mod ack_duplicate;
 mod addon_degraded;
+mod attachment_drift;
+mod az_mismatch;
+mod detach_stuck;
+mod ebs_common;
 mod gid_range;
 mod lifecycle_drift;
 mod missing_access_point;
 mod missing_toleration;
 mod orphan_access_point;
+mod orphaned_ebs;
 mod ownership_ambiguous;
 mod per_ap;
 mod per_pv;
@@ -23,9 +28,12 @@ mod preserve_risk;
 mod released_volume;
 mod set;
 mod silence;
+mod stranded_ebs;
 mod stranded_volume;
 mod types;
 
+#[cfg(test)]
+mod ebs_tests;
 #[cfg(test)]
 mod incremental_tests;
 #[cfg(test)]
@@ -101,6 +109,11 @@ const RULES: &[(&str, Rule)] = &[
     (access_point_quota::ID, access_point_quota::check),
     (gid_range::ID, gid_range::check),
     (stranded_volume::ID, stranded_volume::check),
+    (stranded_volume::ID, stranded_ebs::check),
+    (detach_stuck::ID, detach_stuck::check),
+    (attachment_drift::ID, attachment_drift::check),
+    (az_mismatch::ID, az_mismatch::check),
+    (orphaned_ebs::ID, orphaned_ebs::check),
     (missing_toleration::ID, missing_toleration::check),
     (lifecycle_drift::ID, lifecycle_drift::check),
     (ack_duplicate::ID, ack_duplicate::check),
@@ -111,7 +124,12 @@ const RULES: &[(&str, Rule)] = &[
 
 /// The ids of every rule, in story order.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {
-    RULES.iter().map(|(id, _)| *id)
+    // stranded-volume is judged by two functions, one per side.
+    RULES
+        .iter()
+        .enumerate()
+        .filter(|(i, (id, _))| !RULES[..*i].iter().any(|(o, _)| o == id))
+        .map(|(_, (id, _))| *id)
 }
 
 /// Runs every rule with the default policy and returns the findings alone (tests, and
@@ -198,6 +216,10 @@ pub(super) fn recheck_at(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Op
     [
         lifecycle_drift::recheck_at(world, cx.now),
         stranded_volume::recheck_at(world, cx),
+        stranded_ebs::recheck_at(world, cx),
+        detach_stuck::recheck_at(world, cx),
+        attachment_drift::recheck_at(world, cx),
+        orphaned_ebs::recheck_at(world, cx),
         orphan,
         released_volume::recheck_at(world, cx),
         access_point_stuck::recheck_at(world, cx),

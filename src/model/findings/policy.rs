@@ -24,6 +24,15 @@ pub struct Graces {
     /// A Released PV with policy Delete whose access point is gone: the provisioner is
     /// deleting it.
     pub released_delete: SignedDuration,
+    /// An EBS attachment is `detaching` or `busy`: EC2 detaches in seconds, a busy
+    /// device (still mounted) holds it until unmounted.
+    pub detach_stuck: SignedDuration,
+    /// The VolumeAttachment and EC2 disagree about a volume: attaches and detaches take
+    /// seconds to a minute, and EC2 is read far less often than Kubernetes is watched.
+    pub attachment_drift: SignedDuration,
+    /// A tagged volume is `available` with no PV: the provisioner creates the PV moments
+    /// after the volume.
+    pub orphaned_ebs: SignedDuration,
 }
 
 impl Default for Graces {
@@ -35,6 +44,9 @@ impl Default for Graces {
             addon_degraded: SignedDuration::from_mins(10),
             access_point_creating: SignedDuration::from_mins(2),
             released_delete: SignedDuration::from_mins(2),
+            detach_stuck: SignedDuration::from_mins(5),
+            attachment_drift: SignedDuration::from_mins(2),
+            orphaned_ebs: SignedDuration::from_mins(10),
         }
     }
 }

@@ -85,6 +85,10 @@ pub enum Kind {
     FileSystem,
     #[serde(rename = "AWS::EFS::AccessPoint")]
     AccessPoint,
+    #[serde(rename = "AWS::EC2::Volume")]
+    EbsVolume,
+    #[serde(rename = "AWS::EC2::Instance")]
+    Instance,
 }
 
 impl Kind {
@@ -104,6 +108,8 @@ impl Kind {
             Kind::Addon => "add-on",
             Kind::FileSystem => "EFS file system",
             Kind::AccessPoint => "access point",
+            Kind::EbsVolume => "EBS volume",
+            Kind::Instance => "EC2 instance",
         }
     }
 

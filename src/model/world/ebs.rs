@@ -19,7 +19,12 @@ pub type AttachmentSeen = HashMap<(CompactString, CompactString), (Sym, Timestam
 impl World {
     /// One sweep's volumes. A targeted read begun after the sweep knows better about its
     /// volume than the sweep does, and is kept.
-    pub(super) fn sweep_ebs(&mut self, items: Vec<EbsVolumeRec>, started: Timestamp, now: Timestamp) {
+    pub(super) fn sweep_ebs(
+        &mut self,
+        items: Vec<EbsVolumeRec>,
+        started: Timestamp,
+        now: Timestamp,
+    ) {
         let initial = !self.ebs_volumes.synced;
         let mut rows = std::collections::BTreeMap::new();
         for v in items {
@@ -46,7 +51,13 @@ impl World {
         self.forget_attachments();
     }
 
-    pub(super) fn probe_ebs(&mut self, id: &str, started: Timestamp, outcome: &ProbeOutcome, now: Timestamp) {
+    pub(super) fn probe_ebs(
+        &mut self,
+        id: &str,
+        started: Timestamp,
+        outcome: &ProbeOutcome,
+        now: Timestamp,
+    ) {
         if self.ebs_swept.is_some_and(|s| s > started) {
             return;
         }
@@ -79,7 +90,11 @@ impl World {
             let key = (v.id.clone(), a.instance_id.clone());
             let was = prev
                 .as_ref()
-                .and_then(|p| p.attachments.iter().find(|b| b.instance_id == a.instance_id))
+                .and_then(|p| {
+                    p.attachments
+                        .iter()
+                        .find(|b| b.instance_id == a.instance_id)
+                })
                 .map(|b| b.state.to_string());
             let object = format!("{} @ {}", v.id, a.instance_id);
             self.note_state(now, &object, was, &a.state, initial);
@@ -103,7 +118,13 @@ impl World {
                 .filter(|b| !v.attachments.iter().any(|a| a.instance_id == b.instance_id))
             {
                 let object = format!("{} @ {}", v.id, gone.instance_id);
-                self.note_state(now, &object, Some(gone.state.to_string()), "detached", initial);
+                self.note_state(
+                    now,
+                    &object,
+                    Some(gone.state.to_string()),
+                    "detached",
+                    initial,
+                );
             }
         }
     }
@@ -145,6 +166,17 @@ impl World {
             .values()
             .filter_map(|n| Some((n.instance()?, n)))
             .collect()
+    }
+
+    /// When what the World holds of a volume was last read from EC2: the sweep's start, or
+    /// a targeted read's if later.
+    pub fn ebs_read_at(&self, id: &str) -> Option<Timestamp> {
+        let probe = self
+            .observed
+            .probes
+            .get(&ProbeKey::EbsVolume(id.to_string()))
+            .map(|p| p.started);
+        self.ebs_swept.max(probe)
     }
 
     /// Whether the last sweep of EBS volumes holds everything the driver tagged.

@@ -46,11 +46,7 @@ fn attachment(a: &ec2::VolumeAttachment) -> EbsAttachment {
 pub fn instance(i: &ec2::Instance) -> InstanceRec {
     InstanceRec {
         id: i.instance_id().unwrap_or_default().into(),
-        state: Sym::new(
-            i.state()
-                .and_then(|s| s.name())
-                .map_or("", |n| n.as_str()),
-        ),
+        state: Sym::new(i.state().and_then(|s| s.name()).map_or("", |n| n.as_str())),
         zone: i
             .placement()
             .and_then(|p| p.availability_zone())
