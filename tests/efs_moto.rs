@@ -156,3 +156,133 @@ async fn efs_poller_reads_moto_and_follows_a_deletion() {
     );
     assert!(after.iter().all(|a| a.id != ids[0]));
 }
+
+mod common;
+
+/// An EBS CSI PV in the simulator's API server whose handle is `volume`.
+async fn ebs_pv(kube: &kube::Client, name: &str, volume: &str) {
+    use k8s_openapi::api::core::v1::PersistentVolume;
+    let pv: PersistentVolume = serde_json::from_value(serde_json::json!({
+        "apiVersion": "v1", "kind": "PersistentVolume",
+        "metadata": {"name": name},
+        "spec": {"capacity": {"storage": "10Gi"}, "accessModes": ["ReadWriteOnce"],
+                 "csi": {"driver": "ebs.csi.aws.com", "volumeHandle": volume},
+                 "persistentVolumeReclaimPolicy": "Retain"},
+    }))
+    .expect("pv");
+    kube::Api::<PersistentVolume>::all(kube.clone())
+        .create(&Default::default(), &pv)
+        .await
+        .expect("create pv");
+}
+
+async fn moto_volume(ec2: &aws_sdk_ec2::Client, tags: &[(&str, &str)]) -> String {
+    use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification, VolumeType};
+    let mut spec = TagSpecification::builder().resource_type(ResourceType::Volume);
+    for (k, v) in tags {
+        spec = spec.tags(Tag::builder().key(*k).value(*v).build());
+    }
+    let mut req = ec2
+        .create_volume()
+        .availability_zone("us-east-1a")
+        .size(10)
+        .volume_type(VolumeType::Gp3);
+    if !tags.is_empty() {
+        req = req.tag_specifications(spec.build());
+    }
+    req.send()
+        .await
+        .expect("create volume")
+        .volume_id()
+        .expect("volume id")
+        .to_string()
+}
+
+/// The EC2 poller lists what moto holds — tagged volumes by the driver's tag, an untagged
+/// static one by the id a PV names — joins them to the PVs, and the orphan rule fires on
+/// the tagged volume no PV names, and only on it.
+#[tokio::test(flavor = "multi_thread")]
+async fn ebs_source_reads_moto_joins_pvs_and_finds_the_orphan() {
+    use stordeck::model::findings::{Graces, Policy};
+    let moto = start_moto().await;
+    let sdk = aws_config::defaults(BehaviorVersion::latest())
+        .endpoint_url(&moto.url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("x", "x", None, None, "test"))
+        .load()
+        .await;
+    let ec2 = aws_sdk_ec2::Client::new(&sdk);
+    let driver = [("ebs.csi.aws.com/cluster", "true")];
+    let used = moto_volume(&ec2, &[driver[0], ("CSIVolumeName", "pvc-moto-used")]).await;
+    let orphan = moto_volume(&ec2, &[driver[0], ("CSIVolumeName", "pvc-moto-gone")]).await;
+    let static_vol = moto_volume(&ec2, &[]).await;
+    let stranger = moto_volume(&ec2, &[("team", "data")]).await;
+
+    let sim = common::start_sim().await;
+    let kube = common::kube_client(&sim);
+    ebs_pv(&kube, "pvc-moto-used", &used).await;
+    ebs_pv(&kube, "pvc-moto-static", &static_vol).await;
+
+    let conn = stordeck::sources::connect::Connection {
+        kube,
+        aws: AwsSources {
+            efs: aws_sdk_efs::Client::new(&sdk),
+            eks: aws_sdk_eks::Client::new(&sdk),
+            ec2,
+            cluster: None,
+            steady: stordeck::sources::aws::STEADY_INTERVAL,
+        },
+        sts: aws_sdk_sts::Client::new(&sdk),
+        target: Default::default(),
+        read_only: true,
+    };
+    let policy = Policy {
+        graces: Graces {
+            orphaned_ebs: jiff::SignedDuration::ZERO,
+            ..Graces::default()
+        },
+        ..Policy::default()
+    };
+    let mut h =
+        stordeck::headless::Headless::start_with(&conn, stordeck::clock::Clock::system(), policy);
+    let joined = h
+        .until(Duration::from_secs(30), |w| {
+            w.ebs_volumes.get(static_vol.as_str()).is_some()
+                && w.ebs_volumes.get(orphan.as_str()).is_some()
+        })
+        .await;
+    assert!(
+        joined,
+        "volumes read: {:?}",
+        h.world
+            .ebs_volumes
+            .iter()
+            .map(|(k, _)| k)
+            .collect::<Vec<_>>()
+    );
+    let w = &h.world;
+    assert!(
+        w.ebs_volumes.get(stranger.as_str()).is_none(),
+        "untagged and unnamed"
+    );
+    let pv_of = |v: &str| w.pv_for_ebs_volume(v).map(|p| p.meta.name.clone());
+    assert_eq!(pv_of(&used).as_deref(), Some("pvc-moto-used"));
+    assert_eq!(pv_of(&static_vol).as_deref(), Some("pvc-moto-static"));
+    assert_eq!(pv_of(&orphan), None);
+
+    let found = h
+        .until_findings(Duration::from_secs(30), |_, f| {
+            f.all().iter().any(|f| f.id == "orphaned-ebs-volume")
+        })
+        .await;
+    let orphans: Vec<String> = h
+        .findings
+        .all()
+        .iter()
+        .filter(|f| f.id == "orphaned-ebs-volume")
+        .map(|f| f.title.clone())
+        .collect();
+    assert!(found, "no orphan found");
+    assert_eq!(orphans.len(), 1, "{orphans:?}");
+    assert!(orphans[0].contains(&orphan), "{orphans:?}");
+}

@@ -19,6 +19,9 @@ use crate::model::ebs::{CLUSTER_TAG, EbsVolumeRec, InstanceRec};
 use crate::model::{AwsMsg, SourceId, SourceMsg};
 use crate::sources::health::Tracker;
 
+/// A PV naming a volume the last sweep did not read wakes the poller early, but sweeps
+/// begun this way are at least this far apart, however fast PVs come.
+const NAMED_GAP: Duration = Duration::from_secs(10);
 /// EC2 takes at most 200 values in one filter.
 const FILTER_VALUES: usize = 200;
 const PAGE: i32 = 500;
@@ -30,6 +33,9 @@ pub(super) struct Ec2 {
     client: Client,
     steady: Duration,
     named: VolumeIds,
+    /// The volumes the last sweep read.
+    known: BTreeSet<CompactString>,
+    last: Option<tokio::time::Instant>,
     /// Volumes, instances.
     hs: [Tracker; 2],
 }
@@ -41,6 +47,8 @@ impl Ec2 {
             client,
             steady,
             named,
+            known: BTreeSet::new(),
+            last: None,
             hs,
         }
     }
@@ -55,8 +63,30 @@ impl Service for Ec2 {
         steady_for(self.steady, took)
     }
 
+    /// A statically provisioned PV's volume carries no tag: without this it would wait a
+    /// whole interval to be read at all.
+    async fn woken(&mut self) {
+        loop {
+            if self.named.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+            let unread = self
+                .named
+                .borrow()
+                .iter()
+                .any(|id| !self.known.contains(id));
+            if unread {
+                break;
+            }
+        }
+        if let Some(last) = self.last {
+            tokio::time::sleep_until(last + NAMED_GAP).await;
+        }
+    }
+
     async fn sweep(&mut self, tx: &Sender<SourceMsg>, clock: &Clock) -> Option<Outcome> {
         let started = clock.now();
+        self.last = Some(tokio::time::Instant::now());
         let named: Vec<CompactString> = self.named.borrow_and_update().iter().cloned().collect();
         let [vol_h, inst_h] = &mut self.hs;
         let mut out = Outcome::default();
@@ -70,6 +100,7 @@ impl Service for Ec2 {
             .flat_map(|v| v.attachments.iter().map(|a| a.instance_id.as_str()))
             .collect();
         let found = instances(&self.client, &ids).await;
+        self.known = volumes.iter().map(|v| v.id.clone()).collect();
         let msg = |items| AwsMsg::EbsVolumes { items, started };
         publish(tx, vol_h, &mut out, Ok(volumes), msg).await?;
         publish(tx, inst_h, &mut out, found, AwsMsg::Instances).await?;

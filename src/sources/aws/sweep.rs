@@ -29,6 +29,10 @@ pub(super) trait Service {
     async fn sweep(&mut self, tx: &Sender<SourceMsg>, clock: &Clock) -> Option<Outcome>;
     /// The wait after a sweep in which nothing failed and which took `took`.
     fn pace(&self, out: &Outcome, took: Duration) -> Duration;
+    /// Returns when the service has its own reason to sweep before the wait is over.
+    async fn woken(&mut self) {
+        std::future::pending::<()>().await
+    }
 }
 
 /// Sweeps `svc` until the app goes away: at its own pace while calls succeed, backing off
@@ -66,16 +70,23 @@ pub(super) async fn run(
         {
             return;
         }
-        wait(&mut wake, &clock, delay, started).await;
+        wait(&mut wake, &clock, delay, started, &mut svc).await;
     }
 }
 
 /// Sleeps for `d` of the clock's time, or until a refresh is wanted that the sweep begun
-/// at `started` did not serve.
-async fn wait(wake: &mut Requests, clock: &Clock, d: Duration, started: Instant) {
+/// at `started` did not serve, or the service wakes itself.
+async fn wait(
+    wake: &mut Requests,
+    clock: &Clock,
+    d: Duration,
+    started: Instant,
+    svc: &mut impl Service,
+) {
     tokio::select! {
         _ = tokio::time::sleep(clock.real(d)) => {}
         _ = wake.wanted(started) => {}
+        _ = svc.woken() => {}
     }
 }
 
