@@ -1,5 +1,5 @@
-//! Recovery of the AWS pollers (issue 9): after throttling or a 5xx outage clears, EFS
-//! and EKS are live again within seconds, and while it lasts they call little.
+//! Recovery of the AWS pollers (issue 9): after throttling or a 5xx outage clears, EFS,
+//! EKS and EC2 are live again within seconds, and while it lasts they call little.
 //! (`cargo test --test recovery_aws -- --nocapture` prints the measured times.)
 
 mod common;
@@ -22,21 +22,27 @@ async fn throttling_that_clears_is_forgotten_within_seconds() {
     ctl.post("/faults/throttle?count=1000000", None).await;
     h.refresh.now();
     time_to(&mut h, Duration::from_secs(20), "throttled", |w| {
-        stale_or_error(w, SourceId::EfsFileSystems) && stale_or_error(w, SourceId::EksCluster)
+        stale_or_error(w, SourceId::EfsFileSystems)
+            && stale_or_error(w, SourceId::EksCluster)
+            && stale_or_error(w, SourceId::Ec2Volumes)
     })
     .await;
     // Throttled sources say when they try again, within the throttling cap (15 s).
     time_to(&mut h, Duration::from_secs(10), "a next try", |w| {
-        [SourceId::EfsFileSystems, SourceId::EksCluster]
-            .iter()
-            .all(|s| {
-                w.health
-                    .get(s)
-                    .and_then(|h| Some(h.retry_at?.duration_since(h.at)))
-                    .is_some_and(|d| {
-                        d > jiff::SignedDuration::ZERO && d <= jiff::SignedDuration::from_secs(15)
-                    })
-            })
+        [
+            SourceId::EfsFileSystems,
+            SourceId::EksCluster,
+            SourceId::Ec2Volumes,
+        ]
+        .iter()
+        .all(|s| {
+            w.health
+                .get(s)
+                .and_then(|h| Some(h.retry_at?.duration_since(h.at)))
+                .is_some_and(|d| {
+                    d > jiff::SignedDuration::ZERO && d <= jiff::SignedDuration::from_secs(15)
+                })
+        })
     })
     .await;
     h.until(Duration::from_secs(3), |_| false).await;
@@ -45,7 +51,7 @@ async fn throttling_that_clears_is_forgotten_within_seconds() {
         all_live(w, &AWS)
     })
     .await;
-    eprintln!("recovery: throttling cleared -> EFS and EKS live in {t:.1?}");
+    eprintln!("recovery: throttling cleared -> EFS, EKS and EC2 live in {t:.1?}");
 }
 
 /// What a long outage cost, in the dashboard's (simulated) time.
@@ -84,20 +90,27 @@ async fn long_outage(fault: &str, simulated: Duration) -> Outage {
         .await;
     conn.aws.efs = aws_sdk_efs::Client::new(&sdk);
     conn.aws.eks = aws_sdk_eks::Client::new(&sdk);
+    conn.aws.ec2 = aws_sdk_ec2::Client::new(&sdk);
     let clock = Clock::scaled(RATE);
     let mut h = session_on(&conn, clock).await;
     ctl.post(&format!("/faults/{fault}?count=1000000"), None)
         .await;
     h.refresh.now();
     time_to(&mut h, Duration::from_secs(20), fault, |w| {
-        stale_or_error(w, SourceId::EfsFileSystems) && stale_or_error(w, SourceId::EksCluster)
+        stale_or_error(w, SourceId::EfsFileSystems)
+            && stale_or_error(w, SourceId::EksCluster)
+            && stale_or_error(w, SourceId::Ec2Volumes)
     })
     .await;
     ctl.delete("/requests").await;
     h.until(clock.real(simulated), |_| false).await;
     let calls = aws_calls(&ctl.requests().await);
     ctl.delete("/faults").await;
-    let first = [SourceId::EfsFileSystems, SourceId::EksCluster];
+    let first = [
+        SourceId::EfsFileSystems,
+        SourceId::EksCluster,
+        SourceId::Ec2Volumes,
+    ];
     let retried = time_to(&mut h, Duration::from_secs(30), "AWS retried", |w| {
         all_live(w, &first)
     })
@@ -115,7 +128,7 @@ async fn long_outage(fault: &str, simulated: Duration) -> Outage {
 
 fn check(o: &Outage, what: &str, most_calls: usize) {
     eprintln!(
-        "recovery: {what} cleared -> EFS and EKS answering in {:.1?}, every AWS source live in {:.1?} (simulated), {} AWS calls during it",
+        "recovery: {what} cleared -> EFS, EKS and EC2 answering in {:.1?}, every AWS source live in {:.1?} (simulated), {} AWS calls during it",
         o.retried, o.all, o.calls
     );
     assert!(o.retried <= Duration::from_secs(30), "{:?}", o.retried);
@@ -126,12 +139,12 @@ fn check(o: &Outage, what: &str, most_calls: usize) {
 #[tokio::test]
 async fn a_long_5xx_outage_ends_within_seconds_of_clearing() {
     let o = long_outage("fail", Duration::from_secs(450)).await;
-    // Two pollers, each at most one call per 11.25 s once backed off, plus the ramp.
-    check(&o, "7.5 min of 5xx", 2 * (450 / 11 + 6));
+    // Three pollers, each at most one call per 11.25 s once backed off, plus the ramp.
+    check(&o, "7.5 min of 5xx", 3 * (450 / 11 + 6));
 }
 
 #[tokio::test]
 async fn a_long_throttling_spell_ends_within_seconds_of_clearing() {
     let o = long_outage("throttle", Duration::from_secs(300)).await;
-    check(&o, "5 min of throttling", 2 * (300 / 11 + 6));
+    check(&o, "5 min of throttling", 3 * (300 / 11 + 6));
 }

@@ -30,6 +30,14 @@ const PER_SECOND: u32 = 10;
 /// The same object is not read again sooner than this, even if still wanted: its answer
 /// may be on its way, or the candidate is waiting for something else.
 const REREAD_AFTER: Duration = Duration::from_secs(5);
+/// A read that keeps failing (throttled, an outage) is retried ever later, up to this:
+/// re-reading every few seconds would only add to the throttling.
+const FAILING_REREAD_MAX: Duration = Duration::from_secs(60);
+
+/// How long after its last read a key may be read again, given its failures in a row.
+fn reread_after(base: Duration, failures: u32) -> Duration {
+    base * 2u32.pow(failures.min(6))
+}
 
 #[derive(Clone)]
 pub struct Wants(watch::Sender<BTreeSet<ProbeKey>>);
@@ -76,14 +84,26 @@ async fn run(
     clock: Clock,
 ) {
     let mut last_read: HashMap<ProbeKey, Instant> = HashMap::new();
-    let reread = clock.real(REREAD_AFTER);
+    let mut failing: HashMap<ProbeKey, u32> = HashMap::new();
+    let base = clock.real(REREAD_AFTER);
+    let max = clock.real(FAILING_REREAD_MAX);
+    let reread = |failing: &HashMap<ProbeKey, u32>, k: &ProbeKey| {
+        let n = failing.get(k).copied().unwrap_or(0);
+        reread_after(base, n).min(max.max(base))
+    };
+    let reread_base = base;
     let batch_gap = clock.real(Duration::from_secs(1));
     loop {
         let wanted = rx.borrow_and_update().clone();
-        last_read.retain(|k, at| wanted.contains(k) || at.elapsed() < reread);
+        last_read.retain(|k, at| wanted.contains(k) || at.elapsed() < reread_base);
+        failing.retain(|k, _| wanted.contains(k));
         let due: Vec<ProbeKey> = wanted
             .iter()
-            .filter(|k| last_read.get(*k).is_none_or(|at| at.elapsed() >= reread))
+            .filter(|k| {
+                last_read
+                    .get(*k)
+                    .is_none_or(|at| at.elapsed() >= reread(&failing, k))
+            })
             .take(PER_SECOND as usize)
             .cloned()
             .collect();
@@ -96,20 +116,25 @@ async fn run(
                 let readers = readers.clone();
                 async move {
                     let started = clock.now();
-                    read(&readers, &key).await.map(|outcome| ProbeResult {
-                        key,
-                        started,
-                        outcome,
-                    })
+                    let outcome = read(&readers, &key).await;
+                    (key, started, outcome)
                 }
             })
             .buffer_unordered(CONCURRENCY);
-        while let Some(answer) = answers.next().await {
-            // A failed read (throttled, unreachable) says nothing; it is tried again
-            // after REREAD_AFTER if still wanted.
-            if let Some(r) = answer
-                && tx.send(SourceMsg::Probe(r)).await.is_err()
-            {
+        while let Some((key, started, outcome)) = answers.next().await {
+            // A failed read (throttled, unreachable) says nothing; it is tried again,
+            // ever later while it keeps failing, if still wanted.
+            let Some(outcome) = outcome else {
+                *failing.entry(key).or_default() += 1;
+                continue;
+            };
+            failing.remove(&key);
+            let r = ProbeResult {
+                key,
+                started,
+                outcome,
+            };
+            if tx.send(SourceMsg::Probe(r)).await.is_err() {
                 return;
             }
         }
@@ -121,8 +146,7 @@ async fn run(
         // Nothing due: wait for a new want, or the earliest re-read of one still wanted.
         let next = wanted
             .iter()
-            .filter_map(|k| last_read.get(k))
-            .map(|at| *at + reread)
+            .filter_map(|k| Some(*last_read.get(k)? + reread(&failing, k)))
             .min();
         let changed = match next {
             Some(at) => tokio::select! {

@@ -14,7 +14,7 @@ use stordeck::sim::scenario::{ACCOUNT, CLUSTER, REGION};
 use stordeck::sim::{self, SimHandle, SimOptions};
 use stordeck::sources::connect::{self, Connection};
 
-pub const AWS: [SourceId; 7] = [
+pub const AWS: [SourceId; 9] = [
     SourceId::EfsFileSystems,
     SourceId::EfsAccessPoints,
     SourceId::EfsMountTargets,
@@ -22,6 +22,8 @@ pub const AWS: [SourceId; 7] = [
     SourceId::EksAddons,
     SourceId::EksFargateProfiles,
     SourceId::EksNodegroups,
+    SourceId::Ec2Volumes,
+    SourceId::Ec2Instances,
 ];
 
 pub fn live(w: &World, s: SourceId) -> bool {
@@ -115,7 +117,10 @@ pub fn aws_calls(log: &[Value]) -> usize {
     log.iter()
         .filter(|r| {
             let p = r["path"].as_str().unwrap_or_default();
-            p.starts_with("/2015-02-01/") || p.starts_with("/clusters")
+            let ec2 = r["action"]
+                .as_str()
+                .is_some_and(|a| a.starts_with("Describe"));
+            p.starts_with("/2015-02-01/") || p.starts_with("/clusters") || ec2
         })
         .count()
 }
