@@ -7,8 +7,9 @@ use compact_str::CompactString;
 use kube::ResourceExt;
 
 use super::input::{
-    AccessPointRec, AddonRec, AgentSelector, AwsMsg, ClusterRec, FargateProfileRec, FileSystemRec,
-    Health, HealthState, KubeMsg, MountTargetRec, ProbeKey, SourceId, SourceMsg, Target,
+    AccessPointRec, AddonRec, AgentSelector, AwsMsg, Change, ClusterRec, FargateProfileRec,
+    FileSystemRec, Health, HealthState, KubeMsg, MountTargetRec, ProbeKey, SourceId, SourceMsg,
+    Target,
 };
 use super::intern::Sym;
 use super::observed::{Changed, Observed, Probe};
@@ -83,6 +84,10 @@ pub struct World {
     /// When each PV's VolumeAttachment last changed (came, went, or changed state), as
     /// the watch told it: EC2 must be read after this before it is judged against it.
     pub va_changed: HashMap<String, jiff::Timestamp>,
+    /// When the node on each instance was seen to go (deleted, or dropped by a relist).
+    pub node_gone: HashMap<CompactString, jiff::Timestamp>,
+    /// When the first sweep of EBS volumes began: stordeck's first look at EC2.
+    pub ebs_first_swept: Option<jiff::Timestamp>,
 
     pub health: BTreeMap<SourceId, Health>,
     pub transitions: VecDeque<Transition>,
@@ -414,7 +419,22 @@ impl World {
                 }
             }
             KubeMsg::Node(c) => {
-                self.nodes.fold(c, cluster_key, NodeRow::from_k8s);
+                let gone: Vec<String> = match &c {
+                    Change::InitDone => self
+                        .nodes
+                        .relist_drops()
+                        .filter_map(|n| n.instance().map(str::to_string))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                if let Folded::Removed(old) = self.nodes.fold(c, cluster_key, NodeRow::from_k8s)
+                    && let Some(i) = old.instance()
+                {
+                    self.node_gone.insert(i.into(), now);
+                }
+                for i in gone {
+                    self.node_gone.insert(i.into(), now);
+                }
                 self.note_disruptions(now);
             }
             KubeMsg::AgentPod { selector, change } => self.fold_agent_pod(selector, change, now),

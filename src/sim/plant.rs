@@ -211,13 +211,28 @@ fn stranded_volume(st: &mut SimState) -> Result<Fault, PlantError> {
         .iter()
         .map(|(va, _, _)| ObjectId::cluster("VolumeAttachment", va))
         .collect();
-    Ok(record(
+    let fault = record(
         st,
         "stranded-volume",
         ObjectId::cluster(truth::NODE, &node),
         involved,
         "node tainted karpenter.sh/disrupted, CSI agent pod deleted, attachments left",
-    ))
+    );
+    // The same fault as EC2 sees it: every EBS volume still held for the node's instance.
+    for (_, _, pv) in &vas {
+        if let Some(vol) = ebs::volume_of_pv(st, pv)
+            && ebs::stranded_in_aws(st, &vol)
+        {
+            record(
+                st,
+                "stranded-volume",
+                ObjectId::cluster(truth::EC2_VOLUME, &vol),
+                [ObjectId::cluster(truth::PV, pv)],
+                "still attached in AWS to the instance of a node tainted karpenter.sh/disrupted",
+            );
+        }
+    }
+    Ok(fault)
 }
 
 /// Stamps `fixed_at` on every fault that no longer holds.

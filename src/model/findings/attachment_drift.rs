@@ -69,11 +69,13 @@ fn candidates<'w>(w: &'w World, cx: &Ctx<'_>) -> Vec<(Drift<'w>, Timestamp)> {
             }
         };
         // The disagreement cannot be older than the later of the two sides' last change.
+        // A change the watch did not show (before stordeck looked) counts from its first
+        // look at EC2, so that only a read after that can confirm it.
         let k8s = w
             .va_changed
             .get(&pv.meta.name)
             .copied()
-            .or_else(|| va.and_then(|va| va.meta.created));
+            .or(w.ebs_first_swept);
         let aws = v
             .attachments
             .iter()

@@ -66,9 +66,17 @@ fn candidates<'w>(w: &'w World, cx: &Ctx<'_>) -> Vec<(Stranded<'w>, Timestamp)> 
             let grace = cx.policy.graces.stranded;
             let held = |t: Option<Timestamp>| t.map(|t| (t, t + grace, false));
             let (why, timing) = match nodes.get(a.instance_id.as_str()) {
+                // From when the node went, as the watch saw it; a node gone before
+                // stordeck looked counts from its first look at EC2, so that a read from
+                // before a detach finished can never stand for one after.
                 None => (
                     format!("no node of this cluster runs on {} any more", a.instance_id),
-                    held(w.attachment_since(&v.id, &a.instance_id)),
+                    held(
+                        w.node_gone
+                            .get(a.instance_id.as_str())
+                            .copied()
+                            .or(w.ebs_first_swept),
+                    ),
                 ),
                 Some(n) if n.has_taint(DISRUPTED_TAINT) => (
                     format!(
@@ -83,7 +91,12 @@ fn candidates<'w>(w: &'w World, cx: &Ctx<'_>) -> Vec<(Stranded<'w>, Timestamp)> 
                             "its VolumeAttachment {} names node {} now, not {}",
                             va.meta.name, va.node, n.meta.name
                         ),
-                        held(w.va_changed.get(&pv.meta.name).copied().or(va.meta.created)),
+                        held(
+                            w.va_changed
+                                .get(&pv.meta.name)
+                                .copied()
+                                .or(w.ebs_first_swept),
+                        ),
                     ),
                     _ => continue,
                 },

@@ -166,7 +166,15 @@ fn later() -> jiff::Timestamp {
 #[test]
 fn every_rule_fires_on_a_demo_shaped_world() {
     let found = evaluate(&demo_like(), later());
-    for id in rule_ids() {
+    // The EBS rules need EC2's side of the world, which `ebs_tests` builds per rule and
+    // `tests/findings_ebs.rs` checks against the simulator's demo.
+    let ebs = [
+        "detach-stuck",
+        "attachment-drift",
+        "orphaned-ebs-volume",
+        "az-mismatch",
+    ];
+    for id in rule_ids().filter(|id| !ebs.contains(id)) {
         assert!(
             found.iter().any(|f| f.id == id),
             "{id} did not fire; found {:#?}",

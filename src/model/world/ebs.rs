@@ -47,6 +47,7 @@ impl World {
             self.note_volume(v, initial, now);
         }
         self.ebs_swept = Some(started);
+        self.ebs_first_swept.get_or_insert(started);
         self.ebs_volumes.replace(rows);
         self.forget_attachments();
     }
