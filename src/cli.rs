@@ -323,9 +323,14 @@ async fn run_report(
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
     let synced = h.first_sync(deadline - std::time::Instant::now()).await;
     // Candidates are confirmed or cleared within seconds; wait for them, within the timeout.
+    // The findings must have seen the synced World: the last source to answer may have
+    // come within the evaluations' spacing of the one before.
+    let synced_at = h.world.version;
     let left = deadline.saturating_duration_since(std::time::Instant::now());
-    h.until_findings(left, |_, f| f.evaluated() && f.checking().is_empty())
-        .await;
+    h.until_findings(left, |_, f| {
+        f.evaluated_since(synced_at) && f.checking().is_empty()
+    })
+    .await;
     let report = crate::report::Report::new(&h.world, &h.findings, synced, h.clock.now());
     match format {
         ReportFormat::Text => print!("{}", report.text()),

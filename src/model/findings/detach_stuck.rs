@@ -62,11 +62,8 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
             id: ID,
             severity: Severity::Warning,
             title: format!(
-                "EBS volume {} has been {} from {} for {}",
-                v.id,
-                a.state,
-                a.instance_id,
-                span(cx.now.duration_since(since).as_secs())
+                "EBS volume {} is stuck {} from {}",
+                v.id, a.state, a.instance_id
             ),
             evidence,
             fix: None,

@@ -158,7 +158,7 @@ fn a_detach_that_lasts_past_its_grace_is_stuck_and_a_quick_one_is_not() {
     let found = run_at(&w, late);
     let stuck = of(&found, "detach-stuck");
     assert_eq!(stuck.len(), 1, "{found:?}");
-    assert!(stuck[0].title.contains("busy from i-new"));
+    assert!(stuck[0].title.contains("stuck busy from i-new"));
 }
 
 #[test]

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::ebs_common::{confirmed, next_due, volume_evidence};
-use super::types::{Evidence, Finding, Severity, span};
+use super::types::{Evidence, Finding, Severity};
 use super::{Ctx, Out, pvs_listed};
 use crate::model::World;
 use crate::model::ebs::{EbsVolumeRec, monthly_cost_usd};
@@ -75,7 +75,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         ];
         let age = v
             .created
-            .map(|c| format!(", created {} ago", span(cx.now.duration_since(c).as_secs())))
+            .map(|c| format!(", created {}", c.strftime("%Y-%m-%d")))
             .unwrap_or_default();
         out.push(Finding {
             id: ID,

@@ -224,6 +224,11 @@ impl Findings {
         self.evaluated.is_some()
     }
 
+    /// Whether the last evaluation saw the World at `version` or later.
+    pub fn evaluated_since(&self, version: u64) -> bool {
+        self.evaluated.is_some_and(|(v, _)| v >= version)
+    }
+
     /// The findings whose evidence names the object, most severe first.
     pub fn naming(
         &self,

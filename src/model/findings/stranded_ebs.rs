@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::DISRUPTED_TAINT;
 use super::ebs_common::{confirmed, next_due, pv_evidence, volume_evidence, volume_ref};
 use super::stranded_volume::ID;
-use super::types::{Evidence, Finding, Severity, span};
+use super::types::{Evidence, Finding, Severity};
 use super::{Ctx, Out};
 use crate::model::World;
 use crate::model::ebs::{EBS_DRIVER, EbsAttachment, EbsVolumeRec};
@@ -146,13 +146,11 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         out.push(Finding {
             id: ID,
             severity: Severity::Critical,
+            // How long stays out of the title, which is made once: the FOR column and
+            // `since` say it as time passes.
             title: format!(
-                "EBS volume {} of PV {} is still {} to {} for {}",
-                s.v.id,
-                s.pv.meta.name,
-                s.a.state,
-                s.a.instance_id,
-                span(cx.now.duration_since(s.since).as_secs()),
+                "EBS volume {} of PV {} is still {} to {}: {}",
+                s.v.id, s.pv.meta.name, s.a.state, s.a.instance_id, s.why
             ),
             evidence,
             fix: None,
