@@ -225,6 +225,7 @@ fn kube_kind(k: ObjectKind) -> Option<(&'static str, &'static str, &'static str,
         ObjectKind::Addon
         | ObjectKind::FileSystem
         | ObjectKind::AccessPoint
-        | ObjectKind::MountTarget => return None,
+        | ObjectKind::MountTarget
+        | ObjectKind::EbsVolume => return None,
     })
 }

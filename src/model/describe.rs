@@ -14,6 +14,7 @@ pub fn aws_yaml(world: &World, kind: &str, id: &str) -> Result<String, String> {
             .mount_targets
             .get(&id.to_string())
             .map(serde_json::to_value),
+        "EBS volume" => world.ebs_volumes.get(id).map(serde_json::to_value),
         _ => None,
     };
     match value {

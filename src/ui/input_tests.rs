@@ -162,7 +162,7 @@ fn panes_switch_by_number_and_tab_keeping_their_place() {
     let mut ui = UiState::new(Theme::dark(), true);
     assert_eq!(ui.pane(), PaneId::Drivers);
     press(&mut ui, &w, KeyCode::BackTab);
-    assert_eq!(ui.pane(), PaneId::Findings);
+    assert_eq!(ui.pane(), PaneId::EbsVolumes);
     press(&mut ui, &w, KeyCode::Tab);
     assert_eq!(ui.pane(), PaneId::Drivers);
     press(&mut ui, &w, KeyCode::Char('3'));

@@ -115,7 +115,7 @@ use Key::{Char, Code};
 #[rustfmt::skip]
 pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Key::Ctrl('c')], action: Action::Quit, scope: Scope::Global, hint: None, help: "quit" },
-    Binding { keys: &[Char('0'), Char('1'), Char('2'), Char('3'), Char('4'), Char('5'), Char('6')], action: Action::GotoPane, scope: Scope::Browse, hint: Some("panes"), help: "go to pane: findings (0 or 6), drivers, add-ons, volumes, access points, lifecycle" },
+    Binding { keys: &[Char('0'), Char('1'), Char('2'), Char('3'), Char('4'), Char('5'), Char('6'), Char('7')], action: Action::GotoPane, scope: Scope::Browse, hint: Some("panes"), help: "go to pane: findings (0 or 6), drivers, add-ons, volumes, access points, lifecycle, EBS volumes (7)" },
     Binding { keys: &[Code(KeyCode::Tab)], action: Action::NextPane, scope: Scope::Browse, hint: None, help: "next pane" },
     Binding { keys: &[Code(KeyCode::BackTab)], action: Action::PrevPane, scope: Scope::Browse, hint: None, help: "previous pane" },
     Binding { keys: &[Char('j'), Code(KeyCode::Down)], action: Action::Down, scope: Scope::Browse, hint: None, help: "down one row" },
@@ -238,7 +238,7 @@ mod tests {
     #[test]
     fn labels_and_footer_come_from_the_table() {
         let panes = BINDINGS.iter().find(|b| b.action == Action::GotoPane);
-        assert_eq!(panes.map(keys_label).as_deref(), Some("0-6"));
+        assert_eq!(panes.map(keys_label).as_deref(), Some("0-7"));
         let hints = footer_hints(false);
         assert!(hints.contains(&("/".to_string(), "filter")));
         assert!(hints.contains(&("Enter".to_string(), "detail")));

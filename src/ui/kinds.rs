@@ -15,6 +15,7 @@ pub fn model_kind(k: ObjectKind) -> Option<Kind> {
         ObjectKind::Addon => Kind::Addon,
         ObjectKind::FileSystem => Kind::FileSystem,
         ObjectKind::AccessPoint => Kind::AccessPoint,
+        ObjectKind::EbsVolume => Kind::EbsVolume,
         ObjectKind::Pvc | ObjectKind::MountTarget => return None,
     })
 }
@@ -31,9 +32,8 @@ pub fn ui_ref(o: &ObjRef) -> Option<ObjectRef> {
         Kind::Addon => ObjectKind::Addon,
         Kind::FileSystem => ObjectKind::FileSystem,
         Kind::AccessPoint => ObjectKind::AccessPoint,
-        // The EBS view is not a pane of its own yet.
-        Kind::EbsVolume
-        | Kind::Instance
+        Kind::EbsVolume => ObjectKind::EbsVolume,
+        Kind::Instance
         | Kind::VolumeAttachment
         | Kind::ServiceAccount
         | Kind::ClusterRole
@@ -54,6 +54,7 @@ pub fn pane_for(k: Kind) -> Option<PaneId> {
         Kind::PersistentVolume => PaneId::Volumes,
         Kind::AccessPoint => PaneId::AccessPoints,
         Kind::FileSystem => PaneId::Lifecycle,
+        Kind::EbsVolume => PaneId::EbsVolumes,
         _ => return None,
     })
 }

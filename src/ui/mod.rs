@@ -47,6 +47,7 @@ pub enum ObjectKind {
     FileSystem,
     AccessPoint,
     MountTarget,
+    EbsVolume,
 }
 
 impl ObjectKind {
@@ -63,6 +64,7 @@ impl ObjectKind {
             ObjectKind::FileSystem => "EFS file system",
             ObjectKind::AccessPoint => "EFS access point",
             ObjectKind::MountTarget => "EFS mount target",
+            ObjectKind::EbsVolume => "EBS volume",
         }
     }
 }
@@ -93,7 +95,8 @@ impl ObjectRef {
     }
 }
 
-/// The panes, in key order (`1`..`6`; `0` is also Findings).
+/// The panes, in key order (`1`..`7`; `0` is also Findings). EBS volumes came after
+/// Findings had its key, and take the next one rather than move it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum PaneId {
     Drivers,
@@ -102,19 +105,21 @@ pub enum PaneId {
     AccessPoints,
     Lifecycle,
     Findings,
+    EbsVolumes,
 }
 
 impl PaneId {
-    pub const ALL: [PaneId; 6] = [
+    pub const ALL: [PaneId; 7] = [
         PaneId::Drivers,
         PaneId::Addons,
         PaneId::Volumes,
         PaneId::AccessPoints,
         PaneId::Lifecycle,
         PaneId::Findings,
+        PaneId::EbsVolumes,
     ];
 
-    /// The pane a digit key selects: `1`..`6` in order, `0` for Findings.
+    /// The pane a digit key selects: `1`..`7` in order, `0` for Findings.
     pub fn for_digit(d: u32) -> Option<PaneId> {
         match d {
             0 => Some(PaneId::Findings),
@@ -136,6 +141,7 @@ impl PaneId {
             PaneId::AccessPoints => "Access points",
             PaneId::Lifecycle => "Lifecycle",
             PaneId::Findings => "Findings",
+            PaneId::EbsVolumes => "EBS volumes",
         }
     }
 

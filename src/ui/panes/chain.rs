@@ -72,6 +72,12 @@ pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timest
                 Tone::Normal,
             ));
         }
+        ObjectKind::EbsVolume => {
+            let Some(v) = world.ebs_volumes.get(target.name.as_str()) else {
+                return gone();
+            };
+            super::chain_ebs::ebs_chain(world, v, now, &mut out);
+        }
         ObjectKind::MountTarget => {
             let Some(mt) = world.mount_targets.get(&target.name) else {
                 return gone();

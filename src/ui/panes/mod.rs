@@ -6,10 +6,12 @@
 pub mod access_points;
 pub mod addons;
 pub mod chain;
+mod chain_ebs;
 pub mod chain_link;
 mod chain_volume;
 pub mod detail;
 pub mod drivers;
+pub mod ebs_volumes;
 mod filter;
 pub mod findings;
 mod findings_evidence;
@@ -128,6 +130,10 @@ macro_rules! with_pane {
                 let $p = &findings::FindingsPane($findings);
                 $body
             }
+            PaneId::EbsVolumes => {
+                let $p = &ebs_volumes::EbsVolumes($findings);
+                $body
+            }
         }
     };
 }
@@ -190,6 +196,7 @@ pub fn counts(world: &World, findings: &Findings) -> [usize; PaneId::ALL.len()] 
         world.access_points.len(),
         world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
         findings.len(),
+        world.ebs_volumes.len(),
     ]
 }
 

@@ -1,0 +1,180 @@
+//! EBS volumes as EC2 describes them, each joined across both worlds: the PV and claim
+//! whose handle names it, its AWS attachment, the Kubernetes VolumeAttachment for its PV,
+//! and the node (and state) on the instance EC2 has it attached to — story 4 read
+//! side by side, so a volume EC2 holds for a node that is going shows as such.
+
+use jiff::Timestamp;
+use ratatui::layout::Constraint::{Fill, Length};
+
+use super::TablePane;
+use crate::model::ebs::{EbsAttachment, EbsVolumeRec, monthly_cost_usd};
+use crate::model::findings::{DISRUPTED_TAINT, Findings};
+use crate::model::{SourceId, World};
+use crate::ui::format::age;
+use crate::ui::state::UiState;
+use crate::ui::widgets::table::{CellText, Column, Tone};
+use crate::ui::{ObjectKind, ObjectRef, PaneId};
+
+pub struct EbsVolumes<'f>(pub &'f Findings);
+
+const COLUMNS: &[Column] = &[
+    Column::new("VOLUME", Length(21)),
+    // PV names are the one identifier people copy: a whole `pvc-<uuid>` fits.
+    Column::new("PV", Length(40)),
+    Column::new("CLAIM", Fill(1)),
+    Column::new("SIZE", Length(7)),
+    Column::new("TYPE", Length(5)),
+    Column::new("IOPS/MiBs", Length(10)),
+    Column::new("AZ", Length(11)),
+    Column::new("STATE", Length(9)),
+    Column::new("AWS ATTACHMENT", Length(39)),
+    Column::timed("SINCE", Length(6)),
+    Column::new("K8S ATTACHMENT", Fill(1)),
+    Column::new("NODE", Fill(1)),
+];
+
+/// The attachment that matters most: one still holding the volume, else the first.
+fn main_attachment(v: &EbsVolumeRec) -> Option<&EbsAttachment> {
+    v.holders().next().or(v.attachments.first())
+}
+
+fn state_tone(state: &str) -> Tone {
+    match state {
+        "in-use" | "attached" => Tone::Ok,
+        "available" => Tone::Info,
+        "detaching" | "attaching" | "busy" | "creating" | "deleting" => Tone::Warn,
+        "error" => Tone::Error,
+        _ => Tone::Normal,
+    }
+}
+
+/// The node on the attachment's instance, and how it stands.
+fn node_cell(world: &World, a: Option<&EbsAttachment>) -> CellText {
+    let Some(a) = a else {
+        return CellText::new("-", Tone::Muted);
+    };
+    let node = world
+        .nodes
+        .values()
+        .find(|n| n.instance() == Some(a.instance_id.as_str()));
+    match node {
+        None => {
+            let state = world
+                .instances
+                .get(a.instance_id.as_str())
+                .map_or("no node", |i| i.state.as_str());
+            CellText::new(format!("gone ({state})"), Tone::Error)
+        }
+        Some(n) if n.has_taint(DISRUPTED_TAINT) => {
+            CellText::new(format!("{} disrupted", n.meta.name), Tone::Critical)
+        }
+        Some(n) if n.ready == Some(false) => {
+            CellText::new(format!("{} NotReady", n.meta.name), Tone::Warn)
+        }
+        Some(n) => CellText::new(n.meta.name.clone(), Tone::Normal),
+    }
+}
+
+impl TablePane for EbsVolumes<'_> {
+    type Item<'w> = &'w EbsVolumeRec;
+
+    fn id(&self) -> PaneId {
+        PaneId::EbsVolumes
+    }
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn sources(&self) -> &'static [SourceId] {
+        &[SourceId::Ec2Volumes, SourceId::Ec2Instances]
+    }
+
+    fn empty_hint(&self) -> &'static str {
+        "No EBS volumes: none carries the EBS CSI driver's tag and no PV names one."
+    }
+
+    fn len(&self, world: &World, _: &UiState) -> usize {
+        world.ebs_volumes.len()
+    }
+
+    fn item<'w>(&self, world: &'w World, _: &UiState, i: usize) -> Option<&'w EbsVolumeRec> {
+        world.ebs_volumes.get_index(i).map(|(_, v)| v)
+    }
+
+    fn position(&self, world: &World, _: &UiState, target: &ObjectRef) -> Option<usize> {
+        (target.kind == ObjectKind::EbsVolume)
+            .then(|| world.ebs_volumes.rank(target.name.as_str()))
+            .flatten()
+    }
+
+    fn cells(&self, world: &World, v: &EbsVolumeRec, now: Timestamp) -> Vec<CellText> {
+        let pv = world.pv_for_ebs_volume(&v.id);
+        let (who, claim) = match pv {
+            Some(pv) => (
+                CellText::from(pv.meta.name.clone()),
+                match &pv.claim {
+                    Some((ns, c)) => CellText::from(format!("{ns}/{c}")),
+                    None => CellText::new("unbound", Tone::Muted),
+                },
+            ),
+            None => {
+                let cost = monthly_cost_usd(v)
+                    .filter(|_| v.state == "available")
+                    .map(|usd| format!(", ~${usd:.0}/mo est."))
+                    .unwrap_or_default();
+                let made_for = match &v.claim_tag {
+                    Some((ns, c)) => CellText::new(format!("was {ns}/{c}"), Tone::Muted),
+                    None => CellText::new("-", Tone::Muted),
+                };
+                (CellText::new(format!("no PV{cost}"), Tone::Warn), made_for)
+            }
+        };
+        let perf = match (v.iops, v.throughput) {
+            (Some(i), Some(t)) => format!("{i}/{t}"),
+            (Some(i), None) => i.to_string(),
+            _ => "-".into(),
+        };
+        let a = main_attachment(v);
+        let (aws, since) = match a {
+            Some(a) => (
+                CellText::new(
+                    format!(
+                        "{} {} {}",
+                        a.instance_id,
+                        a.device.as_deref().unwrap_or("-"),
+                        a.state
+                    ),
+                    state_tone(&a.state),
+                ),
+                age(world.attachment_since(&v.id, &a.instance_id), now),
+            ),
+            None => (CellText::new("-", Tone::Muted), "-".into()),
+        };
+        let k8s = match pv.and_then(|p| world.attachment_for_pv(&p.meta.name)) {
+            Some(va) => {
+                let word = if va.attached { "attached" } else { "attaching" };
+                CellText::new(format!("{} {word}", va.node), Tone::Normal)
+            }
+            None => CellText::new("-", Tone::Muted),
+        };
+        vec![
+            v.id.to_string().into(),
+            who,
+            claim,
+            format!("{} GiB", v.size_gib).into(),
+            v.volume_type.to_string().into(),
+            perf.into(),
+            v.zone.to_string().into(),
+            CellText::new(v.state.to_string(), state_tone(&v.state)),
+            aws,
+            since.into(),
+            k8s,
+            node_cell(world, a),
+        ]
+    }
+
+    fn object_ref(&self, v: &EbsVolumeRec) -> Option<ObjectRef> {
+        Some(ObjectRef::cluster(ObjectKind::EbsVolume, v.id.as_str()))
+    }
+}
