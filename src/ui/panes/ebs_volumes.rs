@@ -22,14 +22,11 @@ const COLUMNS: &[Column] = &[
     // PV names are the one identifier people copy: a whole `pvc-<uuid>` fits.
     Column::new("PV", Length(40)),
     Column::new("CLAIM", Fill(1)),
-    Column::new("SIZE", Length(7)),
-    Column::new("TYPE", Length(5)),
-    Column::new("IOPS/MiBs", Length(10)),
-    Column::new("AZ", Length(11)),
+    Column::new("SIZE TYPE IOPS/MiBs", Length(20)),
+    Column::new("AZ", Length(10)),
     Column::new("STATE", Length(9)),
-    Column::new("AWS ATTACHMENT", Length(39)),
-    Column::timed("SINCE", Length(6)),
-    Column::new("K8S ATTACHMENT", Fill(1)),
+    Column::new("AWS ATTACHMENT", Length(32)),
+    Column::new("K8S", Length(9)),
     Column::new("NODE", Fill(1)),
 ];
 
@@ -124,51 +121,54 @@ impl TablePane for EbsVolumes<'_> {
                     .map(|usd| format!(", ~${usd:.0}/mo est."))
                     .unwrap_or_default();
                 let made_for = match &v.claim_tag {
-                    Some((ns, c)) => CellText::new(format!("was {ns}/{c}"), Tone::Muted),
+                    // The claim it was made for, which is gone or bound elsewhere.
+                    Some((ns, c)) => CellText::new(format!("{ns}/{c}"), Tone::Muted),
                     None => CellText::new("-", Tone::Muted),
                 };
                 (CellText::new(format!("no PV{cost}"), Tone::Warn), made_for)
             }
         };
         let perf = match (v.iops, v.throughput) {
-            (Some(i), Some(t)) => format!("{i}/{t}"),
-            (Some(i), None) => i.to_string(),
-            _ => "-".into(),
+            (Some(i), Some(t)) => format!(" {i}/{t}"),
+            (Some(i), None) => format!(" {i}"),
+            _ => String::new(),
         };
         let a = main_attachment(v);
-        let (aws, since) = match a {
-            Some(a) => (
-                CellText::new(
-                    format!(
-                        "{} {} {}",
-                        a.instance_id,
-                        a.device.as_deref().unwrap_or("-"),
-                        a.state
-                    ),
-                    state_tone(&a.state),
+        let aws = match a {
+            Some(a) => CellText::new(
+                format!(
+                    "{} {} {}",
+                    a.instance_id,
+                    a.state,
+                    age(world.attachment_since(&v.id, &a.instance_id), now)
                 ),
-                age(world.attachment_since(&v.id, &a.instance_id), now),
+                state_tone(&a.state),
             ),
-            None => (CellText::new("-", Tone::Muted), "-".into()),
-        };
-        let k8s = match pv.and_then(|p| world.attachment_for_pv(&p.meta.name)) {
-            Some(va) => {
-                let word = if va.attached { "attached" } else { "attaching" };
-                CellText::new(format!("{} {word}", va.node), Tone::Normal)
-            }
             None => CellText::new("-", Tone::Muted),
+        };
+        // Where the VolumeAttachment is, said in full only where it parts from EC2.
+        let aws_node = a.and_then(|a| {
+            world
+                .nodes
+                .values()
+                .find(|n| n.instance() == Some(a.instance_id.as_str()))
+        });
+        let k8s = match pv.and_then(|p| world.attachment_for_pv(&p.meta.name)) {
+            Some(va) if aws_node.is_some_and(|n| n.meta.name == va.node) => {
+                let word = if va.attached { "attached" } else { "attaching" };
+                CellText::new(word, Tone::Normal)
+            }
+            Some(va) => CellText::new(format!("on {}", va.node), Tone::Warn),
+            None => CellText::new("none", Tone::Muted),
         };
         vec![
             v.id.to_string().into(),
             who,
             claim,
-            format!("{} GiB", v.size_gib).into(),
-            v.volume_type.to_string().into(),
-            perf.into(),
+            format!("{} GiB {}{perf}", v.size_gib, v.volume_type).into(),
             v.zone.to_string().into(),
             CellText::new(v.state.to_string(), state_tone(&v.state)),
             aws,
-            since.into(),
             k8s,
             node_cell(world, a),
         ]

@@ -1,0 +1,175 @@
+//! The EBS volumes pane and an EBS volume's detail, rendered from a synthetic world the
+//! way the sources build it: a node Karpenter is disrupting with a volume EC2 still
+//! holds for it, a healthy attachment, and an orphan nobody names.
+
+#[path = "ui_snapshots/fixture.rs"]
+mod fixture;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::json;
+use stordeck::model::ebs::{EbsAttachment, EbsVolumeRec};
+use stordeck::model::intern::Sym;
+use stordeck::model::{AwsMsg, Change, KubeMsg, World};
+use stordeck::ui::{self, Findings, Theme, UiState};
+
+use fixture::{ago, aws, kube, meta, now, obj, pv};
+
+const W: u16 = 200;
+const H: u16 = 24;
+
+const STRANDED_PV: &str = "pvc-27f0aba0-646c-4c34-9daa-4b2fdaf9f022";
+const HEALTHY_PV: &str = "pvc-a3e7fd42-b2aa-4fec-9dcc-266a730f0f2e";
+
+fn node(name: &str, instance: &str, taints: serde_json::Value) -> KubeMsg {
+    KubeMsg::Node(Change::InitApply(obj(json!({
+        "metadata": meta(name, None, "2025-05-01T00:00:00Z", &[], json!({})),
+        "spec": {"providerID": format!("aws:///us-east-1a/{instance}"), "taints": taints},
+        "status": {"conditions": [{"type": "Ready", "status": "True"}]},
+    }))))
+}
+
+fn va(name: &str, node: &str, pv: &str) -> KubeMsg {
+    KubeMsg::VolumeAttachment(Change::Apply(obj(json!({
+        "metadata": meta(name, None, "2025-05-20T08:00:00Z", &[], json!({})),
+        "spec": {"attacher": "ebs.csi.aws.com", "nodeName": node,
+                 "source": {"persistentVolumeName": pv}},
+        "status": {"attached": true},
+    }))))
+}
+
+fn volume(id: &str, state: &str, on: Option<&str>) -> EbsVolumeRec {
+    EbsVolumeRec {
+        id: id.into(),
+        size_gib: 100,
+        volume_type: Sym::new("gp3"),
+        iops: Some(3000),
+        throughput: Some(125),
+        zone: Sym::new("us-east-1a"),
+        state: Sym::new(state),
+        created: Some(ago(86_400 * 30)),
+        attachments: on
+            .map(|i| EbsAttachment {
+                instance_id: i.into(),
+                device: Some("/dev/xvdaa".into()),
+                state: Sym::new("attached"),
+                since: Some(ago(86_400 * 20)),
+            })
+            .into_iter()
+            .collect(),
+        cluster_tagged: true,
+        pv_tag: None,
+        claim_tag: Some((Sym::new("search"), "data-elasticsearch-0".into())),
+    }
+}
+
+fn world() -> World {
+    let mut w = World::default();
+    let at = ago(120);
+    kube(&mut w, KubeMsg::Node(Change::InitStart), at);
+    let disrupted = json!([{"key": "karpenter.sh/disrupted", "effect": "NoSchedule"}]);
+    kube(&mut w, node("ip-10-0-101-23", "i-0old", disrupted), at);
+    kube(&mut w, node("ip-10-0-102-45", "i-0new", json!([])), at);
+    kube(&mut w, KubeMsg::Node(Change::InitDone), at);
+    for (name, handle, claim) in [
+        (
+            STRANDED_PV,
+            "vol-027f0aba0646c5c34",
+            ("shop", "data-postgres-0"),
+        ),
+        (
+            HEALTHY_PV,
+            "vol-0a3e7fd42b2aa4fec",
+            ("shop", "data-kafka-0"),
+        ),
+    ] {
+        let p = pv(
+            name,
+            handle,
+            "ebs.csi.aws.com",
+            Some(claim),
+            json!({"sc": "gp3"}),
+        );
+        kube(&mut w, KubeMsg::Pv(Change::Apply(obj(p))), at);
+    }
+    kube(&mut w, va("csi-aaa", "ip-10-0-101-23", STRANDED_PV), at);
+    kube(&mut w, va("csi-bbb", "ip-10-0-102-45", HEALTHY_PV), at);
+    let items = vec![
+        volume("vol-01bf3bfc693db6ea8", "available", None),
+        volume("vol-027f0aba0646c5c34", "in-use", Some("i-0old")),
+        volume("vol-0a3e7fd42b2aa4fec", "in-use", Some("i-0new")),
+    ];
+    aws(&mut w, AwsMsg::EbsVolumes { items, started: at }, at);
+    for s in fixture::all_sources() {
+        fixture::health(&mut w, s, stordeck::model::HealthState::Live);
+    }
+    w
+}
+
+fn screen(w: &World, ui: &UiState) -> String {
+    let findings = Findings::evaluate(w, now());
+    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
+    term.draw(|f| ui::render(f, w, &findings, ui, now()))
+        .expect("draw");
+    let buf = term.backend().buffer();
+    (0..H)
+        .map(|y| {
+            let line: String = (0..W).map(|x| buf[(x, y)].symbol()).collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn press(ui: &mut UiState, w: &World, keys: &[KeyCode]) {
+    let findings = Findings::evaluate(w, now());
+    for k in keys {
+        ui::handle_key(ui, KeyEvent::new(*k, KeyModifiers::NONE), w, &findings);
+    }
+}
+
+fn new_ui() -> UiState {
+    let mut ui = UiState::new(Theme::dark(), true);
+    ui.time_zone = jiff::tz::TimeZone::UTC;
+    ui
+}
+
+#[test]
+fn the_ebs_pane_joins_each_volume_to_its_pv_attachment_and_node() {
+    let w = world();
+    let mut ui = new_ui();
+    press(&mut ui, &w, &[KeyCode::Char('7')]);
+    let s = screen(&w, &ui);
+    assert!(
+        s.contains(STRANDED_PV) && s.contains(HEALTHY_PV),
+        "PV names whole:\n{s}"
+    );
+    assert!(s.contains("ip-10-0-101-23 disrupted"), "{s}");
+    assert!(s.contains("no PV, ~$8/mo est."), "{s}");
+    assert!(s.contains("search/data-elastic"), "the claim it was made for:\n{s}");
+    insta::assert_snapshot!("ebs_volumes", s);
+}
+
+#[test]
+fn an_ebs_volumes_detail_follows_the_chain_to_the_instance() {
+    let w = world();
+    let mut ui = new_ui();
+    press(
+        &mut ui,
+        &w,
+        &[KeyCode::Char('7'), KeyCode::Char('j'), KeyCode::Enter],
+    );
+    let s = screen(&w, &ui);
+    for want in [
+        "EBS volume",
+        STRANDED_PV,
+        "shop/data-postgres-0",
+        "attached to node ip-10-0-101-23",
+        "EC2 attachment",
+        "tainted karpenter.sh/disrupted",
+    ] {
+        assert!(s.contains(want), "{want} missing:\n{s}");
+    }
+    insta::assert_snapshot!("ebs_volume_detail", s);
+}
