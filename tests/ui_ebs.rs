@@ -2,6 +2,8 @@
 //! way the sources build it: a node Karpenter is disrupting with a volume EC2 still
 //! holds for it, a healthy attachment, and an orphan nobody names.
 
+// The snapshot fixture's helpers, of which this test needs only some.
+#[allow(dead_code)]
 #[path = "ui_snapshots/fixture.rs"]
 mod fixture;
 
@@ -16,7 +18,7 @@ use stordeck::ui::{self, Findings, Theme, UiState};
 
 use fixture::{ago, aws, kube, meta, now, obj, pv};
 
-const W: u16 = 200;
+const W: u16 = 220;
 const H: u16 = 24;
 
 const STRANDED_PV: &str = "pvc-27f0aba0-646c-4c34-9daa-4b2fdaf9f022";
@@ -147,7 +149,7 @@ fn the_ebs_pane_joins_each_volume_to_its_pv_attachment_and_node() {
     );
     assert!(s.contains("ip-10-0-101-23 disrupted"), "{s}");
     assert!(s.contains("no PV, ~$8/mo est."), "{s}");
-    assert!(s.contains("search/data-elastic"), "the claim it was made for:\n{s}");
+    assert!(s.contains("search/data-elasticsearch-0"), "the claim it was made for:\n{s}");
     insta::assert_snapshot!("ebs_volumes", s);
 }
 
