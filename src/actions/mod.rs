@@ -11,6 +11,8 @@ mod errors;
 pub mod executor;
 #[cfg(test)]
 pub(crate) mod fixture;
+#[cfg(test)]
+pub(crate) mod fixture_ebs;
 pub mod follow;
 pub mod guard;
 mod kube_object;

@@ -183,7 +183,7 @@ pub fn failing_world() -> World {
     w
 }
 
-pub fn all_sources() -> [SourceId; 19] {
+pub fn all_sources() -> [SourceId; SourceId::ALL.len()] {
     SourceId::ALL
 }
 
