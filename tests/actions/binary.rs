@@ -173,12 +173,13 @@ fn work_the_dialog(t: &Tmux, name: &str) {
     }
 }
 
-/// The dialog titles of the four actions.
-const KINDS: [&str; 4] = [
+/// The dialog titles of the actions a pane offers.
+const KINDS: [&str; 5] = [
     "Delete add-on",
     "Delete orphaned access point",
     "Adopt",
     "Tolerate disruption",
+    "Detach vol-",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -213,6 +214,15 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
                     // Only orphans can be deleted; show them.
                     t.send("/", true);
                     t.text("orphan");
+                    t.send("Enter", false);
+                }
+                if pane == "3" {
+                    // The volume stranded on the disrupted node can be detached; show it
+                    // (Esc while typing clears what the last round typed).
+                    t.send("/", true);
+                    t.send("Escape", false);
+                    t.send("/", true);
+                    t.text("postgres");
                     t.send("Enter", false);
                 }
                 t.send("g", true);
