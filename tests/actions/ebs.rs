@@ -153,6 +153,23 @@ async fn a_stranded_volume_is_detached_without_force_first_and_forced_only_when_
 }
 
 #[tokio::test]
+async fn a_plain_detach_is_enough_when_the_instance_lets_go() {
+    let s = setup(false).await;
+    let (vol, inst) = (volume_of(&s, "data-redis-0"), instance(&s, DISRUPTED));
+    let action = plan::force_detach(&s.world().await, &vol).expect("planned");
+    assert!(!action.is_escalated());
+    let out = s.executor().run(action.clone()).await;
+    assert!(out.result.is_ok(), "{:?}", out.result);
+    assert_eq!(ec2_mutations(&s).await, shown_ops(&action));
+    s.ctl.post("/advance?seconds=5", None).await;
+    assert_eq!(attachment_state(&s, &vol, &inst), None);
+    assert_eq!(volume_state(&s, &vol).as_deref(), Some("available"));
+    // Nothing holds it now, so there is nothing left to detach.
+    let again = plan::force_detach(&s.world().await, &vol);
+    assert!(again.is_err_and(|e| e.contains("not attached")));
+}
+
+#[tokio::test]
 async fn a_detach_is_refused_under_a_ready_node_even_if_it_recovered_after_the_dialog_opened() {
     let s = setup(false).await;
     let w = s.world().await;
