@@ -6,6 +6,8 @@
 #[path = "actions/binary.rs"]
 mod binary;
 mod common;
+#[path = "actions/ebs.rs"]
+mod ebs;
 #[path = "actions/failures.rs"]
 mod failures;
 #[path = "actions/patches.rs"]
@@ -86,6 +88,9 @@ impl Setup {
             SourceId::EfsAccessPoints,
             SourceId::EksCluster,
             SourceId::EksAddons,
+            SourceId::Nodes,
+            SourceId::Ec2Volumes,
+            SourceId::Ec2Instances,
         ];
         let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
         while !w.first_sync_done(&all) {

@@ -1,7 +1,9 @@
 //! What a confirmation dialog says about an action: built from the action value alone, so
 //! the dialog cannot describe anything but what will run.
 
-use super::{Action, AdoptHelm, DeleteAccessPoint, DeleteAddon, KubeObject, Tolerate};
+use super::{
+    Action, AdoptHelm, DeleteAccessPoint, DeleteAddon, KubeObject, Tolerate, describe_ebs,
+};
 
 /// Said under the reads of every action that patches.
 const RV_PRECONDITION: &str = "The resourceVersion each GET returns, read just before \
@@ -20,13 +22,18 @@ impl Action {
             }
             Action::AdoptHelm(a) => format!("Adopt {} into Helm release {}", a.addon, a.release),
             Action::Tolerate(t) => format!("Tolerate disruption: {}", t.patch.object.display()),
+            Action::DetachVolume(d) => describe_ebs::detach_title(d),
+            Action::DeleteVolume(d) => describe_ebs::delete_title(d),
         }
     }
 
     /// The word on the confirm button.
     pub fn confirm_word(&self) -> &'static str {
         match self {
-            Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) => "delete",
+            Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) | Action::DeleteVolume(_) => {
+                "delete"
+            }
+            Action::DetachVolume(_) => "detach",
             Action::AdoptHelm(_) | Action::Tolerate(_) => "patch",
         }
     }
@@ -42,6 +49,14 @@ impl Action {
                 format!("adopt {} objects of {} into Helm", a.patches.len(), a.addon)
             }
             Action::Tolerate(t) => format!("add toleration to {}", t.patch.object.display()),
+            Action::DetachVolume(d) => format!(
+                "detach {} from {} (Force={})",
+                d.volume_id, d.instance_id, d.force
+            ),
+            Action::DeleteVolume(d) if d.snapshot_first => {
+                format!("snapshot then delete {}", d.volume_id)
+            }
+            Action::DeleteVolume(d) => format!("delete {} without a snapshot", d.volume_id),
         }
     }
 
@@ -53,6 +68,8 @@ impl Action {
             Action::DeleteAccessPoint(d) => delete_access_point(d),
             Action::AdoptHelm(a) => adopt(a),
             Action::Tolerate(t) => tolerate(t),
+            Action::DetachVolume(d) => describe_ebs::detach(d),
+            Action::DeleteVolume(d) => describe_ebs::delete(d),
         };
         out.extend(self.precondition_lines());
         let findings = match self {
@@ -60,6 +77,8 @@ impl Action {
             Action::DeleteAccessPoint(d) => &d.findings,
             Action::AdoptHelm(a) => &a.findings,
             Action::Tolerate(t) => &t.findings,
+            Action::DetachVolume(d) => &d.findings,
+            Action::DeleteVolume(d) => &d.findings,
         };
         if !findings.is_empty() {
             out.push(String::new());
@@ -80,7 +99,7 @@ impl Action {
                 .to_string(),
         ];
         for r in self.reads() {
-            out.push(format!("  GET {}  must find: {}", r.request, r.expects));
+            out.push(format!("  {}  must find: {}", r.line(), r.expects));
         }
         if matches!(self, Action::AdoptHelm(_) | Action::Tolerate(_)) {
             out.push(RV_PRECONDITION.into());

@@ -10,6 +10,7 @@ use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::audit::AuditLog;
+use super::run_ebs::SnapshotWait;
 use super::{Action, DeleteAccessPoint, DeleteAddon, KubePatch, PatchType, errors, recheck};
 use crate::sources::connect::Connection;
 
@@ -19,11 +20,13 @@ pub type BeforeSend = Arc<dyn Fn(usize) -> BoxFuture<'static, ()> + Send + Sync>
 
 #[derive(Clone)]
 pub struct Executor {
-    kube: kube::Client,
+    pub(super) kube: kube::Client,
     efs: aws_sdk_efs::Client,
     eks: aws_sdk_eks::Client,
-    audit: AuditLog,
+    pub(super) ec2: aws_sdk_ec2::Client,
+    pub(super) audit: AuditLog,
     before_send: Option<BeforeSend>,
+    pub(super) snapshot_wait: SnapshotWait,
 }
 
 /// What came of an action: a line saying what happened, or why it did not. A refusal
@@ -51,13 +54,21 @@ impl Executor {
             kube: conn.kube.clone(),
             efs: conn.aws.efs.clone(),
             eks: conn.aws.eks.clone(),
+            ec2: conn.aws.ec2.clone(),
             audit,
             before_send: None,
+            snapshot_wait: SnapshotWait::default(),
         })
     }
 
     pub fn before_each_send(mut self, hook: BeforeSend) -> Self {
         self.before_send = Some(hook);
+        self
+    }
+
+    /// How often and how long a snapshot-then-delete waits for its snapshot.
+    pub fn snapshot_wait(mut self, wait: SnapshotWait) -> Self {
+        self.snapshot_wait = wait;
         self
     }
 
@@ -118,10 +129,19 @@ impl Executor {
                 let rvs = recheck::objects(&self.kube, std::slice::from_ref(&t.patch)).await?;
                 Ok(self.tolerate(&t.patch, &rvs).await)
             }
+            Action::DetachVolume(d) => {
+                recheck::detach(&self.ec2, &self.kube, d).await?;
+                self.before(0).await;
+                Ok(self.detach_volume(d).await)
+            }
+            Action::DeleteVolume(d) => {
+                recheck::delete_volume(&self.ec2, &self.kube, d).await?;
+                Ok(self.snapshot_then_delete(action, d).await)
+            }
         }
     }
 
-    async fn before(&self, n: usize) {
+    pub(super) async fn before(&self, n: usize) {
         if let Some(hook) = &self.before_send {
             hook(n).await;
         }

@@ -5,23 +5,33 @@
 
 pub mod audit;
 mod describe;
+mod describe_ebs;
+pub mod ebs;
 mod errors;
 pub mod executor;
 #[cfg(test)]
 pub(crate) mod fixture;
+#[cfg(test)]
+pub(crate) mod fixture_ebs;
 pub mod follow;
 pub mod guard;
 mod kube_object;
 pub mod plan;
+mod plan_ebs;
+#[cfg(test)]
+mod plan_ebs_tests;
 pub mod reads;
 mod recheck;
+mod run_ebs;
 
 use crate::model::findings::{Findings, Kind};
 pub use audit::AuditLog;
+pub use ebs::{DeleteVolume, DetachVolume};
 pub use executor::{BeforeSend, Executor, Outcome};
 pub use kube_object::{
     Expect, FIELD_MANAGER, KubeObject, KubePatch, PatchType, RV_PLACEHOLDER, toleration_text,
 };
+pub use run_ebs::SnapshotWait;
 
 /// The taint Karpenter puts on a node it is about to remove (story 4).
 pub const DISRUPTED_TAINT: &str = "karpenter.sh/disrupted";
@@ -32,6 +42,8 @@ pub enum Action {
     DeleteAccessPoint(DeleteAccessPoint),
     AdoptHelm(AdoptHelm),
     Tolerate(Tolerate),
+    DetachVolume(DetachVolume),
+    DeleteVolume(DeleteVolume),
 }
 
 /// EKS `DeleteAddon`, by default with `preserve=true` so the add-on's objects stay.
@@ -79,9 +91,10 @@ pub struct Tolerate {
 }
 
 impl Action {
-    /// The object the findings about this action are about, as findings name it.
-    pub fn subject(&self) -> (Kind, Option<String>, String) {
-        match self {
+    /// The object the findings about this action are about, as findings name it; `None`
+    /// when findings have no kind for it (an EBS volume no PV names).
+    pub fn subject(&self) -> Option<(Kind, Option<String>, String)> {
+        Some(match self {
             Action::DeleteAddon(d) => (Kind::Addon, None, d.addon.clone()),
             Action::DeleteAccessPoint(d) => (Kind::AccessPoint, None, d.access_point_id.clone()),
             Action::AdoptHelm(a) => (Kind::Addon, None, a.addon.clone()),
@@ -90,12 +103,16 @@ impl Action {
                 t.patch.object.namespace.clone(),
                 t.patch.object.name.clone(),
             ),
-        }
+            Action::DetachVolume(d) => (Kind::PersistentVolume, None, d.pv.clone()?),
+            Action::DeleteVolume(_) => return None,
+        })
     }
 
     /// Fills the dialog's findings section from the findings naming the subject.
     pub fn with_findings(mut self, findings: &Findings) -> Self {
-        let (kind, ns, name) = self.subject();
+        let Some((kind, ns, name)) = self.subject() else {
+            return self;
+        };
         let lines: Vec<String> = findings
             .naming(kind, ns.as_deref(), &name)
             .map(|f| format!("{} {}: {}", f.severity.label(), f.id, f.title))
@@ -105,6 +122,8 @@ impl Action {
             Action::DeleteAccessPoint(d) => d.findings = lines,
             Action::AdoptHelm(a) => a.findings = lines,
             Action::Tolerate(t) => t.findings = lines,
+            Action::DetachVolume(d) => d.findings = lines,
+            Action::DeleteVolume(d) => d.findings = lines,
         }
         self
     }
@@ -116,6 +135,10 @@ impl Action {
             Action::DeleteAccessPoint(_) => "delete-access-point",
             Action::AdoptHelm(_) => "adopt-helm",
             Action::Tolerate(_) => "tolerate-disruption",
+            Action::DetachVolume(d) if d.force => "force-detach-volume",
+            Action::DetachVolume(_) => "detach-volume",
+            Action::DeleteVolume(d) if d.snapshot_first => "snapshot-delete-volume",
+            Action::DeleteVolume(_) => "delete-volume-without-snapshot",
         }
     }
 
@@ -128,6 +151,10 @@ impl Action {
             }
             Action::AdoptHelm(a) => format!("addon {} objects", a.addon),
             Action::Tolerate(t) => t.patch.object.display(),
+            Action::DetachVolume(d) => {
+                format!("EBS volume {} on instance {}", d.volume_id, d.instance_id)
+            }
+            Action::DeleteVolume(d) => format!("EBS volume {}", d.volume_id),
         }
     }
 
@@ -138,13 +165,16 @@ impl Action {
             Action::DeleteAccessPoint(d) => vec![format!("DELETE {}", d.path())],
             Action::AdoptHelm(a) => a.patches.iter().map(KubePatch::request_line).collect(),
             Action::Tolerate(t) => vec![t.patch.request_line()],
+            Action::DetachVolume(d) => vec![d.request_line()],
+            Action::DeleteVolume(d) => d.request_lines(),
         }
     }
 
     /// Deletes and other hard-to-undo acts are drawn in the critical colour.
     pub fn dangerous(&self) -> bool {
         match self {
-            Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) => true,
+            Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) | Action::DeleteVolume(_) => true,
+            Action::DetachVolume(d) => d.force,
             Action::AdoptHelm(_) | Action::Tolerate(_) => false,
         }
     }
@@ -153,6 +183,8 @@ impl Action {
     pub fn typed_confirmation(&self) -> Option<&str> {
         match self {
             Action::DeleteAddon(d) => Some(&d.addon),
+            Action::DeleteVolume(d) => Some(&d.volume_id),
+            Action::DetachVolume(d) if d.force => Some(&d.volume_id),
             _ => None,
         }
     }
@@ -163,6 +195,33 @@ impl Action {
             Action::DeleteAccessPoint(d) => &mut d.findings,
             Action::AdoptHelm(a) => &mut a.findings,
             Action::Tolerate(t) => &mut t.findings,
+            Action::DetachVolume(d) => &mut d.findings,
+            Action::DeleteVolume(d) => &mut d.findings,
+        }
+    }
+
+    /// The risky form a second, explicit confirmation turns on (`Force=true`, a delete
+    /// without a snapshot) or back off; `None` for actions that have none but preserve.
+    pub fn escalated(&self, on: bool) -> Option<Action> {
+        match self {
+            Action::DetachVolume(d) => Some(Action::DetachVolume(DetachVolume {
+                force: on,
+                ..d.clone()
+            })),
+            Action::DeleteVolume(d) => Some(Action::DeleteVolume(DeleteVolume {
+                snapshot_first: !on,
+                ..d.clone()
+            })),
+            _ => None,
+        }
+    }
+
+    /// Whether the risky form is on.
+    pub fn is_escalated(&self) -> bool {
+        match self {
+            Action::DetachVolume(d) => d.force,
+            Action::DeleteVolume(d) => !d.snapshot_first,
+            _ => false,
         }
     }
 }

@@ -3,6 +3,8 @@
 
 use serde_json::json;
 
+pub use super::plan_ebs::{delete_ebs_volume, detach_allowed, force_detach};
+
 use super::kube_object::{Expect, toleration_text};
 use super::{
     Action, AdoptHelm, DISRUPTED_TAINT, DeleteAccessPoint, DeleteAddon, KubeObject, KubePatch,

@@ -12,10 +12,19 @@ pub const PVCS: &str = "/api/v1/persistentvolumeclaims";
 /// One precondition read.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Read {
-    /// `GET path?query` as sent; a paged LIST then follows its continue tokens.
+    /// `GET`, or `POST ec2` for EC2's reads, which its query protocol sends as POSTs.
+    pub via: &'static str,
+    /// `path?query` as sent (a paged LIST then follows its continue tokens), or the EC2
+    /// operation and its parameters.
     pub request: String,
     /// What it must find for the action to go ahead.
     pub expects: String,
+}
+
+impl Read {
+    pub fn line(&self) -> String {
+        format!("{} {}", self.via, self.request)
+    }
 }
 
 /// The path the EFS SDK sends DescribeAccessPoints for one access point to.
@@ -60,20 +69,20 @@ impl Action {
             Action::DeleteAccessPoint(d) => access_point_reads(d),
             Action::AdoptHelm(a) => a.patches.iter().map(object_read).collect(),
             Action::Tolerate(t) => vec![object_read(&t.patch)],
+            Action::DetachVolume(d) => super::recheck::detach_reads(d),
+            Action::DeleteVolume(d) => super::recheck::delete_volume_reads(d),
         }
     }
 
     /// The reads as one line each, as the audit log keeps them.
     pub fn read_lines(&self) -> Vec<String> {
-        self.reads()
-            .into_iter()
-            .map(|r| format!("GET {}", r.request))
-            .collect()
+        self.reads().into_iter().map(|r| r.line()).collect()
     }
 }
 
 fn addon_reads(d: &DeleteAddon) -> Vec<Read> {
     vec![Read {
+        via: "GET",
         request: addon_path(&d.cluster, &d.addon),
         expects: "the add-on still exists and is not DELETING".into(),
     }]
@@ -82,17 +91,20 @@ fn addon_reads(d: &DeleteAddon) -> Vec<Read> {
 fn access_point_reads(d: &DeleteAccessPoint) -> Vec<Read> {
     let id = &d.access_point_id;
     let mut out = vec![Read {
+        via: "GET",
         request: access_point_path(id),
         expects: "it still exists, is available, and was made by the EFS CSI driver".into(),
     }];
     let token = d.client_token.as_deref();
     if let Some(name) = token.and_then(pv_named_by) {
         out.push(Read {
+            via: "GET",
             request: format!("{PVS}/{name}"),
             expects: "404: no PV has the name its ClientToken gives".into(),
         });
     }
     out.push(Read {
+        via: "GET",
         request: list_path(PVS),
         expects: format!("on every page, no PV whose spec.csi.volumeHandle names {id}"),
     });
@@ -105,6 +117,7 @@ fn access_point_reads(d: &DeleteAccessPoint) -> Vec<Read> {
             None => format!("no claim bound to {token}"),
         };
         out.push(Read {
+            via: "GET",
             request: list_path(PVCS),
             expects: format!("on every page, {claim}"),
         });
@@ -116,6 +129,7 @@ fn access_point_reads(d: &DeleteAccessPoint) -> Vec<Read> {
 fn object_read(p: &KubePatch) -> Read {
     let seen: Vec<String> = p.expect.iter().map(|e| e.describe()).collect();
     Read {
+        via: "GET",
         request: p
             .object
             .path()

@@ -84,11 +84,7 @@ pub fn render_dialog(area: Rect, buf: &mut Buffer, ui: &UiState) {
     }
     if p.arming {
         body.push(String::new());
-        body.push(format!(
-            "⚠ Switch preserve OFF? EKS would then delete the objects listed above from the \
-             cluster. Press {} again to switch it off; Esc keeps preserve on.",
-            key_label(Key::TogglePreserve, Scope::Dialog)
-        ));
+        body.push(arming_question(&p.action));
     }
     if let Some(note) = &p.note {
         body.push(String::new());
@@ -106,6 +102,9 @@ pub fn render_dialog(area: Rect, buf: &mut Buffer, ui: &UiState) {
             what.to_string(),
         ));
     }
+    if let Some(what) = escalation_offer(&p.action) {
+        extra.push((key_label(Key::Escalate, Scope::Dialog), what.to_string()));
+    }
     let title = p.action.title();
     let confirm_key = key_label(Key::Confirm, Scope::Dialog);
     let dialog = Dialog {
@@ -119,6 +118,42 @@ pub fn render_dialog(area: Rect, buf: &mut Buffer, ui: &UiState) {
     };
     let fits = dialog.render(area, buf, &ui.theme);
     ui.actions.shown_whole.set(fits);
+}
+
+/// The second ask before the risky form, saying what it risks.
+fn arming_question(a: &crate::actions::Action) -> String {
+    use crate::actions::Action;
+    let (key, question) = match a {
+        Action::DetachVolume(_) => (
+            Key::Escalate,
+            "⚠ Detach with Force=true? AWS warns it can lose data or corrupt the file system.",
+        ),
+        Action::DeleteVolume(_) => (
+            Key::Escalate,
+            "⚠ Delete WITHOUT a snapshot? The volume's data would be gone for good.",
+        ),
+        _ => (
+            Key::TogglePreserve,
+            "⚠ Switch preserve OFF? EKS would then delete the objects listed above from the \
+             cluster.",
+        ),
+    };
+    format!(
+        "{question} Press {} again to switch; Esc keeps the safe form.",
+        key_label(key, Scope::Dialog)
+    )
+}
+
+/// The dialog's offer to switch an EBS action to its risky form or back.
+fn escalation_offer(a: &crate::actions::Action) -> Option<&'static str> {
+    use crate::actions::Action;
+    Some(match (a, a.is_escalated()) {
+        (Action::DetachVolume(_), false) => "Force=true…",
+        (Action::DetachVolume(_), true) => "back to Force=false",
+        (Action::DeleteVolume(_), false) => "delete without snapshot…",
+        (Action::DeleteVolume(_), true) => "snapshot first again",
+        _ => return None,
+    })
 }
 
 /// The footer while a dialog is open: its keys, from the key map (without confirm when

@@ -1,6 +1,7 @@
 //! Confirmation dialogs: opening one for the selected row, typing the confirmation,
-//! switching preserve off (only when asked twice), and handing the app the confirmed value
-//! — the very value the dialog showed — as `UiCommand::Execute`.
+//! switching preserve off or an EBS action to its risky form (only when asked twice), and
+//! handing the app the confirmed value — the very value the dialog showed — as
+//! `UiCommand::Execute`.
 
 use crossterm::event::{KeyCode, KeyEvent};
 
@@ -24,6 +25,7 @@ pub fn pane_actions(pane: PaneId) -> &'static [(Key, &'static str)] {
             (Key::Tolerate, "tolerate disruption"),
         ],
         PaneId::AccessPoints => &[(Key::Delete, "delete orphan")],
+        PaneId::Volumes => &[(Key::Detach, "detach EBS volume")],
         _ => &[],
     }
 }
@@ -54,10 +56,51 @@ pub fn open(ui: &mut UiState, world: &World, findings: &Findings, key: Key) -> V
         (PaneId::Addons, Key::AdoptHelm) => plan::adopt_helm(world, &sel.name),
         (PaneId::Addons, Key::Tolerate) => plan::tolerate_for_addon(world, &sel.name),
         (PaneId::Drivers, Key::Tolerate) => plan::tolerate_for_driver(world, &sel.name),
+        // The PV's EBS volume, through the same door the EBS pane uses.
+        (PaneId::Volumes, Key::Detach) => match ebs_volume_of_pv(world, &sel.name) {
+            Ok(v) => return open_for_ebs_volume(ui, world, findings, key, &v),
+            Err(why) => Err(why),
+        },
         _ => Err("no such action here".into()),
-    }
-    .map(|a| a.with_findings(findings));
-    match planned {
+    };
+    show(ui, findings, planned);
+    Vec::new()
+}
+
+/// The EBS volume a PV's volumeHandle names.
+fn ebs_volume_of_pv(world: &World, pv: &str) -> Result<String, String> {
+    let row = world
+        .pvs
+        .get(pv)
+        .ok_or_else(|| format!("PV {pv} is not (or no longer) known"))?;
+    row.ebs_volume_id()
+        .map(String::from)
+        .ok_or_else(|| format!("PV {pv} is not an EBS volume (no ebs.csi.aws.com vol- handle)"))
+}
+
+/// For a pane whose rows are EBS volumes: `Detach` force-detaches the volume (Force=false
+/// first), `Delete` snapshots then deletes an orphan. Opens the dialog, or says why not.
+pub fn open_for_ebs_volume(
+    ui: &mut UiState,
+    world: &World,
+    findings: &Findings,
+    key: Key,
+    volume_id: &str,
+) -> Vec<UiCommand> {
+    let planned = match key {
+        Key::Detach => plan::force_detach(world, volume_id),
+        Key::Delete => plan::delete_ebs_volume(world, volume_id),
+        _ => Err(format!(
+            "{}: no such action on an EBS volume",
+            key_label(key, Scope::Browse)
+        )),
+    };
+    show(ui, findings, planned);
+    Vec::new()
+}
+
+fn show(ui: &mut UiState, findings: &Findings, planned: Result<Action, String>) {
+    match planned.map(|a| a.with_findings(findings)) {
         Ok(action) => {
             ui.actions.pending = Some(Pending {
                 action,
@@ -68,7 +111,6 @@ pub fn open(ui: &mut UiState, world: &World, findings: &Findings, key: Key) -> V
         }
         Err(why) => ui.actions.status = Some(Status::Message(why, Tone::Warn)),
     }
-    Vec::new()
 }
 
 /// Keys while a dialog is open.
@@ -84,7 +126,10 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent) -> Vec<UiCommand> {
         Key::Quit => return vec![UiCommand::Quit],
         Key::Cancel if p.arming => {
             p.arming = false;
-            p.note = Some("preserve stays on".into());
+            p.note = Some(match p.action {
+                Action::DeleteAddon(_) => "preserve stays on".into(),
+                _ => "the safe form stays".into(),
+            });
         }
         Key::Cancel => act.pending = None,
         Key::DialogDelete => {
@@ -96,6 +141,7 @@ pub fn handle_key(ui: &mut UiState, key: KeyEvent) -> Vec<UiCommand> {
             }
         }
         Key::TogglePreserve => toggle_preserve(p),
+        Key::Escalate => escalate(p),
         Key::Confirm => return confirm(act),
         _ => {}
     }
@@ -122,6 +168,26 @@ fn toggle_preserve(p: &mut Pending) {
     }
 }
 
+/// The risky form takes two asks; the safe form back takes one. As with preserve, the typed
+/// confirmation is cleared either way.
+fn escalate(p: &mut Pending) {
+    let (Some(risky), Some(safe)) = (p.action.escalated(true), p.action.escalated(false)) else {
+        p.note = Some("this action has no Force or snapshot choice".into());
+        return;
+    };
+    p.note = None;
+    if p.action.is_escalated() {
+        p.action = safe;
+        p.typed.clear();
+    } else if p.arming {
+        p.action = risky;
+        p.arming = false;
+        p.typed.clear();
+    } else {
+        p.arming = true;
+    }
+}
+
 fn confirm(act: &mut ActionUi) -> Vec<UiCommand> {
     let Some(p) = act.pending.as_mut() else {
         return Vec::new();
@@ -131,7 +197,15 @@ fn confirm(act: &mut ActionUi) -> Vec<UiCommand> {
     } else if !act.shown_whole.get() {
         Some("enlarge the terminal until the whole request shows, then confirm".into())
     } else if p.arming {
-        Some("press ctrl-p again to switch preserve off, or Esc to keep it".into())
+        Some(match p.action {
+            Action::DeleteAddon(_) => {
+                "press ctrl-p again to switch preserve off, or Esc to keep it".into()
+            }
+            _ => format!(
+                "press {} again to switch, or Esc to keep the safe form",
+                key_label(Key::Escalate, Scope::Dialog)
+            ),
+        })
     } else {
         match p.action.typed_confirmation() {
             Some(name) if p.typed != name => Some(format!("type {name} exactly to confirm")),
@@ -186,3 +260,7 @@ impl UiState {
 #[cfg(test)]
 #[path = "action_dialog_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "action_dialog_ebs_tests.rs"]
+mod ebs_tests;

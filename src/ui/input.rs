@@ -94,7 +94,7 @@ pub fn handle_key(
                 set_filter(ui, f);
             }
         }
-        Action::Delete | Action::AdoptHelm | Action::Tolerate => {
+        Action::Delete | Action::AdoptHelm | Action::Tolerate | Action::Detach => {
             if !ui.help && ui.detail.is_none() {
                 return action_dialog::open(ui, world, findings, binding.action);
             }
@@ -103,6 +103,7 @@ pub fn handle_key(
         Action::Confirm
         | Action::Cancel
         | Action::TogglePreserve
+        | Action::Escalate
         | Action::DialogDelete
         | Action::DialogInsert => {}
     }

@@ -30,10 +30,14 @@ pub enum Action {
     Delete,
     AdoptHelm,
     Tolerate,
+    /// Detach the selected EBS volume from a gone or disrupted node's instance.
+    Detach,
     Confirm,
     /// Close the dialog, or step back from switching preserve off.
     Cancel,
     TogglePreserve,
+    /// Offer the risky form (Force=true, delete without a snapshot) — asked twice — or back.
+    Escalate,
     DialogDelete,
     DialogInsert,
 }
@@ -134,12 +138,14 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::FilterClear, scope: Scope::Filter, hint: Some("clear"), help: "clear the filter" },
     Binding { keys: &[Code(KeyCode::Backspace)], action: Action::FilterDelete, scope: Scope::Filter, hint: None, help: "delete the last character" },
     Binding { keys: &[Key::AnyChar], action: Action::FilterInsert, scope: Scope::Filter, hint: None, help: "edit the filter; rows update as you type" },
-    Binding { keys: &[Key::Ctrl('d')], action: Action::Delete, scope: Scope::Browse, hint: None, help: "delete the selected add-on (preserve=true) or orphaned access point" },
+    Binding { keys: &[Key::Ctrl('d')], action: Action::Delete, scope: Scope::Browse, hint: None, help: "delete the selected add-on (preserve=true), orphaned access point or EBS volume" },
     Binding { keys: &[Char('a')], action: Action::AdoptHelm, scope: Scope::Browse, hint: None, help: "adopt the selected add-on's objects into Helm (annotate, label)" },
     Binding { keys: &[Char('t')], action: Action::Tolerate, scope: Scope::Browse, hint: None, help: "add the karpenter.sh/disrupted toleration to the driver's or add-on's DaemonSet" },
+    Binding { keys: &[Char('x')], action: Action::Detach, scope: Scope::Browse, hint: None, help: "detach the selected EBS volume from a gone or disrupted node's instance" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Confirm, scope: Scope::Dialog, hint: Some("confirm"), help: "run exactly what the dialog shows" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Cancel, scope: Scope::Dialog, hint: Some("cancel"), help: "close the dialog (or keep preserve on)" },
     Binding { keys: &[Key::Ctrl('p')], action: Action::TogglePreserve, scope: Scope::Dialog, hint: None, help: "switch preserve off (asks twice) or back on" },
+    Binding { keys: &[Key::Ctrl('f')], action: Action::Escalate, scope: Scope::Dialog, hint: None, help: "EBS: offer Force=true / deleting without a snapshot (asks twice), or back to the safe form" },
     Binding { keys: &[Code(KeyCode::Backspace)], action: Action::DialogDelete, scope: Scope::Dialog, hint: None, help: "delete the last character typed" },
     Binding { keys: &[Key::AnyChar], action: Action::DialogInsert, scope: Scope::Dialog, hint: None, help: "type the confirmation the dialog asks for" },
 ];

@@ -173,12 +173,13 @@ fn work_the_dialog(t: &Tmux, name: &str) {
     }
 }
 
-/// The dialog titles of the four actions.
-const KINDS: [&str; 4] = [
+/// The dialog titles of the actions a pane offers.
+const KINDS: [&str; 5] = [
     "Delete add-on",
     "Delete orphaned access point",
     "Adopt",
     "Tolerate disruption",
+    "Detach vol-",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -207,7 +208,7 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
             t.send(pane, true);
         }
         for row in 0..2 {
-            for action in ["C-d", "a", "t"] {
+            for action in ["C-d", "a", "t", "x"] {
                 t.send(pane, true);
                 if pane == "4" {
                     // Only orphans can be deleted; show them.
@@ -215,12 +216,21 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
                     t.text("orphan");
                     t.send("Enter", false);
                 }
+                if pane == "3" {
+                    // The volume stranded on the disrupted node can be detached; show it
+                    // (Esc while typing clears what the last round typed).
+                    t.send("/", true);
+                    t.send("Escape", false);
+                    t.send("/", true);
+                    t.text("postgres");
+                    t.send("Enter", false);
+                }
                 t.send("g", true);
                 for _ in 0..row {
                     t.send("j", true);
                 }
                 let name = selected_name(&t.screen()).unwrap_or_default();
-                t.send(action, action == "a" || action == "t");
+                t.send(action, matches!(action, "a" | "t" | "x"));
                 let screen = t.screen();
                 if screen.contains("[Esc] cancel") {
                     for kind in KINDS {
@@ -247,12 +257,11 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
 
     let reqs = s.ctl.requests().await;
     let lines: Vec<String> = reqs.iter().map(request_line).collect();
-    // EC2's reads are POSTs whose Action is in the body; the log names it.
-    let read = |l: &&String| l.starts_with("GET ") || l.starts_with("POST / Action=Describe");
-    let not_get: Vec<&String> = lines.iter().filter(|l| !read(l)).collect();
+    // EC2's reads are POSTs with the operation in the body; `mutations` tells them apart.
+    let not_read = s.mutations().await;
     assert!(
-        not_get.is_empty(),
-        "mutating requests in read-only mode: {not_get:?}"
+        not_read.is_empty(),
+        "mutating requests in read-only mode: {not_read:?}"
     );
     for prefix in [
         "GET /clusters/",

@@ -3,6 +3,7 @@
 //! mutating is sent.
 
 mod access_point;
+mod ebs_volume;
 mod kube_read;
 
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -11,6 +12,7 @@ use serde_json::Value;
 use super::{DeleteAddon, KubePatch, errors};
 
 pub use access_point::verify as access_point;
+pub use ebs_volume::{delete_volume, delete_volume_reads, detach, detach_reads};
 
 pub async fn addon(eks: &aws_sdk_eks::Client, d: &DeleteAddon) -> Result<(), String> {
     let out = eks
