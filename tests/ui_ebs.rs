@@ -149,7 +149,10 @@ fn the_ebs_pane_joins_each_volume_to_its_pv_attachment_and_node() {
     );
     assert!(s.contains("ip-10-0-101-23 disrupted"), "{s}");
     assert!(s.contains("no PV, ~$8/mo est."), "{s}");
-    assert!(s.contains("search/data-elasticsearch-0"), "the claim it was made for:\n{s}");
+    assert!(
+        s.contains("search/data-elasticsearch-0"),
+        "the claim it was made for:\n{s}"
+    );
     insta::assert_snapshot!("ebs_volumes", s);
 }
 

@@ -26,6 +26,10 @@ pub fn pane_actions(pane: PaneId) -> &'static [(Key, &'static str)] {
         ],
         PaneId::AccessPoints => &[(Key::Delete, "delete orphan")],
         PaneId::Volumes => &[(Key::Detach, "detach EBS volume")],
+        PaneId::EbsVolumes => &[
+            (Key::Detach, "detach"),
+            (Key::Delete, "snapshot, then delete"),
+        ],
         _ => &[],
     }
 }
@@ -56,6 +60,9 @@ pub fn open(ui: &mut UiState, world: &World, findings: &Findings, key: Key) -> V
         (PaneId::Addons, Key::AdoptHelm) => plan::adopt_helm(world, &sel.name),
         (PaneId::Addons, Key::Tolerate) => plan::tolerate_for_addon(world, &sel.name),
         (PaneId::Drivers, Key::Tolerate) => plan::tolerate_for_driver(world, &sel.name),
+        (PaneId::EbsVolumes, Key::Detach | Key::Delete) => {
+            return open_for_ebs_volume(ui, world, findings, key, &sel.name);
+        }
         // The PV's EBS volume, through the same door the EBS pane uses.
         (PaneId::Volumes, Key::Detach) => match ebs_volume_of_pv(world, &sel.name) {
             Ok(v) => return open_for_ebs_volume(ui, world, findings, key, &v),
