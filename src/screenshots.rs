@@ -22,6 +22,7 @@ const SHOTS: &[(&str, &str)] = &[
     ("4-access-points", "4"),
     ("5-lifecycle", "5"),
     ("6-findings", "6"),
+    ("7-ebs-volumes", "7"),
     ("volume-detail", "3\n"),
     ("help", "?"),
 ];
