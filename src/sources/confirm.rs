@@ -179,11 +179,8 @@ async fn read(r: &Readers, key: &ProbeKey) -> Option<ProbeOutcome> {
             }
         }
         ProbeKey::EbsVolume(id) => {
-            let f = aws_sdk_ec2::types::Filter::builder()
-                .name("volume-id")
-                .values(id)
-                .build();
             // By filter: a volume that is gone is an empty answer, not an error.
+            let f = super::aws::ec2::id_filter("volume-id", &[id]);
             let out = r.ec2.describe_volumes().filters(f).send().await.ok()?;
             Some(match out.volumes().first() {
                 Some(v) => ProbeOutcome::EbsVolume(ec2_convert::volume(v)),

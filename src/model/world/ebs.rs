@@ -180,8 +180,8 @@ impl World {
         self.ebs_swept.max(probe)
     }
 
-    /// Whether the last sweep of EBS volumes holds everything the driver tagged.
-    pub fn ebs_listed(&self) -> bool {
-        self.ebs_volumes.synced
+    /// The node whose providerID names the instance.
+    pub fn node_on_instance(&self, instance: &str) -> Option<&NodeRow> {
+        self.nodes.values().find(|n| n.instance() == Some(instance))
     }
 }

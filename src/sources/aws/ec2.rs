@@ -121,15 +121,20 @@ async fn volumes(ec2: &Client, named: &[CompactString]) -> Result<Vec<EbsVolumeR
     // By filter, not by VolumeIds: one id that no longer exists would fail the whole call
     // with InvalidVolume.NotFound, where a filter simply leaves it out.
     for chunk in missing.chunks(FILTER_VALUES) {
-        let f = Filter::builder()
-            .name("volume-id")
-            .set_values(Some(chunk.iter().map(|s| s.to_string()).collect()))
-            .build();
-        all.extend(describe_volumes(ec2, f).await?);
+        all.extend(describe_volumes(ec2, id_filter("volume-id", chunk)).await?);
     }
     all.sort_by(|a, b| a.id.cmp(&b.id));
     all.dedup_by(|a, b| a.id == b.id);
     Ok(all)
+}
+
+/// A filter on ids (`volume-id`, `instance-id`), which, unlike the ids parameters, leaves
+/// out an id that no longer exists instead of failing the whole call.
+pub(crate) fn id_filter(name: &str, ids: &[impl AsRef<str>]) -> Filter {
+    Filter::builder()
+        .name(name)
+        .set_values(Some(ids.iter().map(|s| s.as_ref().to_string()).collect()))
+        .build()
 }
 
 async fn describe_volumes(ec2: &Client, f: Filter) -> Result<Vec<EbsVolumeRec>, Failure> {
@@ -150,10 +155,7 @@ async fn instances(ec2: &Client, ids: &BTreeSet<&str>) -> Result<Vec<InstanceRec
     let ids: Vec<&str> = ids.iter().copied().collect();
     let mut all = Vec::new();
     for chunk in ids.chunks(FILTER_VALUES) {
-        let f = Filter::builder()
-            .name("instance-id")
-            .set_values(Some(chunk.iter().map(|s| s.to_string()).collect()))
-            .build();
+        let f = id_filter("instance-id", chunk);
         let reservations = ec2
             .describe_instances()
             .filters(f)

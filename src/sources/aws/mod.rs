@@ -2,7 +2,7 @@
 //! interval, at once on demand (`r`, or after an action), slower when throttled.
 
 pub(crate) mod convert;
-mod ec2;
+pub(crate) mod ec2;
 pub(crate) mod ec2_convert;
 mod efs;
 mod eks;

@@ -106,10 +106,7 @@ pub(super) fn ebs_chain(world: &World, v: &EbsVolumeRec, now: Timestamp, out: &m
             format!("{} {}{since}", a.device.as_deref().unwrap_or("-"), a.state),
             tone,
         ));
-        let node = world
-            .nodes
-            .values()
-            .find(|n| n.instance() == Some(a.instance_id.as_str()));
+        let node = world.node_on_instance(&a.instance_id);
         match node {
             Some(n) => {
                 let (state, tone) = if n.has_taint(DISRUPTED_TAINT) {

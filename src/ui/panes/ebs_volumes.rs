@@ -50,10 +50,7 @@ fn node_cell(world: &World, a: Option<&EbsAttachment>) -> CellText {
     let Some(a) = a else {
         return CellText::new("-", Tone::Muted);
     };
-    let node = world
-        .nodes
-        .values()
-        .find(|n| n.instance() == Some(a.instance_id.as_str()));
+    let node = world.node_on_instance(&a.instance_id);
     match node {
         None => {
             let state = world
@@ -147,12 +144,7 @@ impl TablePane for EbsVolumes<'_> {
             None => CellText::new("-", Tone::Muted),
         };
         // Where the VolumeAttachment is, said in full only where it parts from EC2.
-        let aws_node = a.and_then(|a| {
-            world
-                .nodes
-                .values()
-                .find(|n| n.instance() == Some(a.instance_id.as_str()))
-        });
+        let aws_node = a.and_then(|a| world.node_on_instance(&a.instance_id));
         let k8s = match pv.and_then(|p| world.attachment_for_pv(&p.meta.name)) {
             Some(va) if aws_node.is_some_and(|n| n.meta.name == va.node) => {
                 let word = if va.attached { "attached" } else { "attaching" };
