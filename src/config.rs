@@ -75,6 +75,7 @@ pub struct FindingsConfig {
     pub detach_stuck_grace: Option<Spanned<String>>,
     pub attachment_drift_grace: Option<Spanned<String>>,
     pub orphaned_ebs_grace: Option<Spanned<String>>,
+    pub unexplained_symptom_grace: Option<Spanned<String>>,
     #[serde(default)]
     pub silence: Vec<SilenceConfig>,
 }
@@ -120,6 +121,10 @@ impl FindingsConfig {
             (&self.detach_stuck_grace, &mut graces.detach_stuck),
             (&self.attachment_drift_grace, &mut graces.attachment_drift),
             (&self.orphaned_ebs_grace, &mut graces.orphaned_ebs),
+            (
+                &self.unexplained_symptom_grace,
+                &mut graces.unexplained_symptom,
+            ),
         ] {
             if let Some(v) = value {
                 *slot = v

@@ -16,6 +16,7 @@ use crate::sources::agents::{self, AgentWatch};
 use crate::sources::aws::{Refresh, spawn_pollers};
 use crate::sources::confirm::{self, Wants};
 use crate::sources::connect::Connection;
+use crate::sources::events;
 use crate::sources::kube::spawn_watchers_with;
 
 /// How often `until` re-evaluates while nothing arrives, for rules that wait on time.
@@ -47,6 +48,7 @@ impl Headless {
         let (tx, rx) = mpsc::channel(4096);
         let refresh = Refresh::default();
         let mut tasks = spawn_watchers_with(&conn.kube, &tx, &refresh);
+        tasks.extend(events::spawn(&conn.kube, &tx, &refresh));
         let (volume_ids, named) = tokio::sync::watch::channel(Default::default());
         tasks.extend(spawn_pollers(conn.aws.clone(), &tx, &refresh, clock, named));
         let (wants, t) = confirm::spawn(&conn.kube, &conn.aws, &tx, clock);

@@ -5,7 +5,7 @@
 use compact_str::CompactString;
 use k8s_openapi::api::apps::v1::DaemonSet;
 use k8s_openapi::api::core::v1::{
-    Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
+    Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, ServiceAccount,
 };
 use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
 use k8s_openapi::api::storage::v1::{CSIDriver, StorageClass, VolumeAttachment};
@@ -45,6 +45,11 @@ pub enum KubeMsg {
         selector: AgentSelector,
         change: Change<Pod>,
     },
+    /// Events of one storage reason, watched through a `reason=` field selector.
+    Event {
+        reason: super::symptom::Reason,
+        change: Change<Event>,
+    },
 }
 
 /// A node-agent DaemonSet's pod selector: its namespace and `spec.selector.matchLabels`
@@ -67,6 +72,8 @@ pub enum ProbeKey {
     Pvc { namespace: String, name: String },
     /// EC2 DescribeVolumes by VolumeId.
     EbsVolume(String),
+    /// GET of the pod an Event is about, for the claims it mounts.
+    Pod { namespace: String, name: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +89,20 @@ pub enum ProbeOutcome {
     AccessPoint(AccessPointRec),
     /// The EBS volume exists, as EC2 describes it now.
     EbsVolume(super::ebs::EbsVolumeRec),
+    /// The pod exists; what the symptom join needs of it.
+    Pod(PodRead),
+    /// The API server refused the read (403): asking again will not help, and the
+    /// finding says why it could not look.
+    Denied { reason: String },
+}
+
+/// What a pod read tells the symptom join: which pod (a recreated one has a new uid),
+/// where it is scheduled, and the claims it mounts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodRead {
+    pub uid: Option<String>,
+    pub node: Option<String>,
+    pub claims: Vec<String>,
 }
 
 /// The answer to one targeted read, stamped with when the read started: it proves what
@@ -224,10 +245,11 @@ pub enum SourceId {
     AgentPods,
     Ec2Volumes,
     Ec2Instances,
+    Events,
 }
 
 impl SourceId {
-    pub const ALL: [SourceId; 21] = [
+    pub const ALL: [SourceId; 22] = [
         SourceId::CsiDrivers,
         SourceId::Pvs,
         SourceId::Pvcs,
@@ -249,6 +271,7 @@ impl SourceId {
         SourceId::AgentPods,
         SourceId::Ec2Volumes,
         SourceId::Ec2Instances,
+        SourceId::Events,
     ];
 
     pub fn label(self) -> &'static str {
@@ -274,6 +297,7 @@ impl SourceId {
             SourceId::AgentPods => "agent-pods",
             SourceId::Ec2Volumes => "ec2-volumes",
             SourceId::Ec2Instances => "ec2-instances",
+            SourceId::Events => "events",
         }
     }
 
@@ -296,6 +320,7 @@ impl SourceId {
             SourceId::AckFileSystems => ("filesystems.efs.services.k8s.aws", true),
             // Watched in the driver's own namespace, not across all of them.
             SourceId::AgentPods => ("pods", false),
+            SourceId::Events => ("events", true),
             _ => return None,
         })
     }

@@ -11,6 +11,7 @@ pub mod intern;
 pub mod observed;
 pub mod projection;
 pub mod provenance;
+pub mod symptom;
 pub mod table;
 pub mod uid;
 pub mod volume_handle;

@@ -259,6 +259,9 @@ pub struct PvcRow {
     pub storage_class: Option<Sym>,
     pub phase: Option<Sym>,
     pub requested: Option<CompactString>,
+    /// The PV it is bound to (`spec.volumeName`): how an Event about the claim, or about
+    /// a pod mounting it, reaches the volume.
+    pub volume: Option<Box<str>>,
 }
 
 impl PvcRow {
@@ -279,6 +282,10 @@ impl PvcRow {
                 .and_then(|r| r.requests.as_ref())
                 .and_then(|r| r.get("storage"))
                 .map(|q| q.0.as_str().into()),
+            volume: spec
+                .and_then(|s| s.volume_name.as_deref())
+                .filter(|v| !v.is_empty())
+                .map(Into::into),
         }
     }
 }

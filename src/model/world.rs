@@ -19,6 +19,9 @@ use super::uid::Uid;
 
 mod ebs;
 mod observe;
+mod symptoms;
+
+pub use symptoms::Links;
 
 /// (namespace, name): namespaces repeat across thousands of objects.
 pub type NsName = (Sym, String);
@@ -68,6 +71,10 @@ pub struct World {
     pub ack_file_systems: Table<NsName, AckFileSystemRow>,
     /// Pods of the node-agent DaemonSets, one table per selector watched.
     pub agent_pods: BTreeMap<AgentSelector, Table<NsName, AgentPodRow>>,
+    /// Storage Events, one table per watched reason (each relists on its own).
+    pub symptoms: BTreeMap<super::symptom::Reason, Table<NsName, super::symptom::SymptomRow>>,
+    /// When stordeck first saw each of them, by its own clock.
+    symptom_seen: HashMap<(super::symptom::Reason, NsName), jiff::Timestamp>,
 
     pub cluster: Option<ClusterRec>,
     pub addons: Table<String, AddonRec>,
@@ -438,6 +445,7 @@ impl World {
                 self.note_disruptions(now);
             }
             KubeMsg::AgentPod { selector, change } => self.fold_agent_pod(selector, change, now),
+            KubeMsg::Event { reason, change } => self.fold_symptom(reason, change, now),
             KubeMsg::DaemonSet(c) => {
                 self.daemonsets.fold(c, ns_key, DaemonSetRow::from_k8s);
             }

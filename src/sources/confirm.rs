@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_efs::Client as Efs;
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim};
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::{Api, Client};
 use tokio::sync::mpsc::Sender;
 use tokio::sync::watch;
@@ -20,6 +20,7 @@ use super::aws::AwsSources;
 use super::aws::convert as conv;
 use super::aws::ec2_convert;
 use crate::clock::Clock;
+use crate::model::input::PodRead;
 use crate::model::{ProbeKey, ProbeOutcome, ProbeResult, SourceMsg};
 
 /// Reads at most this many at once…
@@ -195,6 +196,40 @@ async fn read(r: &Readers, key: &ProbeKey) -> Option<ProbeOutcome> {
             let api: Api<PersistentVolumeClaim> = Api::namespaced(r.kube.clone(), namespace);
             found(api.get_opt(name).await.ok()?.map(|o| o.metadata.uid))
         }
+        ProbeKey::Pod { namespace, name } => {
+            let api: Api<Pod> = Api::namespaced(r.kube.clone(), namespace);
+            match api.get_opt(name).await {
+                Ok(Some(p)) => Some(ProbeOutcome::Pod(pod_read(&p))),
+                Ok(None) => Some(ProbeOutcome::NotFound),
+                // A role that may not read pods will not be allowed on the next try either.
+                Err(kube::Error::Api(e)) if e.code == 403 => {
+                    Some(ProbeOutcome::Denied { reason: e.message })
+                }
+                Err(_) => None,
+            }
+        }
+    }
+}
+
+/// The claims a pod mounts: named ones, and the generic ephemeral volumes, whose claim
+/// is `<pod>-<volume>`.
+fn pod_read(p: &Pod) -> PodRead {
+    let name = p.metadata.name.as_deref().unwrap_or_default();
+    let spec = p.spec.as_ref();
+    let claims = spec
+        .and_then(|s| s.volumes.as_ref())
+        .into_iter()
+        .flatten()
+        .filter_map(|v| match (&v.persistent_volume_claim, &v.ephemeral) {
+            (Some(c), _) => Some(c.claim_name.clone()),
+            (None, Some(_)) => Some(format!("{name}-{}", v.name)),
+            (None, None) => None,
+        })
+        .collect();
+    PodRead {
+        uid: p.metadata.uid.clone(),
+        node: spec.and_then(|s| s.node_name.clone()),
+        claims,
     }
 }
 

@@ -6,6 +6,7 @@ pub mod aws;
 mod backoff;
 pub mod confirm;
 pub mod connect;
+pub mod events;
 pub mod fetch;
 mod health;
 pub mod identity;

@@ -16,7 +16,8 @@ pub fn model_kind(k: ObjectKind) -> Option<Kind> {
         ObjectKind::FileSystem => Kind::FileSystem,
         ObjectKind::AccessPoint => Kind::AccessPoint,
         ObjectKind::EbsVolume => Kind::EbsVolume,
-        ObjectKind::Pvc | ObjectKind::MountTarget => return None,
+        ObjectKind::Pvc => Kind::PersistentVolumeClaim,
+        ObjectKind::MountTarget => return None,
     })
 }
 
@@ -33,7 +34,10 @@ pub fn ui_ref(o: &ObjRef) -> Option<ObjectRef> {
         Kind::FileSystem => ObjectKind::FileSystem,
         Kind::AccessPoint => ObjectKind::AccessPoint,
         Kind::EbsVolume => ObjectKind::EbsVolume,
-        Kind::Instance
+        Kind::PersistentVolumeClaim => ObjectKind::Pvc,
+        Kind::Pod
+        | Kind::Event
+        | Kind::Instance
         | Kind::VolumeAttachment
         | Kind::ServiceAccount
         | Kind::ClusterRole

@@ -30,12 +30,15 @@ mod set;
 mod silence;
 mod stranded_ebs;
 mod stranded_volume;
+mod symptoms;
 mod types;
 
 #[cfg(test)]
 mod ebs_tests;
 #[cfg(test)]
 mod incremental_tests;
+#[cfg(test)]
+mod symptoms_tests;
 #[cfg(test)]
 pub(crate) mod testkit;
 #[cfg(test)]
@@ -55,6 +58,7 @@ pub use orphan_access_point::ID as ORPHAN_ACCESS_POINT;
 pub(crate) use orphan_access_point::claim_uid;
 pub use policy::{Graces, Policy, Silence};
 pub use set::Findings;
+pub use symptoms::ID as UNEXPLAINED_SYMPTOM;
 pub use types::{
     Checking, Evidence, Fields, Finding, Fix, Kind, ObjRef, Severity, plural, span, ts,
 };
@@ -122,7 +126,7 @@ const RULES: &[(&str, Rule)] = &[
     (addon_degraded::ID, addon_degraded::check),
 ];
 
-/// The ids of every rule, in story order.
+/// The ids of every rule, in story order, then the symptoms no rule explains.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {
     // stranded-volume is judged by two functions, one per side.
     RULES
@@ -130,6 +134,7 @@ pub fn rule_ids() -> impl Iterator<Item = &'static str> {
         .enumerate()
         .filter(|(i, (id, _))| !RULES[..*i].iter().any(|(o, _)| o == id))
         .map(|(_, (id, _))| *id)
+        .chain([symptoms::ID])
 }
 
 /// Runs every rule with the default policy and returns the findings alone (tests, and
@@ -197,10 +202,17 @@ fn assemble(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Out {
             None => rule(world, cx, &mut out),
         }
     }
+    // After every rule: Events are evidence on the findings that explain them.
+    symptoms::attach(world, cx, &mut out);
     for f in &mut out.findings {
         f.silenced = silence::reason(world, cx.policy, f);
     }
-    let rank = |f: &Finding| RULES.iter().position(|(id, _)| *id == f.id);
+    let rank = |f: &Finding| {
+        RULES
+            .iter()
+            .position(|(id, _)| *id == f.id)
+            .unwrap_or(RULES.len())
+    };
     out.findings
         .sort_by_key(|f| (f.silenced.is_some(), f.severity, rank(f)));
     out
@@ -224,6 +236,7 @@ pub(super) fn recheck_at(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Op
         released_volume::recheck_at(world, cx),
         access_point_stuck::recheck_at(world, cx),
         addon_degraded::recheck_at(world, cx),
+        symptoms::recheck_at(world, cx),
     ]
     .into_iter()
     .flatten()

@@ -98,6 +98,7 @@ fn probe_label(k: &ProbeKey) -> String {
         ProbeKey::Pv(n) => format!("PV {n}"),
         ProbeKey::Pvc { namespace, name } => format!("PVC {namespace}/{name}"),
         ProbeKey::EbsVolume(id) => format!("{id} from EC2"),
+        ProbeKey::Pod { namespace, name } => format!("pod {namespace}/{name}"),
     }
 }
 

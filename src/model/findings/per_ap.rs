@@ -106,8 +106,11 @@ impl ApCache {
                     add(Some(set));
                 }
             }
-            // The EBS rules are judged whole; no access point reads a volume.
-            Changed::PvsListed | Changed::Probe(ProbeKey::EbsVolume(_)) => return false,
+            // The EBS rules and the symptoms are judged whole; no access point reads a
+            // volume or a pod.
+            Changed::PvsListed | Changed::Probe(ProbeKey::EbsVolume(_) | ProbeKey::Pod { .. }) => {
+                return false;
+            }
         }
         true
     }

@@ -115,9 +115,14 @@ impl PvCache {
             Changed::FileSystem(fs) => {
                 into.extend(self.by_fs.get(fs).into_iter().flatten().cloned());
             }
-            // No per-PV verdict reads a PV's or a claim's targeted read, a claim, or
-            // whether the PV watch has listed.
-            Changed::Probe(ProbeKey::Pv(_) | ProbeKey::Pvc { .. } | ProbeKey::EbsVolume(_))
+            // No per-PV verdict reads a PV's, a claim's or a pod's targeted read, a claim,
+            // or whether the PV watch has listed.
+            Changed::Probe(
+                ProbeKey::Pv(_)
+                | ProbeKey::Pvc { .. }
+                | ProbeKey::EbsVolume(_)
+                | ProbeKey::Pod { .. },
+            )
             | Changed::Claim(_)
             | Changed::Claims
             | Changed::PvsListed => {}

@@ -33,6 +33,10 @@ pub struct Graces {
     /// A tagged volume is `available` with no PV: the provisioner creates the PV moments
     /// after the volume.
     pub orphaned_ebs: SignedDuration,
+    /// A storage Event no finding explains: during a drain, Multi-Attach errors come and
+    /// go within the stranded-volume grace, and the finding that explains an Event may
+    /// take as long to be confirmed.
+    pub unexplained_symptom: SignedDuration,
 }
 
 impl Default for Graces {
@@ -47,6 +51,7 @@ impl Default for Graces {
             detach_stuck: SignedDuration::from_mins(5),
             attachment_drift: SignedDuration::from_mins(2),
             orphaned_ebs: SignedDuration::from_mins(10),
+            unexplained_symptom: SignedDuration::from_mins(5),
         }
     }
 }

@@ -57,6 +57,8 @@ fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
         Kind::ClusterRole => &w.cluster_roles.get(&o.name)?.meta,
         Kind::ClusterRoleBinding => &w.cluster_role_bindings.get(&o.name)?.meta,
         Kind::AckFileSystem => &w.ack_file_systems.get(&ns())?.meta,
+        Kind::PersistentVolumeClaim => &w.pvcs.get(&ns())?.meta,
+        Kind::Pod | Kind::Event => return None,
         Kind::Addon | Kind::FileSystem | Kind::AccessPoint | Kind::EbsVolume | Kind::Instance => {
             return None;
         }

@@ -167,12 +167,14 @@ fn later() -> jiff::Timestamp {
 fn every_rule_fires_on_a_demo_shaped_world() {
     let found = evaluate(&demo_like(), later());
     // The EBS rules need EC2's side of the world, which `ebs_tests` builds per rule and
-    // `tests/findings_ebs.rs` checks against the simulator's demo.
+    // `tests/findings_ebs.rs` checks against the simulator's demo; Events are joined in
+    // `symptoms_tests` and against the simulator in `tests/symptoms.rs`.
     let ebs = [
         "detach-stuck",
         "attachment-drift",
         "orphaned-ebs-volume",
         "az-mismatch",
+        "unexplained-symptom",
     ];
     for id in rule_ids().filter(|id| !ebs.contains(id)) {
         assert!(

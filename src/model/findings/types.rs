@@ -27,11 +27,14 @@
 //! - `evidence`: in the order that reads best; each item is either an object reference
 //!   with the fields that prove the point (field path → value as text, in order), or a
 //!   plain sentence.
-//! - `object.kind`: the Kubernetes kind (`CSIDriver`, `PersistentVolume`, `StorageClass`,
-//!   `VolumeAttachment`, `Node`, `DaemonSet`, `ServiceAccount`, `ClusterRole`,
-//!   `ClusterRoleBinding`), `FileSystem.efs.services.k8s.aws` for the ACK resource, and the
-//!   CloudFormation type names for AWS objects (`AWS::EKS::Addon`, `AWS::EFS::FileSystem`,
-//!   `AWS::EFS::AccessPoint`).
+//! - `object.kind`: the Kubernetes kind (`CSIDriver`, `PersistentVolume`,
+//!   `PersistentVolumeClaim`, `Pod`, `Event`, `StorageClass`, `VolumeAttachment`, `Node`,
+//!   `DaemonSet`, `ServiceAccount`, `ClusterRole`, `ClusterRoleBinding`),
+//!   `FileSystem.efs.services.k8s.aws` for the ACK resource, and the CloudFormation type
+//!   names for AWS objects (`AWS::EKS::Addon`, `AWS::EFS::FileSystem`,
+//!   `AWS::EFS::AccessPoint`, `AWS::EC2::Volume`, `AWS::EC2::Instance`).
+//! - An `Event` item is a symptom the finding explains: its fields are `reason`, `type`,
+//!   `message`, `count`, `firstTimestamp`, `lastTimestamp` and `involvedObject`.
 //!   `namespace` is `null` for cluster-scoped and AWS objects.
 //! - `fix`: `null`, or `{"kind": "PreserveDelete", "addon"}`,
 //!   `{"kind": "DeleteAccessPoint", "id"}`, `{"kind": "AdoptIntoHelm", "addon"}`,
@@ -70,6 +73,9 @@ pub enum Kind {
     #[serde(rename = "CSIDriver")]
     CsiDriver,
     PersistentVolume,
+    PersistentVolumeClaim,
+    Pod,
+    Event,
     StorageClass,
     VolumeAttachment,
     Node,
@@ -97,6 +103,9 @@ impl Kind {
         match self {
             Kind::CsiDriver => "CSIDriver",
             Kind::PersistentVolume => "PersistentVolume",
+            Kind::PersistentVolumeClaim => "PersistentVolumeClaim",
+            Kind::Pod => "Pod",
+            Kind::Event => "Event",
             Kind::StorageClass => "StorageClass",
             Kind::VolumeAttachment => "VolumeAttachment",
             Kind::Node => "Node",
