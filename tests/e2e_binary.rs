@@ -41,6 +41,11 @@ fn start_sim(kubeconfig: &std::path::Path) -> Sim {
     Sim { child, url }
 }
 
+/// The header once every source the dashboard knows of is live.
+fn all_live() -> String {
+    format!("sources {} live", stordeck::model::SourceId::ALL.len())
+}
+
 struct Tmux {
     session: String,
 }
@@ -145,7 +150,7 @@ fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
     let tmux = launch(dir.path(), &kubeconfig, &sim, "quit");
 
     // The region and cluster come from the kubeconfig's EKS ARN, as on a real cluster.
-    let screen = tmux.wait_for("all sources live", |s| s.contains("sources 19 live"));
+    let screen = tmux.wait_for("all sources live", |s| s.contains(&all_live()));
     assert!(
         screen.contains("cluster demo") && screen.contains("us-east-1"),
         "{screen}"
@@ -193,7 +198,7 @@ fn sigterm_and_sighup_exit_128_plus_the_signal() {
         let kubeconfig = dir.path().join("kubeconfig");
         let sim = start_sim(&kubeconfig);
         let tmux = launch(dir.path(), &kubeconfig, &sim, signal);
-        tmux.wait_for("all sources live", |s| s.contains("sources 19 live"));
+        tmux.wait_for("all sources live", |s| s.contains(&all_live()));
         // The pane's shell runs the dashboard as its child.
         let out = Command::new("tmux")
             .args(["display-message", "-p", "-t", &tmux.session, "#{pane_pid}"])
