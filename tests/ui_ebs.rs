@@ -103,6 +103,17 @@ fn world() -> World {
         volume("vol-0a3e7fd42b2aa4fec", "in-use", Some("i-0new")),
     ];
     aws(&mut w, AwsMsg::EbsVolumes { items, started: at }, at);
+    // What the pod that moved off the disrupted node was told.
+    let ev = obj(json!({
+        "metadata": {"name": "postgres-0.17c3a1f0", "namespace": "shop"},
+        "involvedObject": {"kind": "Pod", "namespace": "shop", "name": "postgres-0"},
+        "reason": "FailedAttachVolume", "type": "Warning", "count": 9,
+        "message": format!("Multi-Attach error for volume \"{STRANDED_PV}\" Volume is already \
+                            exclusively attached to one node and can't be attached to another"),
+        "firstTimestamp": ago(360).to_string(), "lastTimestamp": ago(30).to_string()}));
+    let reason = stordeck::model::symptom::Reason::FailedAttachVolume;
+    let change = Change::Apply(ev);
+    kube(&mut w, KubeMsg::Event { reason, change }, at);
     for s in fixture::all_sources() {
         fixture::health(&mut w, s, stordeck::model::HealthState::Live);
     }
@@ -110,12 +121,16 @@ fn world() -> World {
 }
 
 fn screen(w: &World, ui: &UiState) -> String {
+    screen_of(w, ui, H)
+}
+
+fn screen_of(w: &World, ui: &UiState, h: u16) -> String {
     let findings = Findings::evaluate(w, now());
-    let mut term = Terminal::new(TestBackend::new(W, H)).expect("test terminal");
+    let mut term = Terminal::new(TestBackend::new(W, h)).expect("test terminal");
     term.draw(|f| ui::render(f, w, &findings, ui, now()))
         .expect("draw");
     let buf = term.backend().buffer();
-    (0..H)
+    (0..h)
         .map(|y| {
             let line: String = (0..W).map(|x| buf[(x, y)].symbol()).collect();
             line.trim_end().to_string()
@@ -177,4 +192,22 @@ fn an_ebs_volumes_detail_follows_the_chain_to_the_instance() {
         assert!(s.contains(want), "{want} missing:\n{s}");
     }
     insta::assert_snapshot!("ebs_volume_detail", s);
+}
+
+#[test]
+fn a_volumes_detail_and_its_finding_show_what_its_pod_was_told() {
+    let w = world();
+    let mut ui = new_ui();
+    press(
+        &mut ui,
+        &w,
+        &[KeyCode::Char('7'), KeyCode::Char('j'), KeyCode::Enter],
+    );
+    let s = screen_of(&w, &ui, 48);
+    assert!(s.contains("FailedAttachVolume ×9"), "{s}");
+    assert!(
+        s.contains("last 30s ago · pod shop/postgres-0 · Multi-Attach error"),
+        "{s}"
+    );
+    insta::assert_snapshot!("ebs_volume_detail_events", s);
 }

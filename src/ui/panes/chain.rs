@@ -193,5 +193,21 @@ pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timest
             ));
         }
     }
+    if let Some(pv) = volume_of(world, target) {
+        super::chain_symptoms::symptom_links(world, &pv, now, &mut out);
+    }
     out
+}
+
+/// The PV whose Events belong under the target's chain.
+fn volume_of(world: &World, target: &ObjectRef) -> Option<String> {
+    match target.kind {
+        ObjectKind::Pv => Some(target.name.clone()),
+        ObjectKind::AccessPoint => {
+            let ap = world.access_points.get(target.name.as_str())?;
+            Some(world.pv_for_access_point(ap)?.meta.name.clone())
+        }
+        ObjectKind::EbsVolume => Some(world.pv_for_ebs_volume(&target.name)?.meta.name.clone()),
+        _ => None,
+    }
 }

@@ -8,6 +8,7 @@ pub mod addons;
 pub mod chain;
 mod chain_ebs;
 pub mod chain_link;
+mod chain_symptoms;
 mod chain_volume;
 pub mod detail;
 pub mod drivers;
