@@ -64,6 +64,11 @@ pub struct Observed {
     pub disrupted_seen: HashMap<String, Timestamp>,
     /// Node → when stordeck last saw a node-agent pod on it go.
     pub agent_gone: HashMap<String, Timestamp>,
+    /// CSIDriver → when stordeck saw it deleted (or dropped by a relist); forgotten when
+    /// it comes back.
+    pub driver_gone: HashMap<String, Timestamp>,
+    /// When the CSIDriver watch first completed a full listing.
+    pub drivers_first_listed: Option<Timestamp>,
     /// Access point → when stordeck first saw it `creating`.
     pub ap_creating_seen: HashMap<String, Timestamp>,
     /// Add-on → its status and when stordeck first saw it in that status.

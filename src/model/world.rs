@@ -348,10 +348,7 @@ impl World {
 
     fn apply_kube(&mut self, msg: KubeMsg, now: jiff::Timestamp) {
         match msg {
-            KubeMsg::CsiDriver(c) => {
-                self.csi_drivers
-                    .fold(c, cluster_key, CsiDriverRow::from_k8s);
-            }
+            KubeMsg::CsiDriver(c) => self.fold_csi_driver(c, now),
             KubeMsg::Pv(c) => self.fold_pv(c, now),
             KubeMsg::Pvc(c) => match self.pvcs.fold(c, ns_key, PvcRow::from_k8s) {
                 Folded::Upserted { key, old } => {
@@ -740,6 +737,11 @@ impl World {
     pub fn access_point_for_pv(&self, pv: &PvRow) -> Option<&AccessPointRec> {
         let id = pv.efs.as_ref()?.access_point_id.as_ref()?;
         self.access_points.get(id)
+    }
+
+    /// Every driver PVs name, with how many name it.
+    pub fn pv_drivers(&self) -> impl Iterator<Item = (&'static str, usize)> + '_ {
+        self.idx.pvs_by_driver.iter().map(|(d, n)| (d.as_str(), *n))
     }
 
     pub fn pvs_for_driver(&self, driver: &str) -> usize {

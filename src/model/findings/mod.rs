@@ -13,6 +13,7 @@ mod addon_degraded;
 mod attachment_drift;
 mod az_mismatch;
 mod detach_stuck;
+mod driver_lost;
 mod ebs_common;
 mod gid_range;
 mod lifecycle_drift;
@@ -107,6 +108,7 @@ type Rule = fn(&World, &Ctx<'_>, &mut Out);
 /// Every rule, in story order; findings of equal severity keep this order.
 const RULES: &[(&str, Rule)] = &[
     (preserve_risk::ID, preserve_risk::check),
+    (preserve_risk::ID, driver_lost::check),
     (ownership_ambiguous::ID, ownership_ambiguous::check),
     (missing_access_point::ID, missing_access_point::check),
     (orphan_access_point::ID, orphan_access_point::check),
@@ -128,7 +130,7 @@ const RULES: &[(&str, Rule)] = &[
 
 /// The ids of every rule, in story order, then the symptoms no rule explains.
 pub fn rule_ids() -> impl Iterator<Item = &'static str> {
-    // stranded-volume is judged by two functions, one per side.
+    // preserve-risk and stranded-volume are each judged by two functions.
     RULES
         .iter()
         .enumerate()
@@ -237,6 +239,7 @@ pub(super) fn recheck_at(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Op
         access_point_stuck::recheck_at(world, cx),
         addon_degraded::recheck_at(world, cx),
         symptoms::recheck_at(world, cx),
+        driver_lost::recheck_at(world, cx),
     ]
     .into_iter()
     .flatten()

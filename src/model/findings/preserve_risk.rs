@@ -95,7 +95,7 @@ pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
 }
 
 /// Fargate-only clusters are where the CSIDriver exists before any add-on.
-fn nodes_note(w: &World) -> Option<String> {
+pub(super) fn nodes_note(w: &World) -> Option<String> {
     let total = w.nodes.len();
     let fargate = w.nodes.values().filter(|n| NodeRow::is_fargate(n)).count();
     if w.is_fargate_only() {

@@ -4,12 +4,13 @@
 use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
+use k8s_openapi::api::storage::v1::CSIDriver;
 
 use super::{NsName, World, cluster_key, ns_key};
 use crate::model::findings::DISRUPTED_TAINT;
 use crate::model::input::{AgentSelector, Change, ProbeKey, ProbeOutcome, ProbeResult};
 use crate::model::observed::Changed;
-use crate::model::projection::{AgentPodRow, DaemonSetRow, PvRow, PvcRow};
+use crate::model::projection::{AgentPodRow, CsiDriverRow, DaemonSetRow, PvRow, PvcRow};
 use crate::model::table::Folded;
 use crate::model::uid::Uid;
 
@@ -68,6 +69,27 @@ impl World {
             }
             Folded::Nothing => {}
         }
+    }
+
+    pub(super) fn fold_csi_driver(&mut self, change: Change<CSIDriver>, now: jiff::Timestamp) {
+        let gone = &mut self.observed.driver_gone;
+        match &change {
+            Change::Apply(d) | Change::InitApply(d) => {
+                gone.remove(&cluster_key(d));
+            }
+            Change::Delete(d) => {
+                gone.insert(cluster_key(d), now);
+            }
+            Change::InitDone => {
+                for d in self.csi_drivers.relist_drops() {
+                    gone.insert(d.meta.name.clone(), now);
+                }
+                self.observed.drivers_first_listed.get_or_insert(now);
+            }
+            Change::InitStart => {}
+        }
+        self.csi_drivers
+            .fold(change, cluster_key, CsiDriverRow::from_k8s);
     }
 
     pub(super) fn fold_agent_pod(

@@ -141,6 +141,13 @@ impl World {
             if let Some(v) = pv.ebs_volume_id() {
                 l.add(ObjRef::cluster(Kind::EbsVolume, v));
             }
+            // A volume whose CSIDriver is gone cannot be served, whatever the message.
+            if let Some(d) = pv.driver
+                && self.csi_drivers.synced
+                && self.csi_drivers.get(d.as_str()).is_none()
+            {
+                l.add(ObjRef::cluster(Kind::CsiDriver, &d));
+            }
         }
         if let Some(d) = s.missing_driver() {
             l.add(ObjRef::cluster(Kind::CsiDriver, d));
