@@ -76,6 +76,7 @@ pub struct FindingsConfig {
     pub attachment_drift_grace: Option<Spanned<String>>,
     pub orphaned_ebs_grace: Option<Spanned<String>>,
     pub unexplained_symptom_grace: Option<Spanned<String>>,
+    pub driver_lost_grace: Option<Spanned<String>>,
     #[serde(default)]
     pub silence: Vec<SilenceConfig>,
 }
@@ -125,6 +126,7 @@ impl FindingsConfig {
                 &self.unexplained_symptom_grace,
                 &mut graces.unexplained_symptom,
             ),
+            (&self.driver_lost_grace, &mut graces.driver_lost),
         ] {
             if let Some(v) = value {
                 *slot = v

@@ -24,6 +24,7 @@ fn quick() -> Policy {
             stranded: SignedDuration::from_secs(1),
             agent_settle: SignedDuration::from_secs(1),
             unexplained_symptom: SignedDuration::from_secs(1),
+            driver_lost: SignedDuration::from_secs(1),
             ..Graces::default()
         },
         ..Policy::default()
@@ -185,4 +186,80 @@ async fn storage_events_join_their_findings_and_the_rest_are_unexplained() {
             "{reason} not watched: {asked:?}"
         );
     }
+}
+
+/// Story 1 after the fact: the EFS add-on deleted without preserve takes the CSIDriver
+/// that predated it; the finding says so, and the kubelet's "driver name … not found"
+/// Event is its evidence, not an unexplained symptom.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_driver_lost_with_its_addon_is_critical_and_explains_the_mount_events() {
+    let sim = common::start_sim().await;
+    let ctl = common::Control::new(&sim);
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
+        .await
+        .expect("connect");
+    let mut h = Headless::start_with(&conn, Clock::system(), quick());
+    assert!(h.first_sync(Duration::from_secs(30)).await);
+    let lost = |f: &Finding| f.id == "preserve-risk" && f.title.contains("is gone");
+    assert!(!h.findings.all().iter().any(lost));
+
+    let writer = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, false)
+        .await
+        .expect("connect for writing");
+    writer
+        .aws
+        .eks
+        .delete_addon()
+        .cluster_name(CLUSTER)
+        .addon_name("aws-efs-csi-driver")
+        .preserve(false)
+        .send()
+        .await
+        .expect("delete add-on");
+    ctl.post("/advance?seconds=10", None).await;
+
+    let events: Api<Event> = Api::namespaced(common::kube_client(&sim), "apps");
+    let now = jiff::Timestamp::now().to_string();
+    let ev: Event = serde_json::from_value(json!({
+        "metadata": {"name": "uploads-0.19c07", "namespace": "apps"},
+        "involvedObject": {"kind": "Pod", "namespace": "apps", "name": "uploads-0"},
+        "reason": "FailedMount", "type": "Warning", "count": 4,
+        "message": "MountVolume.MountDevice failed for volume \"data\" : kubernetes.io/csi: \
+                    attacher.MountDevice failed to create newCsiDriverClient: driver name \
+                    efs.csi.aws.com not found in the list of registered CSI drivers",
+        "source": {"component": "kubelet"},
+        "firstTimestamp": now, "lastTimestamp": now}))
+    .expect("event");
+    events
+        .create(&PostParams::default(), &ev)
+        .await
+        .expect("create event");
+
+    let explained = h
+        .until_findings(Duration::from_secs(30), |_, f| {
+            f.all()
+                .iter()
+                .any(|f| lost(f) && names_event(f, "uploads-0.19c07"))
+        })
+        .await;
+    let found = h.findings.all().to_vec();
+    assert!(
+        explained,
+        "{:#?}",
+        found
+            .iter()
+            .map(|f| (f.id, &f.title, event_reasons(f)))
+            .collect::<Vec<_>>()
+    );
+    let f = found.iter().find(|f| lost(f)).expect("lost");
+    assert!(
+        f.title.contains("CSIDriver efs.csi.aws.com is gone"),
+        "{}",
+        f.title
+    );
+    assert_eq!(f.severity, stordeck::model::findings::Severity::Critical);
+    assert!(
+        !found.iter().any(|f| f.id == UNEXPLAINED_SYMPTOM),
+        "{found:#?}"
+    );
 }

@@ -7,17 +7,13 @@
 //! Judged by the same id as the risk before the delete (`preserve-risk`): it is the same
 //! story, and a silence for one is meant for both.
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::Timestamp;
 
 use super::preserve_risk::{ID, nodes_note};
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, plural, ts};
 use super::{Ctx, Out};
 use crate::model::World;
 use crate::model::input::{HealthState, SourceId};
-
-/// A driver's chart may delete and re-create its CSIDriver to change an immutable field;
-/// an absence shorter than this is that.
-const SETTLE: SignedDuration = SignedDuration::from_secs(60);
 
 /// The EKS add-ons that ship a CSIDriver, by driver: their PVs cannot be served without it.
 const ADDON_DRIVERS: &[(&str, &str)] = &[
@@ -59,7 +55,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         .collect();
     lost.sort();
     for (driver, pvs, since) in lost {
-        if cx.now < since + SETTLE {
+        if cx.now < since + cx.policy.graces.driver_lost {
             continue;
         }
         let seen_deleted = w.observed.driver_gone.contains_key(driver);
@@ -118,14 +114,14 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
     }
 }
 
-/// When a missing driver's settle ends.
+/// When a missing driver's grace ends.
 pub(super) fn recheck_at(w: &World, cx: &Ctx<'_>) -> Option<Timestamp> {
     if !listed(w) {
         return None;
     }
     w.pv_drivers()
         .filter(|(d, _)| w.csi_drivers.get(*d).is_none())
-        .filter_map(|(d, _)| Some(missing_since(w, d)? + SETTLE))
+        .filter_map(|(d, _)| Some(missing_since(w, d)? + cx.policy.graces.driver_lost))
         .filter(|t| *t > cx.now)
         .min()
 }
@@ -135,6 +131,7 @@ mod tests {
     use super::*;
     use crate::model::findings::testkit::*;
     use crate::model::{Change, KubeMsg};
+    use jiff::SignedDuration;
 
     fn world() -> World {
         let mut w = World::default();

@@ -37,6 +37,9 @@ pub struct Graces {
     /// go within the stranded-volume grace, and the finding that explains an Event may
     /// take as long to be confirmed.
     pub unexplained_symptom: SignedDuration,
+    /// A CSIDriver PVs name is missing: a chart may delete and re-create it to change an
+    /// immutable field.
+    pub driver_lost: SignedDuration,
 }
 
 impl Default for Graces {
@@ -52,6 +55,7 @@ impl Default for Graces {
             attachment_drift: SignedDuration::from_mins(2),
             orphaned_ebs: SignedDuration::from_mins(10),
             unexplained_symptom: SignedDuration::from_mins(5),
+            driver_lost: SignedDuration::from_mins(1),
         }
     }
 }
