@@ -1,6 +1,7 @@
-//! The EBS volumes pane and an EBS volume's detail, rendered from a synthetic world the
-//! way the sources build it: a node Karpenter is disrupting with a volume EC2 still
-//! holds for it, a healthy attachment, and an orphan nobody names.
+//! The EBS volumes pane, an EBS volume's detail, and the volumes in the Lifecycle pane,
+//! rendered from a synthetic world the way the sources build it: a node Karpenter is
+//! disrupting with a volume EC2 still holds for it, a healthy attachment, and an orphan
+//! nobody names.
 
 // The snapshot fixture's helpers, of which this test needs only some.
 #[allow(dead_code)]
@@ -14,7 +15,7 @@ use serde_json::json;
 use stordeck::model::ebs::{EbsAttachment, EbsVolumeRec};
 use stordeck::model::intern::Sym;
 use stordeck::model::{AwsMsg, Change, KubeMsg, World};
-use stordeck::ui::{self, Findings, Theme, UiState};
+use stordeck::ui::{self, Findings, ObjectKind, ObjectRef, Theme, UiState};
 
 use fixture::{ago, aws, kube, meta, now, obj, pv};
 
@@ -210,4 +211,103 @@ fn a_volumes_detail_and_its_finding_show_what_its_pod_was_told() {
         "{s}"
     );
     insta::assert_snapshot!("ebs_volume_detail_events", s);
+}
+
+/// [`world`], then a later sweep in which the disrupted node's volume is detaching from
+/// it and the orphan is being deleted: the transitions the Lifecycle pane lists.
+fn detaching_world() -> World {
+    let mut w = world();
+    let mut stranded = volume("vol-027f0aba0646c5c34", "in-use", Some("i-0old"));
+    stranded.attachments[0].state = Sym::new("detaching");
+    let items = vec![
+        volume("vol-01bf3bfc693db6ea8", "deleting", None),
+        stranded,
+        volume("vol-0a3e7fd42b2aa4fec", "in-use", Some("i-0new")),
+    ];
+    aws(
+        &mut w,
+        AwsMsg::EbsVolumes {
+            items,
+            started: ago(60),
+        },
+        ago(60),
+    );
+    w
+}
+
+fn typed(ui: &mut UiState, w: &World, s: &str) {
+    let keys: Vec<KeyCode> = s.chars().map(KeyCode::Char).collect();
+    press(ui, w, &keys);
+}
+
+#[test]
+fn the_lifecycle_pane_lists_ebs_volumes_and_their_attachment_transitions() {
+    let w = detaching_world();
+    let mut ui = new_ui();
+    press(&mut ui, &w, &[KeyCode::Char('5')]);
+    let s = screen(&w, &ui);
+    let row = |id: &str| {
+        s.lines()
+            .find(|l| l.contains(" EBS ") && l.contains(id))
+            .unwrap_or_else(|| panic!("no EBS row for {id}:\n{s}"))
+    };
+    let stranded = row("vol-027f0aba0646c5c34");
+    assert!(
+        stranded.contains("i-0old detaching")
+            && stranded.contains("us-east-1a")
+            && stranded.contains("in-use"),
+        "{s}"
+    );
+    assert!(row("vol-01bf3bfc693db6ea8").contains("deleting"), "{s}");
+    assert!(
+        row("vol-0a3e7fd42b2aa4fec").contains("i-0new attached"),
+        "{s}"
+    );
+    for (kind, object, change) in [
+        (
+            "EBS attach",
+            "vol-027f0aba0646c5c34 @ i-0old",
+            "attached → detaching",
+        ),
+        ("EBS", "vol-01bf3bfc693db6ea8", "available → deleting"),
+    ] {
+        assert!(
+            s.lines()
+                .any(|l| l.contains(kind) && l.contains(object) && l.contains(change)),
+            "no {kind} transition of {object}:\n{s}"
+        );
+    }
+    insta::assert_snapshot!("lifecycle_ebs", s);
+}
+
+#[test]
+fn enter_on_a_lifecycle_volume_opens_the_ebs_panes_detail_and_the_filter_finds_it() {
+    let w = detaching_world();
+    let want = ObjectRef {
+        kind: ObjectKind::EbsVolume,
+        namespace: None,
+        name: "vol-027f0aba0646c5c34".into(),
+    };
+    let mut from_ebs = new_ui();
+    press(
+        &mut from_ebs,
+        &w,
+        &[KeyCode::Char('7'), KeyCode::Char('j'), KeyCode::Enter],
+    );
+    assert_eq!(from_ebs.detail_target(), Some(&want));
+
+    let mut ui = new_ui();
+    press(&mut ui, &w, &[KeyCode::Char('5'), KeyCode::Char('/')]);
+    typed(&mut ui, &w, "detaching");
+    press(&mut ui, &w, &[KeyCode::Enter]);
+    let s = screen(&w, &ui);
+    assert!(
+        s.contains("[1 of 3]"),
+        "the filter matches the attachment:\n{s}"
+    );
+    press(&mut ui, &w, &[KeyCode::Enter]);
+    assert_eq!(ui.detail_target(), Some(&want));
+    // The same detail, whichever pane opened it (the tabs say which pane is active).
+    let body = |s: String| s.lines().skip(3).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(screen(&w, &ui)), body(screen(&w, &from_ebs)));
 }

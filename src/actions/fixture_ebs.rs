@@ -62,13 +62,8 @@ pub fn live(w: &mut World, source: SourceId) {
     w.apply(SourceMsg::Health(h), now());
 }
 
-pub fn world() -> World {
-    let mut w = World::default();
-    let instance = |id: &str, state: &str| InstanceRec {
-        id: id.into(),
-        state: Sym::new(state),
-        zone: None,
-    };
+/// The volumes of [`world`], as one EC2 sweep describes them.
+pub fn volumes() -> Vec<EbsVolumeRec> {
     let foreign = EbsVolumeRec {
         cluster_tagged: false,
         ..vol("vol-0ff", None)
@@ -78,7 +73,7 @@ pub fn world() -> World {
         claim_tag: Some((Sym::new("shop"), "data-es-0".into())),
         ..vol("vol-0f", None)
     };
-    let items = vec![
+    vec![
         vol("vol-0a", Some("i-ready")),
         vol("vol-0d", Some("i-dis")),
         vol("vol-0e", Some("i-gone")),
@@ -86,7 +81,17 @@ pub fn world() -> World {
         vol("vol-0bad", None),
         orphan,
         foreign,
-    ];
+    ]
+}
+
+pub fn world() -> World {
+    let mut w = World::default();
+    let instance = |id: &str, state: &str| InstanceRec {
+        id: id.into(),
+        state: Sym::new(state),
+        zone: None,
+    };
+    let items = volumes();
     w.apply(
         SourceMsg::Aws(AwsMsg::EbsVolumes {
             items,

@@ -24,7 +24,7 @@ pub mod reads;
 mod recheck;
 mod run_ebs;
 
-use crate::model::findings::{Findings, Kind};
+use crate::model::findings::{Finding, Findings, Kind};
 pub use audit::AuditLog;
 pub use ebs::{DeleteVolume, DetachVolume};
 pub use executor::{BeforeSend, Executor, Outcome};
@@ -91,30 +91,43 @@ pub struct Tolerate {
 }
 
 impl Action {
-    /// The object the findings about this action are about, as findings name it; `None`
-    /// when findings have no kind for it (an EBS volume no PV names).
-    pub fn subject(&self) -> Option<(Kind, Option<String>, String)> {
-        Some(match self {
-            Action::DeleteAddon(d) => (Kind::Addon, None, d.addon.clone()),
-            Action::DeleteAccessPoint(d) => (Kind::AccessPoint, None, d.access_point_id.clone()),
-            Action::AdoptHelm(a) => (Kind::Addon, None, a.addon.clone()),
-            Action::Tolerate(t) => (
+    /// The objects the findings about this action are about, as findings name them. A
+    /// detach concerns the volume and, when one names it, the PV: a finding about either
+    /// is one the operator should read before detaching.
+    pub fn subjects(&self) -> Vec<(Kind, Option<String>, String)> {
+        match self {
+            Action::DeleteAddon(d) => vec![(Kind::Addon, None, d.addon.clone())],
+            Action::DeleteAccessPoint(d) => {
+                vec![(Kind::AccessPoint, None, d.access_point_id.clone())]
+            }
+            Action::AdoptHelm(a) => vec![(Kind::Addon, None, a.addon.clone())],
+            Action::Tolerate(t) => vec![(
                 Kind::DaemonSet,
                 t.patch.object.namespace.clone(),
                 t.patch.object.name.clone(),
-            ),
-            Action::DetachVolume(d) => (Kind::PersistentVolume, None, d.pv.clone()?),
-            Action::DeleteVolume(_) => return None,
-        })
+            )],
+            Action::DetachVolume(d) => {
+                std::iter::once((Kind::EbsVolume, None, d.volume_id.clone()))
+                    .chain(d.pv.clone().map(|pv| (Kind::PersistentVolume, None, pv)))
+                    .collect()
+            }
+            Action::DeleteVolume(d) => vec![(Kind::EbsVolume, None, d.volume_id.clone())],
+        }
     }
 
-    /// Fills the dialog's findings section from the findings naming the subject.
+    /// Fills the dialog's findings section from the findings naming its subjects, each
+    /// once (a stranded volume's finding names both the volume and its PV).
     pub fn with_findings(mut self, findings: &Findings) -> Self {
-        let Some((kind, ns, name)) = self.subject() else {
-            return self;
-        };
-        let lines: Vec<String> = findings
-            .naming(kind, ns.as_deref(), &name)
+        let mut seen: Vec<&Finding> = Vec::new();
+        for (kind, ns, name) in self.subjects() {
+            for f in findings.naming(kind, ns.as_deref(), &name) {
+                if !seen.iter().any(|s| std::ptr::eq(*s, f)) {
+                    seen.push(f);
+                }
+            }
+        }
+        let lines: Vec<String> = seen
+            .iter()
             .map(|f| format!("{} {}: {}", f.severity.label(), f.id, f.title))
             .collect();
         match &mut self {

@@ -6,6 +6,7 @@ use super::Action;
 use super::fixture::{de, kube};
 use super::fixture_ebs::{live, node, world};
 use super::plan::{delete_ebs_volume, force_detach};
+use crate::model::findings::{Evidence, Fields, Finding, Findings, Kind, ObjRef, Severity};
 use crate::model::{Change, KubeMsg, SourceId, World};
 
 fn detach(w: &World, id: &str) -> Result<super::DetachVolume, String> {
@@ -121,4 +122,62 @@ fn only_a_driver_made_available_volume_no_pv_names_is_deleted() {
         ))),
     );
     assert!(delete_ebs_volume(&w, "vol-0f").is_err_and(|e| e.contains("CSIVolumeName tag")));
+}
+
+/// A finding of rule `id` whose evidence names `objects`.
+fn finding(id: &'static str, objects: &[ObjRef]) -> Finding {
+    Finding {
+        id,
+        severity: Severity::Warning,
+        title: format!("about {}", objects.len()),
+        evidence: objects
+            .iter()
+            .map(|o| Evidence::object(o.clone(), Fields::default()))
+            .collect(),
+        fix: None,
+        since: None,
+        silenced: None,
+    }
+}
+
+#[test]
+fn a_detach_lists_each_finding_about_its_volume_or_its_pv_once_and_no_other() {
+    let mut w = world();
+    live(&mut w, SourceId::Nodes);
+    let vol = ObjRef::cluster(Kind::EbsVolume, "vol-0d");
+    let pv = ObjRef::cluster(Kind::PersistentVolume, "pv-dis");
+    let findings = Findings::new(vec![
+        finding("on-volume", std::slice::from_ref(&vol)),
+        finding("on-pv", std::slice::from_ref(&pv)),
+        finding("on-both", &[vol.clone(), pv.clone()]),
+        finding("elsewhere", &[ObjRef::cluster(Kind::EbsVolume, "vol-0e")]),
+    ]);
+    let Action::DetachVolume(d) = force_detach(&w, "vol-0d")
+        .expect("planned")
+        .with_findings(&findings)
+    else {
+        panic!("not a detach");
+    };
+    let mut rules: Vec<&str> = d
+        .findings
+        .iter()
+        .filter_map(|l| l.split_whitespace().nth(1))
+        .collect();
+    rules.sort_unstable();
+    assert_eq!(
+        rules,
+        ["on-both:", "on-pv:", "on-volume:"],
+        "{:?}",
+        d.findings
+    );
+
+    // vol-0e has no PV: only what names the volume itself.
+    let Action::DetachVolume(d) = force_detach(&w, "vol-0e")
+        .expect("planned")
+        .with_findings(&findings)
+    else {
+        panic!("not a detach");
+    };
+    assert_eq!(d.findings.len(), 1, "{:?}", d.findings);
+    assert!(d.findings[0].contains("elsewhere"));
 }

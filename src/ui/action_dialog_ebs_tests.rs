@@ -165,3 +165,65 @@ fn read_only_ebs_dialogs_never_run() {
     typed(&mut ui, &w, "vol-0d");
     assert_eq!(runs(&enter(&mut ui, &w)), None);
 }
+
+/// [`ebs_world`] with the orphan vol-0f created `age` ago, read by the same sweep.
+fn orphan_aged(age: jiff::SignedDuration) -> World {
+    let mut w = ebs_world();
+    let items = crate::actions::fixture_ebs::volumes()
+        .into_iter()
+        .map(|mut v| {
+            v.created = Some(now() - age);
+            v
+        })
+        .collect();
+    let sweep = crate::model::AwsMsg::EbsVolumes {
+        items,
+        started: now(),
+    };
+    w.apply(crate::model::SourceMsg::Aws(sweep), now());
+    w
+}
+
+fn dialog_findings(ui: &UiState) -> Vec<String> {
+    match ui.dialog_action() {
+        Some(Action::DeleteVolume(d)) => d.findings.clone(),
+        Some(Action::DetachVolume(d)) => d.findings.clone(),
+        other => panic!("no EBS dialog: {other:?}"),
+    }
+}
+
+#[test]
+fn the_snapshot_then_delete_dialog_lists_the_orphan_finding_about_its_volume() {
+    let w = orphan_aged(jiff::SignedDuration::from_hours(24));
+    let f = Findings::evaluate(&w, now());
+    let mut ui = UiState::new(Theme::dark(), false);
+    open_for_ebs_volume(&mut ui, &w, &f, Key::Delete, "vol-0f");
+    let listed = dialog_findings(&ui);
+    assert!(
+        listed.len() == 1
+            && listed[0].contains("orphaned-ebs-volume")
+            && listed[0].contains("vol-0f"),
+        "{listed:?}"
+    );
+    let screen = draw(&ui, &w);
+    assert!(screen.contains("Findings:"), "{screen}");
+    assert!(screen.contains("orphaned-ebs-volume"), "{screen}");
+
+    // The orphan's finding is about vol-0f, not about the volume being detached.
+    open_for_ebs_volume(&mut ui, &w, &f, Key::Detach, "vol-0d");
+    let listed = dialog_findings(&ui);
+    assert!(
+        listed.iter().all(|l| !l.contains("orphaned-ebs-volume")),
+        "{listed:?}"
+    );
+}
+
+#[test]
+fn an_orphan_still_within_its_grace_brings_no_finding_to_the_dialog() {
+    let w = orphan_aged(jiff::SignedDuration::from_mins(2));
+    let f = Findings::evaluate(&w, now());
+    let mut ui = UiState::new(Theme::dark(), false);
+    open_for_ebs_volume(&mut ui, &w, &f, Key::Delete, "vol-0f");
+    assert_eq!(dialog_findings(&ui), Vec::<String>::new());
+    assert!(!draw(&ui, &w).contains("Findings:"));
+}

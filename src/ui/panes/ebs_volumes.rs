@@ -31,11 +31,12 @@ const COLUMNS: &[Column] = &[
 ];
 
 /// The attachment that matters most: one still holding the volume, else the first.
-fn main_attachment(v: &EbsVolumeRec) -> Option<&EbsAttachment> {
+pub(super) fn main_attachment(v: &EbsVolumeRec) -> Option<&EbsAttachment> {
     v.holders().next().or(v.attachments.first())
 }
 
-fn state_tone(state: &str) -> Tone {
+/// A volume's or an attachment's state, toned the same wherever EBS shows.
+pub(super) fn state_tone(state: &str) -> Tone {
     match state {
         "in-use" | "attached" => Tone::Ok,
         "available" => Tone::Info,
@@ -67,6 +68,12 @@ fn node_cell(world: &World, a: Option<&EbsAttachment>) -> CellText {
         }
         Some(n) => CellText::new(n.meta.name.clone(), Tone::Normal),
     }
+}
+
+/// The object a volume's row opens, from whichever pane lists it: one detail, one set of
+/// badges and findings.
+pub(super) fn volume_ref(v: &EbsVolumeRec) -> ObjectRef {
+    ObjectRef::cluster(ObjectKind::EbsVolume, v.id.as_str())
 }
 
 impl TablePane for EbsVolumes<'_> {
@@ -167,6 +174,6 @@ impl TablePane for EbsVolumes<'_> {
     }
 
     fn object_ref(&self, v: &EbsVolumeRec) -> Option<ObjectRef> {
-        Some(ObjectRef::cluster(ObjectKind::EbsVolume, v.id.as_str()))
+        Some(volume_ref(v))
     }
 }

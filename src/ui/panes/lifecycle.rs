@@ -1,7 +1,9 @@
 //! Every file system, mount target and access point with its AWS lifecycle state; for
 //! file systems, what the ACK controller believes and how long the two have disagreed;
-//! below, the state changes stordeck has seen. A file system more than one ACK object
-//! claims gets a row per claimant, so none hides behind the other.
+//! then the cluster's EBS volumes with their state and the attachment that holds them;
+//! below, the state changes stordeck has seen, volume and attachment ones included. A
+//! file system more than one ACK object claims gets a row per claimant, so none hides
+//! behind the other.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -15,7 +17,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use super::access_points::state_tone;
+use super::ebs_volumes::{main_attachment, state_tone as ebs_tone, volume_ref};
 use super::{Ctx, Stamp, TablePane, render_table};
+use crate::model::ebs::EbsVolumeRec;
 use crate::model::findings::ack_retains;
 use crate::model::input::{AccessPointRec, FileSystemRec, MountTargetRec};
 use crate::model::projection::AckFileSystemRow;
@@ -37,12 +41,16 @@ pub enum LifeRow<'w> {
     Ack(&'w AckFileSystemRow),
     Mt(&'w MountTargetRec),
     Ap(&'w AccessPointRec),
+    Ebs(&'w EbsVolumeRec),
 }
+
+/// The width of the column a child's file system, or a volume's attachment, goes in.
+const PARENT_WIDTH: usize = 21;
 
 const COLUMNS: &[Column] = &[
     Column::new("KIND", Length(4)),
     Column::new("ID", Length(24)),
-    Column::new("FILE SYSTEM", Length(21)),
+    Column::new("FS / ATTACHMENT", Length(PARENT_WIDTH as u16)),
     Column::new("NAME / AZ", Fill(1)),
     Column::new("AWS STATE", Length(10)),
     Column::new("ACK RESOURCE", Fill(1)),
@@ -51,12 +59,13 @@ const COLUMNS: &[Column] = &[
     Column::timed("DRIFT", Length(6)),
 ];
 
-fn cursors(world: &World) -> [Cursor; 4] {
+fn cursors(world: &World) -> [Cursor; 5] {
     [
         world.file_systems.cursor(),
         world.mount_targets.cursor(),
         world.access_points.cursor(),
         world.ack_file_systems.cursor(),
+        world.ebs_volumes.cursor(),
     ]
 }
 
@@ -74,7 +83,7 @@ fn order(world: &World, ui: &UiState) -> Rc<Vec<Slot>> {
 }
 
 /// Each file system followed by its ACK claimants when there are several, its mount
-/// targets, then its access points.
+/// targets, then its access points; then the EBS volumes, by id.
 fn slots(world: &World) -> Vec<Slot> {
     let rank = |r: usize| r as u32;
     let mut claims: BTreeMap<&str, Vec<Slot>> = BTreeMap::new();
@@ -93,7 +102,10 @@ fn slots(world: &World) -> Vec<Slot> {
         fs.1.push(Slot::Ap(rank(r)));
     }
     let mut out = Vec::with_capacity(
-        world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
+        world.file_systems.len()
+            + world.mount_targets.len()
+            + world.access_points.len()
+            + world.ebs_volumes.len(),
     );
     for (r, fs) in world.file_systems.values().enumerate() {
         out.push(Slot::Fs(rank(r)));
@@ -110,6 +122,8 @@ fn slots(world: &World) -> Vec<Slot> {
         out.extend(mts);
         out.extend(aps);
     }
+    // The table is keyed by volume id, so its order is the id order.
+    out.extend((0..world.ebs_volumes.len()).map(|r| Slot::Ebs(rank(r))));
     out
 }
 
@@ -159,11 +173,12 @@ impl TablePane for Lifecycle {
             SourceId::EfsMountTargets,
             SourceId::EfsAccessPoints,
             SourceId::AckFileSystems,
+            SourceId::Ec2Volumes,
         ]
     }
 
     fn empty_hint(&self) -> &'static str {
-        "No EFS file systems in this account and region."
+        "No EFS file systems in this account and region, and no EBS volumes of this cluster."
     }
 
     fn len(&self, world: &World, ui: &UiState) -> usize {
@@ -178,6 +193,7 @@ impl TablePane for Lifecycle {
             Slot::Ack(r) => LifeRow::Ack(world.ack_file_systems.get_index(at(r))?.1),
             Slot::Mt(r) => LifeRow::Mt(world.mount_targets.get_index(at(r))?.1),
             Slot::Ap(r) => LifeRow::Ap(world.access_points.get_index(at(r))?.1),
+            Slot::Ebs(r) => LifeRow::Ebs(world.ebs_volumes.get_index(at(r))?.1),
         })
     }
 
@@ -194,13 +210,14 @@ impl TablePane for Lifecycle {
                 );
                 Slot::Ack(world.ack_file_systems.rank(&key)? as u32)
             }
+            ObjectKind::EbsVolume => Slot::Ebs(world.ebs_volumes.rank(name)? as u32),
             _ => return None,
         };
         order(world, ui).iter().position(|s| *s == slot)
     }
 
-    /// Its rows read these four tables and nothing else (DRIFT ticks, so no filter
-    /// reads it).
+    /// Its rows read these five tables and nothing else (DRIFT ticks, so no filter
+    /// reads it; a volume's row reads only its own record).
     fn stamp(&self, world: &World) -> Stamp {
         Stamp::Tables(cursors(world).to_vec(), 0)
     }
@@ -265,6 +282,17 @@ impl TablePane for Lifecycle {
                 none(),
                 none(),
             ],
+            LifeRow::Ebs(v) => vec![
+                CellText::new("EBS", Tone::Accent),
+                v.id.to_string().into(),
+                attachment_cell(v),
+                v.zone.to_string().into(),
+                CellText::new(v.state.to_string(), ebs_tone(&v.state)),
+                none(),
+                none(),
+                none(),
+                none(),
+            ],
         }
     }
 
@@ -278,6 +306,7 @@ impl TablePane for Lifecycle {
             },
             LifeRow::Mt(mt) => ObjectRef::cluster(ObjectKind::MountTarget, &mt.id),
             LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, ap.id.as_str()),
+            LifeRow::Ebs(v) => volume_ref(v),
         })
     }
 
@@ -288,6 +317,28 @@ impl TablePane for Lifecycle {
         render_table(self, frame, table, cx);
         render_history(frame, history, cx, shown);
     }
+}
+
+/// The attachment that holds the volume (else its first), as `instance state`, with how
+/// many more hold it (multi-attach). The state is what matters in a transition, so the
+/// instance id gives way to it when the column is too narrow for both.
+pub(super) fn attachment_cell(v: &EbsVolumeRec) -> CellText {
+    let Some(a) = main_attachment(v) else {
+        return CellText::new("-", Tone::Muted);
+    };
+    let more = match v.holders().count() {
+        n if n > 1 => format!(" +{}", n - 1),
+        _ => String::new(),
+    };
+    let tail = format!(" {}{more}", a.state);
+    let room = PARENT_WIDTH.saturating_sub(tail.chars().count());
+    let instance = if a.instance_id.chars().count() <= room {
+        a.instance_id.to_string()
+    } else {
+        let keep: String = a.instance_id.chars().take(room.saturating_sub(1)).collect();
+        format!("{keep}…")
+    };
+    CellText::new(format!("{instance}{tail}"), ebs_tone(&a.state))
 }
 
 /// A file system several ACK objects claim: how many, in the ACK column; their states are
@@ -333,6 +384,31 @@ fn claimant_cells(ack: &AckFileSystemRow) -> Vec<CellText> {
     ]
 }
 
+/// What a transition is about, from how the World names its object (`fs-…`, `fsmt-…`,
+/// `fsap-…`, `ack ns/name`, `vol-…`, `vol-… @ i-…`), and the name to show. Transitions
+/// carry only that name, and the KIND column's words read the same here.
+pub(super) fn transition_kind(object: &str) -> (&'static str, &str) {
+    if let Some(ack) = object.strip_prefix("ack ") {
+        return ("ack", ack);
+    }
+    let kind = if object.starts_with("vol-") {
+        if object.contains(" @ ") {
+            "EBS attach"
+        } else {
+            "EBS"
+        }
+    } else if object.starts_with("fsap-") {
+        "ap"
+    } else if object.starts_with("fsmt-") {
+        "mt"
+    } else if object.starts_with("fs-") {
+        "fs"
+    } else {
+        ""
+    };
+    (kind, object)
+}
+
 fn render_history(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, shown: usize) {
     let t = &cx.ui.theme;
     let muted = Style::new().fg(t.muted);
@@ -343,12 +419,20 @@ fn render_history(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, shown: usize) {
         .rev()
         .take(shown)
         .map(|tr| {
+            let (kind, object) = transition_kind(&tr.object);
+            let tone = if kind.starts_with("EBS") {
+                ebs_tone(&tr.to)
+            } else {
+                state_tone(&tr.to)
+            };
             Line::from(vec![
                 Span::styled(format!(" {}  ", clock(tr.at, &cx.ui.time_zone)), muted),
-                Span::styled(format!("{:<28}", clean(&tr.object)), Style::new().fg(t.fg)),
+                Span::styled(format!("{kind:<10} "), muted),
+                // Padded as before, and never run into the state when longer (an attachment).
+                Span::styled(format!("{:<27} ", clean(object)), Style::new().fg(t.fg)),
                 Span::styled(clean(opt(tr.from.as_deref())), muted),
                 Span::styled(" → ", muted),
-                Span::styled(clean(&tr.to), state_tone(&tr.to).style(t)),
+                Span::styled(clean(&tr.to), tone.style(t)),
             ])
         })
         .collect();

@@ -195,7 +195,10 @@ pub fn counts(world: &World, findings: &Findings) -> [usize; PaneId::ALL.len()] 
         world.addons.len(),
         world.pvs.len(),
         world.access_points.len(),
-        world.file_systems.len() + world.mount_targets.len() + world.access_points.len(),
+        world.file_systems.len()
+            + world.mount_targets.len()
+            + world.access_points.len()
+            + world.ebs_volumes.len(),
         findings.len(),
         world.ebs_volumes.len(),
     ]

@@ -164,3 +164,67 @@ fn volumes_filter_kept_incrementally_equals_a_fresh_match() {
     check(&world, "node-x", "an attachment added");
     assert_eq!(keys(&p.matches(&world, &ui, "node-x")), ["pv-01"]);
 }
+
+fn ebs_volume(attachments: &[(&str, &str)]) -> crate::model::ebs::EbsVolumeRec {
+    use crate::model::intern::Sym;
+    crate::model::ebs::EbsVolumeRec {
+        id: "vol-0123456789abcdef0".into(),
+        size_gib: 10,
+        volume_type: Sym::new("gp3"),
+        iops: None,
+        throughput: None,
+        zone: Sym::new("us-east-1a"),
+        state: Sym::new("in-use"),
+        created: None,
+        attachments: attachments
+            .iter()
+            .map(|(i, s)| crate::model::ebs::EbsAttachment {
+                instance_id: (*i).into(),
+                device: None,
+                state: Sym::new(s),
+                since: None,
+            })
+            .collect(),
+        cluster_tagged: true,
+        pv_tag: None,
+        claim_tag: None,
+    }
+}
+
+#[test]
+fn a_lifecycle_volume_keeps_its_attachment_state_whole_and_shortens_the_instance() {
+    let cell = |a: &[(&str, &str)]| lifecycle::attachment_cell(&ebs_volume(a));
+    assert_eq!(cell(&[]).text, "-");
+    assert_eq!(cell(&[("i-0abc", "attached")]).text, "i-0abc attached");
+    let long = cell(&[("i-0123456789abcdef0", "detaching")]);
+    assert_eq!(long.text, "i-01234567… detaching");
+    assert_eq!(long.text.chars().count(), 21, "the column's width");
+    assert_eq!(long.tone, Tone::Warn);
+    // A detached attachment gives way to the one that holds the volume; others are counted.
+    let multi = cell(&[
+        ("i-0old", "detached"),
+        ("i-0123456789abcdef0", "attached"),
+        ("i-0other", "attaching"),
+    ]);
+    assert_eq!(multi.text, "i-012345… attached +1");
+    assert_eq!(multi.text.chars().count(), 21);
+}
+
+#[test]
+fn lifecycle_transitions_say_what_kind_of_object_changed() {
+    for (object, kind, shown) in [
+        ("fs-0a", "fs", "fs-0a"),
+        ("fsmt-0a", "mt", "fsmt-0a"),
+        ("fsap-0a", "ap", "fsap-0a"),
+        ("ack team/shared", "ack", "team/shared"),
+        ("vol-0a", "EBS", "vol-0a"),
+        ("vol-0a @ i-0b", "EBS attach", "vol-0a @ i-0b"),
+        ("something-else", "", "something-else"),
+    ] {
+        assert_eq!(
+            lifecycle::transition_kind(object),
+            (kind, shown),
+            "{object}"
+        );
+    }
+}

@@ -81,11 +81,12 @@ pub(crate) enum Slot {
     Ack(u32),
     Mt(u32),
     Ap(u32),
+    Ebs(u32),
 }
 
 /// The Lifecycle rows in display order, rebuilt only when one of the tables they come
 /// from changed.
 pub(crate) struct LifeOrder {
-    pub at: [Cursor; 4],
+    pub at: [Cursor; 5],
     pub slots: Rc<Vec<Slot>>,
 }
