@@ -9,7 +9,6 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
 use crate::headless::Headless;
-use crate::model::findings::Findings;
 use crate::sim::{self, SimOptions};
 use crate::sources::connect;
 use crate::ui::{self, Theme, UiState};
@@ -23,6 +22,8 @@ const SHOTS: &[(&str, &str)] = &[
     ("5-lifecycle", "5"),
     ("6-findings", "6"),
     ("7-ebs-volumes", "7"),
+    // The stranded EBS volume of shop/postgres-0, with the Events its pod was told.
+    ("findings-stranded-symptoms", "6jjj"),
     ("volume-detail", "3\n"),
     ("help", "?"),
 ];
@@ -50,8 +51,12 @@ pub async fn write_all(
     if !h.first_sync(Duration::from_secs(60)).await {
         anyhow::bail!("the demo did not sync within 60 s");
     }
+    // As an operator would see it a little later: candidates confirmed or cleared (the
+    // stranded volume's agent settle is 30 s), not a screen of "checking".
+    h.until_findings(Duration::from_secs(60), |_, f| f.checking().is_empty())
+        .await;
     std::fs::create_dir_all(out)?;
-    let findings = Findings::evaluate(&h.world, jiff::Timestamp::now());
+    let findings = &h.findings;
     let mut written = Vec::new();
     for (stem, keys) in SHOTS {
         let mut ui = UiState::new(theme.clone(), false);
@@ -67,11 +72,11 @@ pub async fn write_all(
                 &mut ui,
                 KeyEvent::new(code, KeyModifiers::NONE),
                 &h.world,
-                &findings,
+                findings,
             );
         }
         let mut term = Terminal::new(TestBackend::new(width, height))?;
-        term.draw(|f| ui::render(f, &h.world, &findings, &ui, now))?;
+        term.draw(|f| ui::render(f, &h.world, findings, &ui, now))?;
         let path = out.join(format!("{stem}.svg"));
         std::fs::write(&path, ui::svg::to_svg(term.backend().buffer()))?;
         written.push(path);

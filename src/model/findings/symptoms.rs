@@ -6,8 +6,8 @@
 //! Truth in time: a new Event often comes before the finding that will explain it (a
 //! drain's Multi-Attach errors clear within minutes; a stranded volume is a finding only
 //! past its grace), so an Event is unexplained only once it has been held for a grace of
-//! its own, no candidate naming what it reaches is still being checked, and the pod it is
-//! about has been read for its claims.
+//! its own (quietly, like any condition normal for a while), no candidate naming what it
+//! reaches is still being checked, and the pod it is about has been read for its claims.
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
@@ -82,11 +82,11 @@ pub(super) fn attach(w: &World, cx: &Ctx<'_>, out: &mut Out) {
         } else if let Some(key) = links.pod_unread.clone() {
             out.check(ID, me, format!("reading pod {} for its claims", subject(s)));
             out.want(key);
-        } else if cx.now < due(w, cx, s) {
-            out.check(ID, me, "new; waiting for a finding to explain it".into());
-        } else {
+        } else if cx.now >= due(w, cx, s) {
             unexplained.push(finding(w, s, &links));
         }
+        // Within its grace an Event is not a candidate: no read would settle it sooner,
+        // and a report must not wait for it.
     }
     for (i, e) in explained {
         out.findings[i].evidence.push(e);
