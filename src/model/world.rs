@@ -91,6 +91,9 @@ pub struct World {
     /// When each PV's VolumeAttachment last changed (came, went, or changed state), as
     /// the watch told it: EC2 must be read after this before it is judged against it.
     pub va_changed: HashMap<String, jiff::Timestamp>,
+    /// The same changes of the last few minutes, oldest first: the volumes EC2 should be
+    /// asked about at once, found without walking every PV.
+    pub va_recent: VecDeque<(jiff::Timestamp, String)>,
     /// When the node on each instance was seen to go (deleted, or dropped by a relist).
     pub node_gone: HashMap<CompactString, jiff::Timestamp>,
     /// When the first sweep of EBS volumes began: stordeck's first look at EC2.
@@ -401,16 +404,16 @@ impl World {
                         }
                         if let Some(new) = self.volume_attachments.get(&key) {
                             self.idx.add_va(new);
-                            if let Some(pv) = &new.pv {
-                                self.va_changed.insert(pv.clone(), now);
+                            if let Some(pv) = new.pv.clone() {
+                                self.note_va_change(pv, now);
                             }
                         }
                     }
                     Folded::Removed(old) => {
-                        if let Some(pv) = &old.pv {
-                            self.va_changed.insert(pv.clone(), now);
+                        self.idx.remove_va(&old);
+                        if let Some(pv) = old.pv {
+                            self.note_va_change(pv, now);
                         }
-                        self.idx.remove_va(&old)
                     }
                     Folded::Replaced => {
                         self.idx.attachments_by_node.clear();

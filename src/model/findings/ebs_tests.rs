@@ -238,3 +238,44 @@ fn a_pv_whose_affinity_excludes_its_volumes_zone_is_a_mismatch() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].title.contains("pvc-a") && found[0].title.contains("us-east-1b"));
 }
+
+#[test]
+fn a_volume_whose_attachment_changed_is_read_from_ec2_at_once_until_a_read_is_in() {
+    let mut w = stranded_world();
+    let key = ProbeKey::EbsVolume("vol-0b".into());
+    assert!(
+        !run_out(&w).wanted.contains(&key),
+        "nothing changed since the sweep"
+    );
+    let later = now() + SignedDuration::from_secs(20);
+    let va = serde_json::from_value(json!({
+        "metadata": {"name": "csi-ok"},
+        "spec": {"attacher": EBS, "nodeName": "new", "source": {"persistentVolumeName": "pvc-ok"}},
+        "status": {"attached": false}}))
+    .unwrap();
+    w.apply(
+        crate::model::SourceMsg::from(crate::model::KubeMsg::VolumeAttachment(
+            crate::model::Change::Apply(va),
+        )),
+        later,
+    );
+    let policy = super::Policy::default();
+    let cx = super::Ctx {
+        now: later,
+        policy: &policy,
+    };
+    let out = super::evaluate_with(&w, &cx);
+    assert!(out.wanted.contains(&key), "{:?}", out.wanted);
+    assert!(
+        out.checking.is_empty(),
+        "a want, not a candidate: {:?}",
+        out.checking
+    );
+    // Read after the change: no longer wanted; and never once the change is old.
+    sweep(
+        &mut w,
+        vec![vol("vol-0b", "in-use", &[("i-new", "detaching")])],
+        later,
+    );
+    assert!(!super::evaluate_with(&w, &cx).wanted.contains(&key));
+}

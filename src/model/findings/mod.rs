@@ -206,6 +206,11 @@ fn assemble(world: &World, cx: &Ctx<'_>, kept: Option<&Kept>) -> Out {
     }
     // After every rule: Events are evidence on the findings that explain them.
     symptoms::attach(world, cx, &mut out);
+    // Not a finding: a volume whose VolumeAttachment just changed is read from EC2 at
+    // once. Wanted, not checking: no report waits for it.
+    for id in world.volumes_to_reread(cx.now) {
+        out.want(ProbeKey::EbsVolume(id.to_string()));
+    }
     for f in &mut out.findings {
         f.silenced = silence::reason(world, cx.policy, f);
     }

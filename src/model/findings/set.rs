@@ -157,7 +157,10 @@ impl Findings {
                 let interval = MIN_INTERVAL.max(self.cost.saturating_mul(COST_FACTOR));
                 // A clock that went backwards must not freeze the findings.
                 let spaced = since >= interval || since.is_negative();
-                let observed = !self.checking.is_empty() && self.observed != world.observed.version;
+                // A read answered matters to what waits for it: a candidate, or a want that
+                // is met once the read is in (and would otherwise be read again).
+                let waiting = !self.checking.is_empty() || !self.wanted.is_empty();
+                let observed = waiting && self.observed != world.observed.version;
                 ((version != world.version || observed) && spaced)
                     || self.recheck_at.is_some_and(|r| now >= r)
             }

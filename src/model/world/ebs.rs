@@ -16,7 +16,40 @@ use crate::model::projection::{NodeRow, PvRow};
 /// An attachment's state as first seen: `(volume, instance)` → (state, since).
 pub type AttachmentSeen = HashMap<(CompactString, CompactString), (Sym, Timestamp)>;
 
+/// How long a VolumeAttachment change keeps its volume wanted from EC2 at once: long
+/// enough for a read to get through a burst, short enough that the list stays small.
+pub const VA_RECENT: jiff::SignedDuration = jiff::SignedDuration::from_mins(2);
+/// A drain of a whole node pool must not grow the list without bound.
+const VA_RECENT_MAX: usize = 4096;
+
 impl World {
+    /// A PV's VolumeAttachment came, went or changed state.
+    pub(super) fn note_va_change(&mut self, pv: String, now: Timestamp) {
+        self.va_changed.insert(pv.clone(), now);
+        let recent = &mut self.va_recent;
+        while recent
+            .front()
+            .is_some_and(|(at, _)| *at + VA_RECENT < now || recent.len() >= VA_RECENT_MAX)
+        {
+            recent.pop_front();
+        }
+        recent.push_back((now, pv));
+    }
+
+    /// The EBS volumes of the PVs whose VolumeAttachment changed in the last minutes and
+    /// that EC2 has not been read about since: what the confirm reader asks for at once,
+    /// so that the EBS pane follows an attach or detach within seconds, not a sweep later.
+    pub fn volumes_to_reread(&self, now: Timestamp) -> impl Iterator<Item = &str> {
+        self.va_recent
+            .iter()
+            .filter(move |(at, _)| *at + VA_RECENT >= now)
+            .filter_map(|(at, pv)| {
+                let id = self.pvs.get(pv.as_str())?.ebs_volume_id()?;
+                let read = self.ebs_read_at(id);
+                (self.ebs_volumes.get(id).is_some() && read.is_none_or(|r| r < *at)).then_some(id)
+            })
+    }
+
     /// One sweep's volumes. A targeted read begun after the sweep knows better about its
     /// volume than the sweep does, and is kept.
     pub(super) fn sweep_ebs(
