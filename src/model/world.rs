@@ -26,11 +26,39 @@ pub use symptoms::Links;
 /// (namespace, name): namespaces repeat across thousands of objects.
 pub type NsName = (Sym, String);
 
+/// What a transition is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransitionKind {
+    FileSystem,
+    MountTarget,
+    AccessPoint,
+    /// An ACK FileSystem's `status.lifeCycleState`.
+    Ack,
+    EbsVolume,
+    /// One instance's attachment of an EBS volume.
+    EbsAttachment,
+}
+
+impl TransitionKind {
+    /// The Lifecycle pane's words for it.
+    pub fn label(self) -> &'static str {
+        match self {
+            TransitionKind::FileSystem => "fs",
+            TransitionKind::MountTarget => "mt",
+            TransitionKind::AccessPoint => "ap",
+            TransitionKind::Ack => "ack",
+            TransitionKind::EbsVolume => "EBS",
+            TransitionKind::EbsAttachment => "EBS attach",
+        }
+    }
+}
+
 /// A lifecycle state change seen by stordeck, for the Lifecycle pane's history.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
     pub at: jiff::Timestamp,
-    /// e.g. "fs-0123", "fsap-0456", "ack default/shared-fs".
+    pub kind: TransitionKind,
+    /// e.g. "fs-0123", "fsap-0456", "default/shared-fs", "vol-0a @ i-0b".
     pub object: String,
     pub from: Option<String>,
     pub to: String,
@@ -485,7 +513,8 @@ impl World {
                     if let Some(state) = state
                         && prev.as_deref() != Some(state.as_str())
                     {
-                        self.push_transition(now, format!("ack {ns}/{name}"), prev, state);
+                        let object = format!("{ns}/{name}");
+                        self.push_transition(now, TransitionKind::Ack, object, prev, state);
                     }
                 }
                 self.update_drift(now);
@@ -502,7 +531,14 @@ impl World {
                         .file_systems
                         .get(&fs.id)
                         .map(|p| p.life_cycle_state.clone());
-                    self.note_state(now, &fs.id, prev, &fs.life_cycle_state, initial);
+                    self.note_state(
+                        now,
+                        TransitionKind::FileSystem,
+                        &fs.id,
+                        prev,
+                        &fs.life_cycle_state,
+                        initial,
+                    );
                 }
                 self.file_systems
                     .replace(items.into_iter().map(|f| (f.id.clone(), f)).collect());
@@ -536,7 +572,14 @@ impl World {
                         .mount_targets
                         .get(&mt.id)
                         .map(|p| p.life_cycle_state.clone());
-                    self.note_state(now, &mt.id, prev, &mt.life_cycle_state, initial);
+                    self.note_state(
+                        now,
+                        TransitionKind::MountTarget,
+                        &mt.id,
+                        prev,
+                        &mt.life_cycle_state,
+                        initial,
+                    );
                 }
                 self.mount_targets
                     .retain(|_, mt| mt.file_system_id != file_system_id);
@@ -596,7 +639,14 @@ impl World {
                 held => Some(held.map(|p| p.life_cycle_state.to_string())),
             };
             if let Some(prev) = prev {
-                self.note_state(now, &ap.id, prev, &ap.life_cycle_state, initial);
+                self.note_state(
+                    now,
+                    TransitionKind::AccessPoint,
+                    &ap.id,
+                    prev,
+                    &ap.life_cycle_state,
+                    initial,
+                );
             }
             if newer_read(&self.observed.probes, &ap.id, started) {
                 continue;
@@ -651,6 +701,7 @@ impl World {
     fn note_state(
         &mut self,
         now: jiff::Timestamp,
+        kind: TransitionKind,
         object: &str,
         prev: Option<String>,
         state: &str,
@@ -660,13 +711,14 @@ impl World {
             return;
         }
         if prev.as_deref() != Some(state) {
-            self.push_transition(now, object.to_string(), prev, state.to_string());
+            self.push_transition(now, kind, object.to_string(), prev, state.to_string());
         }
     }
 
     fn push_transition(
         &mut self,
         at: jiff::Timestamp,
+        kind: TransitionKind,
         object: String,
         from: Option<String>,
         to: String,
@@ -676,6 +728,7 @@ impl World {
         }
         self.transitions.push_back(Transition {
             at,
+            kind,
             object,
             from,
             to,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use compact_str::CompactString;
 use jiff::Timestamp;
 
-use super::World;
+use super::{TransitionKind, World};
 use crate::model::ebs::{EbsVolumeRec, InstanceRec};
 use crate::model::input::{ProbeKey, ProbeOutcome};
 use crate::model::intern::Sym;
@@ -119,7 +119,14 @@ impl World {
     fn note_volume(&mut self, v: &EbsVolumeRec, initial: bool, now: Timestamp) {
         let prev = self.ebs_volumes.get(&v.id).cloned();
         let prev_state = prev.as_ref().map(|p| p.state.to_string());
-        self.note_state(now, &v.id, prev_state, &v.state, initial);
+        self.note_state(
+            now,
+            TransitionKind::EbsVolume,
+            &v.id,
+            prev_state,
+            &v.state,
+            initial,
+        );
         for a in &v.attachments {
             let key = (v.id.clone(), a.instance_id.clone());
             let was = prev
@@ -131,7 +138,14 @@ impl World {
                 })
                 .map(|b| b.state.to_string());
             let object = format!("{} @ {}", v.id, a.instance_id);
-            self.note_state(now, &object, was, &a.state, initial);
+            self.note_state(
+                now,
+                TransitionKind::EbsAttachment,
+                &object,
+                was,
+                &a.state,
+                initial,
+            );
             match self.attachment_seen.get(&key) {
                 Some((s, _)) if *s == a.state => {}
                 // Seen first in this state at start-up: EC2's attach time is the best
@@ -154,6 +168,7 @@ impl World {
                 let object = format!("{} @ {}", v.id, gone.instance_id);
                 self.note_state(
                     now,
+                    TransitionKind::EbsAttachment,
                     &object,
                     Some(gone.state.to_string()),
                     "detached",

@@ -24,6 +24,7 @@ use crate::model::findings::ack_retains;
 use crate::model::input::{AccessPointRec, FileSystemRec, MountTargetRec};
 use crate::model::projection::AckFileSystemRow;
 use crate::model::table::Cursor;
+use crate::model::world::TransitionKind;
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, duration, opt};
 use crate::ui::sanitize::clean;
@@ -384,31 +385,6 @@ fn claimant_cells(ack: &AckFileSystemRow) -> Vec<CellText> {
     ]
 }
 
-/// What a transition is about, from how the World names its object (`fs-…`, `fsmt-…`,
-/// `fsap-…`, `ack ns/name`, `vol-…`, `vol-… @ i-…`), and the name to show. Transitions
-/// carry only that name, and the KIND column's words read the same here.
-pub(super) fn transition_kind(object: &str) -> (&'static str, &str) {
-    if let Some(ack) = object.strip_prefix("ack ") {
-        return ("ack", ack);
-    }
-    let kind = if object.starts_with("vol-") {
-        if object.contains(" @ ") {
-            "EBS attach"
-        } else {
-            "EBS"
-        }
-    } else if object.starts_with("fsap-") {
-        "ap"
-    } else if object.starts_with("fsmt-") {
-        "mt"
-    } else if object.starts_with("fs-") {
-        "fs"
-    } else {
-        ""
-    };
-    (kind, object)
-}
-
 fn render_history(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, shown: usize) {
     let t = &cx.ui.theme;
     let muted = Style::new().fg(t.muted);
@@ -419,8 +395,11 @@ fn render_history(frame: &mut Frame, area: Rect, cx: &Ctx<'_>, shown: usize) {
         .rev()
         .take(shown)
         .map(|tr| {
-            let (kind, object) = transition_kind(&tr.object);
-            let tone = if kind.starts_with("EBS") {
+            let (kind, object) = (tr.kind.label(), tr.object.as_str());
+            let tone = if matches!(
+                tr.kind,
+                TransitionKind::EbsVolume | TransitionKind::EbsAttachment
+            ) {
                 ebs_tone(&tr.to)
             } else {
                 state_tone(&tr.to)

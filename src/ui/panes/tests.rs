@@ -209,22 +209,3 @@ fn a_lifecycle_volume_keeps_its_attachment_state_whole_and_shortens_the_instance
     assert_eq!(multi.text, "i-012345… attached +1");
     assert_eq!(multi.text.chars().count(), 21);
 }
-
-#[test]
-fn lifecycle_transitions_say_what_kind_of_object_changed() {
-    for (object, kind, shown) in [
-        ("fs-0a", "fs", "fs-0a"),
-        ("fsmt-0a", "mt", "fsmt-0a"),
-        ("fsap-0a", "ap", "fsap-0a"),
-        ("ack team/shared", "ack", "team/shared"),
-        ("vol-0a", "EBS", "vol-0a"),
-        ("vol-0a @ i-0b", "EBS attach", "vol-0a @ i-0b"),
-        ("something-else", "", "something-else"),
-    ] {
-        assert_eq!(
-            lifecycle::transition_kind(object),
-            (kind, shown),
-            "{object}"
-        );
-    }
-}
