@@ -41,8 +41,10 @@ pub struct RunArgs {
     /// Look, never touch: the component that can change anything is not even built.
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Colour theme by name: `dark`, `light`, or NAME for NAME.toml in the config dir's
-    /// themes/ (a name, never a path).
+    /// Colour theme by name: `dark`, `light`, `high-contrast`, `colorblind` (safe for
+    /// red-green colour blindness), `nord`, or NAME for NAME.toml in the config dir's
+    /// themes/ (a name, never a path). A non-empty NO_COLOR turns colour off unless this
+    /// is given.
     #[arg(long, global = true)]
     pub theme: Option<String>,
     /// A theme file anywhere, named explicitly; wins over --theme.
@@ -194,6 +196,13 @@ pub fn main() -> ExitCode {
 fn load_theme(s: &Settings) -> anyhow::Result<Theme> {
     match &s.theme_file {
         Some(file) => Theme::load_file(file),
+        // no-color.org: a non-empty NO_COLOR turns colour off, unless a theme was asked
+        // for by name on this command line.
+        None if !s.theme_from_args
+            && std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) =>
+        {
+            Ok(Theme::no_color())
+        }
         None => Theme::load(&s.theme, config::themes_dir().as_deref()),
     }
     .map_err(exit::setup)
@@ -220,6 +229,8 @@ fn require_terminal() -> anyhow::Result<()> {
 pub struct Settings {
     pub read_only: bool,
     pub theme: String,
+    /// `--theme` was given on the command line (it wins over NO_COLOR).
+    pub theme_from_args: bool,
     pub theme_file: Option<PathBuf>,
     pub live: LiveOptions,
     /// Graces, rules off and silences from `[findings]`.
@@ -237,6 +248,7 @@ pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
             .clone()
             .or(cfg.theme)
             .unwrap_or_else(|| "dark".into()),
+        theme_from_args: args.theme.is_some(),
         theme_file: args.theme_file.clone(),
         // Validated when the file was parsed; a failure here cannot name a line.
         policy: cfg.findings.policy().unwrap_or_default(),

@@ -13,7 +13,36 @@ use toml::Spanned;
 const BUILTINS: &[(&str, &str)] = &[
     ("dark", include_str!("../../themes/dark.toml")),
     ("light", include_str!("../../themes/light.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+    ("colorblind", include_str!("../../themes/colorblind.toml")),
+    ("nord", include_str!("../../themes/nord.toml")),
 ];
+
+/// The built-in themes' names, for `:theme` completion and the unknown-name message.
+pub fn builtin_names() -> impl Iterator<Item = &'static str> {
+    BUILTINS.iter().map(|(n, _)| *n)
+}
+
+/// Every theme a name can pick: the built-ins, then the user's `<dir>/*.toml`.
+pub fn available(user_dir: Option<&Path>) -> Vec<String> {
+    let mut names: Vec<String> = builtin_names().map(str::to_string).collect();
+    let mut user: Vec<String> = user_dir
+        .and_then(|d| std::fs::read_dir(d).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(str::to_string))?
+        })
+        .filter(|n| !names.contains(n))
+        .collect();
+    user.sort();
+    names.extend(user);
+    names
+}
 
 macro_rules! slots {
     ($($slot:ident),* $(,)?) => {
@@ -27,6 +56,8 @@ macro_rules! slots {
         #[derive(Deserialize)]
         #[serde(deny_unknown_fields)]
         struct ThemeFile {
+            /// The built-in theme the slots left out come from (`dark` if none).
+            extends: Option<Spanned<String>>,
             $($slot: Option<Spanned<String>>,)*
         }
 
@@ -117,10 +148,10 @@ impl fmt::Display for ThemeError {
                  to load a theme file from elsewhere, use --theme-file PATH"
             ),
             ThemeError::NotFound { name, searched } => {
-                let names: Vec<&str> = BUILTINS.iter().map(|(n, _)| *n).collect();
+                let names = available(searched.as_deref());
                 write!(
                     f,
-                    "no theme named {name:?}; built-ins: {}",
+                    "no theme named {name:?}; available: {}",
                     names.join(", ")
                 )?;
                 if let Some(dir) = searched {
@@ -252,13 +283,61 @@ impl Theme {
                 message: e.message().trim().to_string(),
             }
         })?;
-        let mut base = base;
+        let mut base = match &parsed.extends {
+            None => base,
+            Some(b) => match BUILTINS.iter().find(|(n, _)| n == b.get_ref()) {
+                // Built-ins extend only `dark` (or nothing), so this cannot recurse.
+                Some((n, text)) if *n != name => Theme::parse_over(
+                    Theme::builtin_dark(),
+                    n,
+                    Path::new(&format!("<built-in>/{n}.toml")),
+                    text,
+                )?,
+                _ => {
+                    let (line, column) = src.position(b.span().start);
+                    let names: Vec<&str> = builtin_names().collect();
+                    return Err(ThemeError::Parse {
+                        file: src.file.clone(),
+                        line,
+                        column,
+                        message: format!(
+                            "`extends` names a built-in theme ({}), not {:?}",
+                            names.join(", "),
+                            b.get_ref()
+                        ),
+                    });
+                }
+            },
+        };
         base.name = name.to_string();
         base.overlay(parsed, &src)
     }
 
     pub fn dark() -> Theme {
         Theme::builtin_dark()
+    }
+
+    /// No colour at all (`NO_COLOR`, no-color.org): the terminal's own colours, with the
+    /// selection shown reversed and titles bold, so nothing depends on a hue.
+    pub fn no_color() -> Theme {
+        let mut t = Theme::fallback();
+        t.name = "no-color".into();
+        for c in [
+            &mut t.muted,
+            &mut t.accent,
+            &mut t.selected_bg,
+            &mut t.ok,
+            &mut t.warn,
+            &mut t.error,
+            &mut t.critical,
+            &mut t.info,
+            &mut t.stale,
+            &mut t.badge_readonly,
+            &mut t.border,
+        ] {
+            *c = Color::Reset;
+        }
+        t
     }
 
     /// Plain terminal colours: the floor under every theme, and what is used if even the
@@ -296,9 +375,15 @@ impl Theme {
     }
 
     pub fn selected(&self) -> Style {
-        Style::new()
+        let s = Style::new()
             .bg(self.selected_bg)
-            .add_modifier(Modifier::BOLD)
+            .add_modifier(Modifier::BOLD);
+        // Without a colour of its own the selection must still show.
+        if self.selected_bg == Color::Reset {
+            s.add_modifier(Modifier::REVERSED)
+        } else {
+            s
+        }
     }
 
     pub fn border(&self) -> Style {

@@ -80,7 +80,7 @@ fn hex_colours_and_missing_theme() {
     let t = Theme::from_toml("t", Path::new("t.toml"), "ok = \"#00ff7f\"\n").expect("parses");
     assert_eq!(t.ok, Color::Rgb(0, 255, 127));
     let err = Theme::load("nope", Some(Path::new("/nonexistent"))).expect_err("missing");
-    assert!(err.to_string().contains("built-ins: dark, light"), "{err}");
+    assert!(err.to_string().contains("available: dark, light"), "{err}");
 }
 
 #[test]
@@ -100,4 +100,59 @@ fn themes_are_chosen_by_name_only() {
     }
     let t = Theme::load_file(&dir.path().join("x.toml")).expect("an explicit file loads");
     assert_eq!(t.fg, ratatui::style::Color::Red);
+}
+
+#[test]
+fn five_builtins_and_a_user_theme_over_any_of_them() {
+    let names: Vec<&str> = builtin_names().collect();
+    assert!(names.len() >= 5, "{names:?}");
+    for n in ["high-contrast", "colorblind"] {
+        assert!(names.contains(&n), "{names:?}");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("mine.toml"),
+        "extends = \"light\"\nwarn = \"#ff8800\"\n",
+    )
+    .unwrap();
+    let mine = Theme::load("mine", Some(dir.path())).unwrap();
+    let light = Theme::load("light", None).unwrap();
+    assert_eq!(mine.warn, Color::from_str("#ff8800").unwrap());
+    assert_eq!(mine.fg, light.fg, "slots left out come from light");
+    assert_eq!(mine.name, "mine");
+
+    std::fs::write(
+        dir.path().join("bad.toml"),
+        "fg = \"red\"\nextends = \"nope\"\n",
+    )
+    .unwrap();
+    let e = Theme::load("bad", Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("bad.toml:2:11") && e.contains("`extends`"),
+        "{e}"
+    );
+
+    // An unknown name lists what could have been meant, the user's own themes too.
+    let e = Theme::load("drak", Some(dir.path()))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("dark, light, high-contrast") && e.contains("mine"),
+        "{e}"
+    );
+}
+
+#[test]
+fn no_color_keeps_the_selection_visible_without_a_hue() {
+    let t = Theme::no_color();
+    assert_eq!(t.warn, Color::Reset);
+    assert!(t.selected().add_modifier.contains(Modifier::REVERSED));
+    assert!(
+        !Theme::dark()
+            .selected()
+            .add_modifier
+            .contains(Modifier::REVERSED)
+    );
 }
