@@ -19,7 +19,7 @@ use crate::model::findings::Policy;
 use crate::signals::Signals;
 use crate::sources::connect::Connection;
 use crate::sources::fetch;
-use crate::ui::{self, ObjectKind, ObjectRef, UiCommand, UiState};
+use crate::ui::{self, ObjectKind, ObjectRef, Theme, UiCommand, UiState};
 
 /// At most one frame per this, however fast messages arrive.
 const FRAME: Duration = Duration::from_millis(16);
@@ -81,7 +81,7 @@ pub async fn run(
 /// stops every source.
 pub async fn drive<B, K>(
     conn: &Connection,
-    executor: Option<&Executor>,
+    mut executor: Option<&Executor>,
     mut s: Headless,
     mut ui: UiState,
     mut terminal: Terminal<B>,
@@ -139,6 +139,14 @@ where
                             UiCommand::Refresh => s.refresh.all(),
                             UiCommand::FetchObject(r) => spawn_fetch(&conn.kube, &s.world, r, itx.clone()),
                             UiCommand::Execute(a) => spawn_action(executor, a, itx.clone()),
+                            // The one client that could change anything goes away with it.
+                            UiCommand::ReadOnly => executor = None,
+                            UiCommand::SetTheme(name) => {
+                                match Theme::load(&name, crate::config::themes_dir().as_deref()) {
+                                    Ok(t) => ui.theme = t,
+                                    Err(e) => ui.notice = Some(e.to_string()),
+                                }
+                            }
                         }
                     }
                     observe.key_handled();

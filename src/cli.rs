@@ -291,6 +291,12 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     let (conn, _sim) = connect(&args, &s).await?;
     require_terminal()?;
     let mut ui = UiState::new(theme, s.read_only);
+    ui.theme_names = crate::ui::theme::available(config::themes_dir().as_deref());
+    // For `:ctx`; a kubeconfig that cannot be read lists nothing (the demo has none).
+    ui.contexts = kube::config::Kubeconfig::read()
+        .map(|k| k.contexts.into_iter().map(|c| c.name).collect())
+        .unwrap_or_default();
+    ui.context = conn.target.context.clone();
     let executor = executor(&conn, &mut ui);
     Ok(ExitCode::from(
         match app::run(conn, ui, executor, s.policy.clone()).await? {

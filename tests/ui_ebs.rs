@@ -311,3 +311,39 @@ fn enter_on_a_lifecycle_volume_opens_the_ebs_panes_detail_and_the_filter_finds_i
     let body = |s: String| s.lines().skip(3).collect::<Vec<_>>().join("\n");
     assert_eq!(body(screen(&w, &ui)), body(screen(&w, &from_ebs)));
 }
+
+#[test]
+fn the_command_prompt_completes_goes_to_a_pane_and_names_a_mistyped_command() {
+    let w = world();
+    let mut ui = new_ui();
+    press(
+        &mut ui,
+        &w,
+        &[KeyCode::Char(':'), KeyCode::Char('e'), KeyCode::Tab],
+    );
+    let s = screen(&w, &ui);
+    let footer = s.lines().last().unwrap_or_default().to_string();
+    assert!(footer.starts_with(" :ebs▏"), "{footer}");
+    insta::assert_snapshot!("prompt_completion", footer);
+    press(&mut ui, &w, &[KeyCode::Enter]);
+    let s = screen(&w, &ui);
+    assert!(s.contains("vol-01bf3bfc693db6ea8"), "on the EBS pane:\n{s}");
+    let keys: Vec<KeyCode> = ":lifecylce\n"
+        .chars()
+        .map(|c| match c {
+            '\n' => KeyCode::Enter,
+            c => KeyCode::Char(c),
+        })
+        .collect();
+    press(&mut ui, &w, &keys);
+    let footer = screen(&w, &ui)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        footer.contains("unknown command :lifecylce; did you mean :lifecycle"),
+        "{footer}"
+    );
+    insta::assert_snapshot!("prompt_unknown", footer);
+}

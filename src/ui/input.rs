@@ -24,6 +24,10 @@ pub fn handle_key(
     if ui.is_dialog_open() {
         return action_dialog::handle_key(ui, key);
     }
+    if ui.prompt.is_some() {
+        return super::prompt::handle_key(ui, key);
+    }
+    ui.notice = None;
     let Some((binding, matched)) = lookup(&key, ui.typing_filter) else {
         return Vec::new();
     };
@@ -56,6 +60,7 @@ pub fn handle_key(
         Action::PageUp => move_by(ui, world, findings, -(ui.page() as isize)),
         Action::Top => move_by(ui, world, findings, isize::MIN),
         Action::Bottom => move_by(ui, world, findings, isize::MAX),
+        Action::StartPrompt => super::prompt::open(ui),
         Action::StartFilter => {
             if !ui.help && ui.detail.is_none() {
                 ui.typing_filter = true;

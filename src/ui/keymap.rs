@@ -21,6 +21,8 @@ pub enum Action {
     Top,
     Bottom,
     StartFilter,
+    /// Open the `:` command prompt.
+    StartPrompt,
     Open,
     FilterKeep,
     FilterClear,
@@ -128,6 +130,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Code(KeyCode::PageUp), Key::Ctrl('b')], action: Action::PageUp, scope: Scope::Browse, hint: None, help: "up one page" },
     Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, scope: Scope::Browse, hint: None, help: "first row" },
     Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, scope: Scope::Browse, hint: None, help: "last row" },
+    Binding { keys: &[Char(':')], action: Action::StartPrompt, scope: Scope::Browse, hint: Some("command"), help: "command: :pv :ap :addons :ebs …, :theme NAME, :readonly, :ctx, :q (Tab completes)" },
     Binding { keys: &[Char('/')], action: Action::StartFilter, scope: Scope::Browse, hint: Some("filter"), help: "filter rows by their text (case-insensitive)" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, scope: Scope::Browse, hint: Some("detail"), help: "open the detail view of the selected row; on a finding, go to its object" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, scope: Scope::Browse, hint: Some("back"), help: "close help or detail, else clear the filter" },

@@ -9,6 +9,7 @@ mod input;
 pub mod keymap;
 pub mod kinds;
 pub mod panes;
+mod prompt;
 pub mod sanitize;
 mod state;
 pub mod svg;
@@ -32,6 +33,11 @@ pub enum UiCommand {
     /// Run this action — the value the confirmation dialog showed — and report back
     /// through `UiState::action_finished`.
     Execute(crate::actions::Action),
+    /// Load the theme of this name (user dir first, then the built-ins) and use it, or
+    /// say why not through `UiState::notice`.
+    SetTheme(String),
+    /// Drop the clients that could change anything, for the rest of the session.
+    ReadOnly,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -8,6 +8,7 @@ use jiff::tz::TimeZone;
 
 pub(crate) mod caches;
 pub(crate) mod dialog;
+pub(crate) mod prompt;
 
 use caches::{ApOrder, FilterCache, LifeOrder};
 use dialog::ActionUi;
@@ -62,6 +63,17 @@ pub struct UiState {
     pub(crate) life_order: RefCell<Option<LifeOrder>>,
     /// The open confirmation dialog, the last action's outcome, and whether actions can run.
     pub(crate) actions: ActionUi,
+    /// The `:` prompt, while open.
+    pub(crate) prompt: Option<prompt::Prompt>,
+    /// Commands run at the prompt, newest first.
+    pub(crate) history: Vec<String>,
+    /// What the last command had to say (an error, a list); cleared by the next key.
+    pub notice: Option<String>,
+    /// Names `:theme` completes; the app fills them in.
+    pub theme_names: Vec<String>,
+    /// The kubeconfig's contexts, and the one in use, for `:ctx`.
+    pub contexts: Vec<String>,
+    pub context: Option<String>,
 }
 
 impl UiState {
@@ -80,7 +92,29 @@ impl UiState {
             ap_order: RefCell::new(None),
             life_order: RefCell::new(None),
             actions: ActionUi::new(read_only),
+            prompt: None,
+            history: Vec::new(),
+            notice: None,
+            theme_names: super::theme::builtin_names().map(str::to_string).collect(),
+            contexts: Vec::new(),
+            context: None,
         }
+    }
+
+    /// Read-only from now on; there is no way back while stordeck runs.
+    pub fn set_read_only(&mut self) {
+        self.read_only = true;
+        self.actions.pending = None;
+        self.actions.disabled = Some(dialog::READ_ONLY.to_string());
+    }
+
+    pub fn is_prompt_open(&self) -> bool {
+        self.prompt.is_some()
+    }
+
+    /// The text typed at the `:` prompt, while it is open.
+    pub fn prompt_text(&self) -> Option<&str> {
+        self.prompt.as_ref().map(|p| p.text.as_str())
     }
 
     /// Delivers the object the detail view asked for. Ignored if the view has since been

@@ -13,6 +13,30 @@ use crate::ui::state::UiState;
 pub fn render(area: Rect, buf: &mut Buffer, ui: &UiState) {
     let t = &ui.theme;
     let mut spans = Vec::new();
+    if let Some(text) = ui.prompt_text() {
+        spans.push(Span::styled(
+            " :",
+            Style::new().fg(t.accent).add_modifier(Modifier::BOLD),
+        ));
+        spans.push(Span::styled(clean(text), Style::new().fg(t.fg)));
+        spans.push(Span::styled("▏", Style::new().fg(t.accent)));
+        spans.push(Span::styled(
+            "   Tab complete · ↑/↓ history · Enter run · Esc cancel",
+            Style::new().fg(t.muted),
+        ));
+        return Paragraph::new(Line::from(spans))
+            .style(t.base())
+            .render(area, buf);
+    }
+    if let Some(n) = &ui.notice {
+        spans.push(Span::styled(
+            format!(" {}", clean(n)),
+            Style::new().fg(t.info),
+        ));
+        return Paragraph::new(Line::from(spans))
+            .style(t.base())
+            .render(area, buf);
+    }
     if ui.is_typing_filter() {
         spans.push(Span::styled(
             " /",
