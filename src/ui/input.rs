@@ -41,7 +41,10 @@ pub fn handle_key(
             }
             return out;
         }
-        Action::Help => ui.help = !ui.help,
+        Action::Help => {
+            ui.help = !ui.help;
+            ui.help_scroll = 0;
+        }
         Action::Back => back(ui),
         Action::NextPane => switch(ui, ui.pane.step(1)),
         Action::PrevPane => switch(ui, ui.pane.step(-1)),
@@ -143,6 +146,8 @@ fn set_filter(ui: &mut UiState, filter: String) {
 /// Moves the cursor (or scrolls the detail view) by `delta`, saturating at both ends.
 fn move_by(ui: &mut UiState, world: &World, findings: &Findings, delta: isize) {
     if ui.help {
+        let max = super::widgets::help::max_scroll(ui.help_height.get());
+        ui.help_scroll = step(ui.help_scroll, delta, max + 1);
         return;
     }
     if let Some(d) = ui.detail.as_mut() {

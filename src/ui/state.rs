@@ -63,6 +63,9 @@ pub struct UiState {
     pub(crate) life_order: RefCell<Option<LifeOrder>>,
     /// The open confirmation dialog, the last action's outcome, and whether actions can run.
     pub(crate) actions: ActionUi,
+    /// First help line shown, and the height help last had (only render knows it).
+    pub(crate) help_scroll: usize,
+    pub(crate) help_height: Cell<u16>,
     /// The `:` prompt, while open.
     pub(crate) prompt: Option<prompt::Prompt>,
     /// Commands run at the prompt, newest first.
@@ -92,6 +95,8 @@ impl UiState {
             ap_order: RefCell::new(None),
             life_order: RefCell::new(None),
             actions: ActionUi::new(read_only),
+            help_scroll: 0,
+            help_height: Cell::new(u16::MAX),
             prompt: None,
             history: Vec::new(),
             notice: None,

@@ -55,6 +55,7 @@ pub fn render(frame: &mut Frame, world: &World, findings: &Findings, ui: &UiStat
         footer::render(foot, frame.buffer_mut(), ui);
     }
     if ui.help {
-        help::render(area, frame.buffer_mut(), &ui.theme);
+        ui.help_height.set(area.height);
+        help::render(area, frame.buffer_mut(), &ui.theme, ui.help_scroll);
     }
 }
