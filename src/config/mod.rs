@@ -8,6 +8,9 @@ use toml::Spanned;
 
 use crate::model::findings::{Graces, Policy, Silence, rule_ids};
 
+pub mod contexts;
+pub use contexts::{ContextRules, ContextSetting};
+
 /// `config.toml`. Command-line flags win over it.
 #[derive(Debug, Clone, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
@@ -17,7 +20,9 @@ pub struct Config {
     pub read_only: bool,
     /// Theme name: a built-in (`dark`, `light`) or a file in the themes directory.
     pub theme: Option<String>,
-    pub context: Option<String>,
+    /// `context = "NAME"` (the default context), or `[[context]]` entries.
+    #[serde(default)]
+    pub context: ContextSetting,
     pub cluster: Option<String>,
     pub region: Option<String>,
     pub profile: Option<String>,
@@ -263,6 +268,9 @@ pub fn parse(file: &Path, text: &str) -> Result<Config, ConfigError> {
         .map_err(|(span, message)| malformed(span.start, message))?;
     cfg.aws
         .poll_interval()
+        .map_err(|(span, message)| malformed(span.start, message))?;
+    cfg.context
+        .validate()
         .map_err(|(span, message)| malformed(span.start, message))?;
     Ok(cfg)
 }
