@@ -76,6 +76,10 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         Kubeconfig::read().map_err(|e| anyhow::anyhow!("cannot read the kubeconfig: {e}"))?;
     preflight::check_context(&kubeconfig, opts.context.as_deref())?;
     let inferred = infer_eks(&kubeconfig, opts.context.as_deref());
+    let profile = opts
+        .profile
+        .clone()
+        .or_else(|| exec_profile(&kubeconfig, opts.context.as_deref()));
     let kopts = KubeConfigOptions {
         context: opts.context.clone(),
         ..Default::default()
@@ -91,7 +95,7 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         context: inferred.context,
     };
     let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    if let Some(p) = &opts.profile {
+    if let Some(p) = &profile {
         loader = loader.profile_name(p);
     }
     if let Some(r) = &target.region {
@@ -184,12 +188,7 @@ pub fn infer_eks(cfg: &Kubeconfig, context: Option<&str>) -> Target {
         t.account = Some(account);
         t.cluster = Some(name);
     }
-    let exec = ctx
-        .user
-        .as_ref()
-        .and_then(|u| cfg.auth_infos.iter().find(|a| &a.name == u))
-        .and_then(|a| a.auth_info.as_ref())
-        .and_then(|a| a.exec.as_ref());
+    let exec = exec_of(cfg, ctx);
     if let Some(args) = exec.and_then(|e| e.args.as_ref()) {
         for pair in args.windows(2) {
             match pair[0].as_str() {
@@ -202,6 +201,39 @@ pub fn infer_eks(cfg: &Kubeconfig, context: Option<&str>) -> Target {
         }
     }
     t
+}
+
+/// The exec credential plugin of a context's user, as `aws eks update-kubeconfig` writes.
+fn exec_of<'a>(
+    cfg: &'a Kubeconfig,
+    ctx: &kube::config::Context,
+) -> Option<&'a kube::config::ExecConfig> {
+    ctx.user
+        .as_ref()
+        .and_then(|u| cfg.auth_infos.iter().find(|a| &a.name == u))
+        .and_then(|a| a.auth_info.as_ref())
+        .and_then(|a| a.exec.as_ref())
+}
+
+/// The AWS profile a context's `aws eks get-token` runs with (`update-kubeconfig
+/// --profile P` puts `AWS_PROFILE=P` in the plugin's env): the cluster's own account,
+/// where the default profile may be another.
+pub fn exec_profile(cfg: &Kubeconfig, context: Option<&str>) -> Option<String> {
+    let name = context
+        .map(str::to_string)
+        .or_else(|| cfg.current_context.clone())?;
+    let ctx = cfg
+        .contexts
+        .iter()
+        .find(|c| c.name == name)?
+        .context
+        .as_ref()?;
+    exec_of(cfg, ctx)?
+        .env
+        .as_ref()?
+        .iter()
+        .find(|e| e.get("name").map(String::as_str) == Some("AWS_PROFILE"))
+        .and_then(|e| e.get("value").cloned())
 }
 
 /// `arn:aws:eks:REGION:ACCOUNT:cluster/NAME` → (region, account, name).
@@ -250,6 +282,7 @@ users:
       apiVersion: client.authentication.k8s.io/v1beta1
       command: aws
       args: [eks, get-token, --cluster-name, staging, --region, us-west-2]
+      env: [{name: AWS_PROFILE, value: staging-admin}]
 "#,
         )
         .expect("kubeconfig parses");
@@ -269,5 +302,14 @@ users:
         );
         assert_eq!(infer_eks(&cfg, Some("missing")).cluster, None);
         assert_eq!(parse_eks_arn("arn:aws:iam::1:role/x"), None);
+        assert_eq!(
+            exec_profile(&cfg, Some("exec-ctx")).as_deref(),
+            Some("staging-admin")
+        );
+        assert_eq!(
+            exec_profile(&cfg, None),
+            None,
+            "a token user has no profile"
+        );
     }
 }
