@@ -35,10 +35,22 @@ enum Internal {
 }
 
 /// How the dashboard ended, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ended {
     Quit,
     Signal(i32),
+    /// `:ctx NAME`: the loop hands back so the caller can connect afresh.
+    Switch(String),
+}
+
+/// Connects to another kubeconfig context for `:ctx NAME`, and says in `ui` what the new
+/// context is (its name, colour, whether it is read-only).
+pub trait Switch {
+    fn switch(
+        &mut self,
+        context: &str,
+        ui: &mut UiState,
+    ) -> impl std::future::Future<Output = anyhow::Result<(Connection, Option<Executor>)>>;
 }
 
 /// What a caller may learn from the loop as it runs; the churn bench times keypresses to
@@ -56,23 +68,56 @@ impl Observe for () {}
 
 /// `executor` is `None` in read-only mode: then nothing here can change anything.
 pub async fn run(
-    conn: Connection,
-    ui: UiState,
-    executor: Option<Executor>,
+    mut conn: Connection,
+    mut ui: UiState,
+    mut executor: Option<Executor>,
     policy: Policy,
+    switcher: &mut impl Switch,
 ) -> anyhow::Result<Ended> {
-    let session = Headless::start_with(&conn, Clock::system(), policy);
-    let terminal = ratatui::try_init()?;
-    let result = drive(
-        &conn,
-        executor.as_ref(),
-        session,
-        ui,
-        terminal,
-        EventStream::new(),
-        &mut (),
-    )
-    .await;
+    let mut terminal = ratatui::try_init()?;
+    let mut keys = EventStream::new();
+    let result = loop {
+        // A `:readonly` in the last loop dropped its borrow of the executor; drop the
+        // executor itself, so that no later loop gets it back.
+        if ui.read_only {
+            executor = None;
+        }
+        let session = Headless::start_with(&conn, Clock::system(), policy.clone());
+        let ended = drive(
+            &conn,
+            executor.as_ref(),
+            session,
+            &mut ui,
+            &mut terminal,
+            &mut keys,
+            &mut (),
+        )
+        .await;
+        // The session is gone with every source it ran: nothing of the old World remains.
+        let name = match ended {
+            Ok(Ended::Switch(name)) => name,
+            other => break other,
+        };
+        ui.forget_cluster();
+        let was = ui.context.clone().unwrap_or_else(|| "-".into());
+        // Connecting can take a while (an exec credential plugin, a slow API server): show
+        // an empty world meanwhile, never the old cluster's rows.
+        ui.notice = Some(format!("connecting to {name}…"));
+        let mut blank = World::default();
+        blank.target.context = Some(name.clone());
+        let now = jiff::Timestamp::now();
+        terminal.draw(|f| ui::render(f, &blank, &Default::default(), &ui, now))?;
+        match switcher.switch(&name, &mut ui).await {
+            Ok((c, e)) => {
+                conn = c;
+                executor = e;
+                ui.notice = Some(format!("switched to {name}"));
+            }
+            Err(e) => {
+                ui.notice = Some(format!("cannot switch to {name}: {e:#}. Still on {was}"));
+            }
+        }
+    };
     ratatui::restore();
     result
 }
@@ -83,9 +128,9 @@ pub async fn drive<B, K>(
     conn: &Connection,
     mut executor: Option<&Executor>,
     mut s: Headless,
-    mut ui: UiState,
-    mut terminal: Terminal<B>,
-    mut keys: K,
+    ui: &mut UiState,
+    terminal: &mut Terminal<B>,
+    keys: &mut K,
     observe: &mut impl Observe,
 ) -> anyhow::Result<Ended>
 where
@@ -105,7 +150,7 @@ where
         if dirty && (keyed || last_draw.elapsed() >= FRAME) {
             let now = s.clock.now();
             let (world, findings) = (&s.world, &s.findings);
-            terminal.draw(|f| ui::render(f, world, findings, &ui, now))?;
+            terminal.draw(|f| ui::render(f, world, findings, ui, now))?;
             last_draw = Instant::now();
             dirty = false;
             keyed = false;
@@ -133,7 +178,7 @@ where
             }
             Some(ev) = keys.next() => match ev {
                 Ok(TermEvent::Key(k)) if k.kind != KeyEventKind::Release => {
-                    for cmd in ui::handle_key(&mut ui, k, &s.world, &s.findings) {
+                    for cmd in ui::handle_key(ui, k, &s.world, &s.findings) {
                         match cmd {
                             UiCommand::Quit => return Ok(Ended::Quit),
                             UiCommand::Refresh => s.refresh.all(),
@@ -141,6 +186,8 @@ where
                             UiCommand::Execute(a) => spawn_action(executor, a, itx.clone()),
                             // The one client that could change anything goes away with it.
                             UiCommand::ReadOnly => executor = None,
+                            UiCommand::Copy(text) => copy(&mut std::io::stdout(), &text)?,
+                            UiCommand::SwitchContext(name) => return Ok(Ended::Switch(name)),
                             UiCommand::SetTheme(name) => {
                                 match Theme::load(&name, crate::config::themes_dir().as_deref()) {
                                     Ok(t) => ui.theme = t,
@@ -178,6 +225,16 @@ where
             n = signals.next() => return Ok(Ended::Signal(n)),
         }
     }
+}
+
+/// OSC 52: the terminal (or the one at the far end of SSH) puts the text on its clipboard.
+/// Base64 keeps whatever the identifier holds from being read as a control sequence.
+/// Written to stdout, where the dashboard's terminal is.
+fn copy(out: &mut impl std::io::Write, text: &str) -> std::io::Result<()> {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    write!(out, "\x1b]52;c;{b64}\x07")?;
+    out.flush()
 }
 
 /// Runs off the render path; the outcome comes back as a message.
@@ -236,4 +293,14 @@ fn kube_kind(k: ObjectKind) -> Option<(&'static str, &'static str, &'static str,
         | ObjectKind::MountTarget
         | ObjectKind::EbsVolume => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn copy_is_one_osc_52_sequence_whatever_the_text_holds() {
+        let mut out = Vec::new();
+        super::copy(&mut out, "pvc-1\x1b[2J").unwrap();
+        assert_eq!(out, b"\x1b]52;c;cHZjLTEbWzJK\x07");
+    }
 }

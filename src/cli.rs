@@ -18,7 +18,7 @@ use crate::{app, config, exit};
 #[derive(Debug, Parser)]
 #[command(
     name = "stordeck",
-    version,
+    version = concat!(env!("CARGO_PKG_VERSION"), " (", env!("STORDECK_GIT_REV"), ")"),
     about = "Terminal dashboard for the storage layer of Amazon EKS clusters",
     long_about = "stordeck watches CSI drivers, EKS add-ons, PersistentVolumes, EFS access points and \
 their lifecycle states, and recognises the failure stories that strand or lose volumes.\n\n\
@@ -41,6 +41,11 @@ pub struct RunArgs {
     /// Look, never touch: the component that can change anything is not even built.
     #[arg(long, global = true)]
     pub readonly: bool,
+    /// Open writable although config.toml or a `[[context]]` entry says `read_only`; the
+    /// header says so. It holds for the context opened at start only: switching with
+    /// `:ctx` to a context matched as read-only still opens it read-only.
+    #[arg(long, global = true, conflicts_with = "readonly")]
+    pub write: bool,
     /// Colour theme by name: `dark`, `light`, `high-contrast`, `colorblind` (safe for
     /// red-green colour blindness), `nord`, or NAME for NAME.toml in the config dir's
     /// themes/ (a name, never a path). A non-empty NO_COLOR turns colour off unless this
@@ -228,38 +233,114 @@ fn require_terminal() -> anyhow::Result<()> {
 /// Flags merged over config.toml: a flag given wins.
 pub struct Settings {
     pub read_only: bool,
+    /// `--write` lifted a read-only the config asked for.
+    pub write_override: bool,
     pub theme: String,
     /// `--theme` was given on the command line (it wins over NO_COLOR).
     pub theme_from_args: bool,
     pub theme_file: Option<PathBuf>,
     pub live: LiveOptions,
+    /// What the `[[context]]` entries matching the context ask for.
+    pub rules: config::ContextRules,
     /// Graces, rules off and silences from `[findings]`.
     pub policy: Policy,
     /// `[aws] poll_interval`, when given.
     pub poll_interval: Option<std::time::Duration>,
+    config: config::Config,
 }
+
+/// The context name the demo's connection carries, for `[[context]]` entries.
+pub const DEMO_CONTEXT: &str = "stordeck-sim";
 
 pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
     let cfg = config::load().map_err(exit::setup)?;
-    Ok(Settings {
-        read_only: args.readonly || cfg.read_only,
-        theme: args
-            .theme
-            .clone()
-            .or(cfg.theme)
-            .unwrap_or_else(|| "dark".into()),
-        theme_from_args: args.theme.is_some(),
-        theme_file: args.theme_file.clone(),
-        // Validated when the file was parsed; a failure here cannot name a line.
-        policy: cfg.findings.policy().unwrap_or_default(),
-        poll_interval: cfg.aws.poll_interval().unwrap_or_default(),
-        live: LiveOptions {
-            context: args.context.clone().or(cfg.context),
-            cluster: args.cluster.clone().or(cfg.cluster),
-            region: args.region.clone().or(cfg.region),
-            profile: args.profile.clone().or(cfg.profile),
-        },
-    })
+    let context = args.context.clone().or(cfg.context.default.clone());
+    // Matched against the name the connection will use: the one asked for, else the
+    // kubeconfig's current context.
+    let name = if args.demo {
+        Some(DEMO_CONTEXT.to_string())
+    } else {
+        context.clone().or_else(|| {
+            kube::config::Kubeconfig::read()
+                .ok()
+                .and_then(|k| k.current_context)
+        })
+    };
+    let mut s = Settings::for_context(cfg, args, name.as_deref(), context);
+    let asked = s.config.read_only || s.rules.read_only;
+    s.read_only = args.readonly || (asked && !args.write);
+    s.write_override = args.write && asked;
+    Ok(s)
+}
+
+impl Settings {
+    /// The settings for `context`, flags over its `[[context]]` entries over the rest of
+    /// config.toml. `read_only` here is what the config asks, without `--write`.
+    fn for_context(
+        config: config::Config,
+        args: &RunArgs,
+        name: Option<&str>,
+        context: Option<String>,
+    ) -> Settings {
+        let rules = name
+            .map(|n| config.context.rules_for(n))
+            .unwrap_or_default();
+        let pick = |flag: &Option<String>, rule: &Option<String>, cfg: &Option<String>| {
+            flag.clone()
+                .or_else(|| rule.clone())
+                .or_else(|| cfg.clone())
+        };
+        Settings {
+            read_only: args.readonly || config.read_only || rules.read_only,
+            write_override: false,
+            theme: pick(&args.theme, &rules.theme, &config.theme).unwrap_or_else(|| "dark".into()),
+            theme_from_args: args.theme.is_some(),
+            theme_file: args.theme_file.clone(),
+            // Validated when the file was parsed; a failure here cannot name a line.
+            policy: config.findings.policy().unwrap_or_default(),
+            poll_interval: config.aws.poll_interval().unwrap_or_default(),
+            live: LiveOptions {
+                context,
+                cluster: pick(&args.cluster, &rules.cluster, &config.cluster),
+                region: pick(&args.region, &rules.region, &config.region),
+                profile: pick(&args.profile, &rules.profile, &config.profile),
+            },
+            rules,
+            config,
+        }
+    }
+
+    /// "cluster prod, eu-west-1, read-only": what `:ctx` lists beside a context's name.
+    fn about_context(&self, k: &kube::config::Kubeconfig, name: &str) -> String {
+        let rules = self.config.context.rules_for(name);
+        let t = connect::infer_eks(k, Some(name));
+        let mut parts = vec![format!(
+            "cluster {}",
+            rules.cluster.or(t.cluster).as_deref().unwrap_or("?")
+        )];
+        parts.extend(rules.region.or(t.region));
+        if rules.read_only || self.config.read_only {
+            parts.push("read-only".into());
+        }
+        parts.join(", ")
+    }
+
+    /// The settings `:ctx NAME` switches to. `--context`, `--cluster` and `--region` named
+    /// the first cluster, so they are not carried over; `--write` is not either.
+    pub fn switched(&self, args: &RunArgs, name: &str) -> Settings {
+        let args = RunArgs {
+            context: None,
+            cluster: None,
+            region: None,
+            ..args.clone()
+        };
+        Settings::for_context(
+            self.config.clone(),
+            &args,
+            Some(name),
+            Some(name.to_string()),
+        )
+    }
 }
 
 /// Connects to the demo simulator or the live cluster. The simulator handle must outlive
@@ -293,17 +374,59 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     let mut ui = UiState::new(theme, s.read_only);
     ui.theme_names = crate::ui::theme::available(config::themes_dir().as_deref());
     // For `:ctx`; a kubeconfig that cannot be read lists nothing (the demo has none).
-    ui.contexts = kube::config::Kubeconfig::read()
-        .map(|k| k.contexts.into_iter().map(|c| c.name).collect())
-        .unwrap_or_default();
+    if let Ok(k) = kube::config::Kubeconfig::read() {
+        for c in &k.contexts {
+            ui.context_about
+                .insert(c.name.clone(), s.about_context(&k, &c.name));
+        }
+        ui.contexts = k.contexts.into_iter().map(|c| c.name).collect();
+    }
     ui.context = conn.target.context.clone();
+    ui.context_color = s.rules.color;
+    ui.write_override = s.write_override;
     let executor = executor(&conn, &mut ui);
+    let policy = s.policy.clone();
+    let mut switcher = Switcher {
+        args: &args,
+        first: s,
+    };
     Ok(ExitCode::from(
-        match app::run(conn, ui, executor, s.policy.clone()).await? {
-            app::Ended::Quit => exit::OK,
+        match app::run(conn, ui, executor, policy, &mut switcher).await? {
+            app::Ended::Quit | app::Ended::Switch(_) => exit::OK,
             app::Ended::Signal(n) => exit::signal(n),
         },
     ))
+}
+
+/// `:ctx NAME`: the settings that context's `[[context]]` entries give, connected afresh.
+struct Switcher<'a> {
+    args: &'a RunArgs,
+    first: Settings,
+}
+
+impl app::Switch for Switcher<'_> {
+    async fn switch(
+        &mut self,
+        context: &str,
+        ui: &mut UiState,
+    ) -> anyhow::Result<(Connection, Option<Executor>)> {
+        let mut s = self.first.switched(self.args, context);
+        // Read-only is one way: once this session has been read-only, it stays so.
+        s.read_only |= ui.read_only;
+        let theme = load_theme(&s)?;
+        let mut conn = connect::live(&s.live, s.read_only).await?;
+        if let Some(every) = s.poll_interval {
+            conn.aws.steady = every;
+        }
+        ui.theme = theme;
+        ui.context = conn.target.context.clone();
+        ui.context_color = s.rules.color;
+        if s.read_only && !ui.read_only {
+            ui.set_read_only();
+        }
+        let executor = executor(&conn, ui);
+        Ok((conn, executor))
+    }
 }
 
 /// The component that can change things: never built in read-only mode, nor without a

@@ -4,9 +4,19 @@
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_stordeck");
+mod common;
+
+use common::tmux::{BIN, all_live, exit_line, launch};
+
+/// Only the kubeconfig, the endpoint and dummy credentials.
+fn env(kubeconfig: &std::path::Path, sim: &Sim) -> String {
+    format!(
+        "KUBECONFIG={} AWS_ENDPOINT_URL={} AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x",
+        kubeconfig.display(),
+        sim.url
+    )
+}
 
 struct Sim {
     child: Child,
@@ -41,113 +51,12 @@ fn start_sim(kubeconfig: &std::path::Path) -> Sim {
     Sim { child, url }
 }
 
-/// The header once every source the dashboard knows of is live.
-fn all_live() -> String {
-    format!("sources {} live", stordeck::model::SourceId::ALL.len())
-}
-
-struct Tmux {
-    session: String,
-}
-
-impl Tmux {
-    fn capture(&self) -> String {
-        let out = Command::new("tmux")
-            .args(["capture-pane", "-p", "-t", &self.session])
-            .output()
-            .expect("tmux capture");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let status = Command::new("tmux")
-            .args(["send-keys", "-t", &self.session])
-            .args(keys)
-            .status()
-            .expect("tmux send-keys");
-        assert!(status.success());
-    }
-
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.capture();
-            if pred(&screen) {
-                return screen;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(30),
-                "waited 30s for {what}; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
-
-    fn alive(&self) -> bool {
-        Command::new("tmux")
-            .args(["has-session", "-t", &self.session])
-            .status()
-            .is_ok_and(|s| s.success())
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["kill-session", "-t", &self.session])
-            .status();
-    }
-}
-
-/// The dashboard in live mode in a tmux session, pointed at `sim`; its exit status is
-/// written to `dir/exit`.
-fn launch(dir: &std::path::Path, kubeconfig: &std::path::Path, sim: &Sim, tag: &str) -> Tmux {
-    let session = format!("stordeck-e2e-{tag}-{}", std::process::id());
-    // A clean environment: only the kubeconfig, the endpoint and dummy credentials.
-    let cmd = format!(
-        "env -i PATH=/usr/bin:/bin HOME={home} TERM=xterm-256color KUBECONFIG={kc} AWS_ENDPOINT_URL={url} \
-         AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x STORDECK_CONFIG_DIR={home}/cfg STORDECK_DATA_DIR={home}/data {BIN}; \
-         echo EXITED $? > {home}/exit",
-        home = dir.display(),
-        kc = kubeconfig.display(),
-        url = sim.url,
-    );
-    let status = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &session,
-            "-x",
-            "160",
-            "-y",
-            "40",
-            &cmd,
-        ])
-        .status()
-        .expect("tmux is installed");
-    assert!(status.success());
-    Tmux { session }
-}
-
-/// What the shell wrote once the dashboard ended.
-fn exit_line(dir: &std::path::Path, tmux: &Tmux) -> String {
-    let start = Instant::now();
-    while tmux.alive() && start.elapsed() < Duration::from_secs(10) {
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    std::fs::read_to_string(dir.join("exit"))
-        .unwrap_or_default()
-        .trim()
-        .to_string()
-}
-
 #[test]
 fn live_mode_against_stordeck_sim_shows_the_cluster_and_quits_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let kubeconfig = dir.path().join("kubeconfig");
     let sim = start_sim(&kubeconfig);
-    let tmux = launch(dir.path(), &kubeconfig, &sim, "quit");
+    let tmux = launch(dir.path(), &env(&kubeconfig, &sim), "", "quit");
 
     // The region and cluster come from the kubeconfig's EKS ARN, as on a real cluster.
     let screen = tmux.wait_for("all sources live", |s| s.contains(&all_live()));
@@ -197,7 +106,7 @@ fn sigterm_and_sighup_exit_128_plus_the_signal() {
         let dir = tempfile::tempdir().expect("tempdir");
         let kubeconfig = dir.path().join("kubeconfig");
         let sim = start_sim(&kubeconfig);
-        let tmux = launch(dir.path(), &kubeconfig, &sim, signal);
+        let tmux = launch(dir.path(), &env(&kubeconfig, &sim), "", signal);
         tmux.wait_for("all sources live", |s| s.contains(&all_live()));
         // The pane's shell runs the dashboard as its child.
         let out = Command::new("tmux")

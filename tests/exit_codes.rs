@@ -60,6 +60,7 @@ fn usage_errors_exit_64_and_help_exits_0_listing_the_codes() {
         &["report", "--format", "yaml"][..],
         &["--no-such-flag"],
         &["report", "--timeout", "soon"],
+        &["--readonly", "--write"],
     ] {
         let (code, err) = code_and_stderr(&run(dir.path(), args));
         assert_eq!(code, Some(exit::USAGE.into()), "{args:?}: {err}");
@@ -70,6 +71,18 @@ fn usage_errors_exit_64_and_help_exits_0_listing_the_codes() {
     for line in ["64  usage", "78  setup", "3   incomplete", "128+N"] {
         assert!(help.contains(line), "--help lists {line:?}:\n{help}");
     }
+    // The build's git revision, so that a bug report names the exact code.
+    let out = run(dir.path(), &["--version"]);
+    let version = String::from_utf8_lossy(&out.stdout);
+    let rev = version
+        .trim()
+        .strip_prefix(concat!("stordeck ", env!("CARGO_PKG_VERSION"), " ("))
+        .and_then(|r| r.strip_suffix(')'))
+        .unwrap_or_else(|| panic!("version and revision: {version}"));
+    assert!(
+        rev == "unknown" || (rev.len() == 12 && rev.bytes().all(|b| b.is_ascii_hexdigit())),
+        "{version}"
+    );
 }
 
 #[test]

@@ -347,3 +347,23 @@ fn the_command_prompt_completes_goes_to_a_pane_and_names_a_mistyped_command() {
     );
     insta::assert_snapshot!("prompt_unknown", footer);
 }
+
+#[test]
+fn c_copies_the_selected_volume_id() {
+    let w = world();
+    let mut ui = new_ui();
+    press(&mut ui, &w, &[KeyCode::Char('7')]);
+    let findings = Findings::evaluate(&w, now());
+    let key = KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE);
+    let cmds = ui::handle_key(&mut ui, key, &w, &findings);
+    assert_eq!(
+        cmds,
+        vec![ui::UiCommand::Copy("vol-01bf3bfc693db6ea8".into())]
+    );
+    let footer = screen(&w, &ui)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(footer.contains("copied vol-01bf3bfc693db6ea8"), "{footer}");
+}

@@ -357,7 +357,7 @@ fn candidates_read_as_checking_and_silenced_findings_stay_listed_dimmed() {
     keys(&mut ui, &w, "6");
     let s = screen_with(&w, &findings, &ui);
     assert!(s.contains("1 candidate being confirmed"), "{s}");
-    assert!(s.contains("silenced: Add-on aws-ebs-csi-driver"), "{s}");
+    assert!(s.contains("silenced: Add-on aws-ebs-csi"), "{s}");
     // Silenced ones come last; select it to see why.
     keys(&mut ui, &w, "G");
     let s = screen_with(&w, &findings, &ui);

@@ -72,11 +72,13 @@ pub fn render_bar(area: Rect, buf: &mut Buffer, world: &World, ui: &UiState) {
         .render(area, buf);
 }
 
-pub fn render_dialog(area: Rect, buf: &mut Buffer, ui: &UiState) {
+pub fn render_dialog(area: Rect, buf: &mut Buffer, world: &crate::model::World, ui: &UiState) {
     let Some(p) = &ui.actions.pending else {
         return;
     };
-    let mut body = p.action.lines();
+    // With several clusters a keystroke away, every dialog says which one it acts on.
+    let mut body = vec![on_cluster(world, ui), String::new()];
+    body.extend(p.action.lines());
     if let Some(name) = p.action.typed_confirmation() {
         body.push(String::new());
         let mark = if p.typed == name { "  ✓" } else { "" };
@@ -118,6 +120,26 @@ pub fn render_dialog(area: Rect, buf: &mut Buffer, ui: &UiState) {
     };
     let fits = dialog.render(area, buf, &ui.theme);
     ui.actions.shown_whole.set(fits);
+}
+
+/// "On cluster demo · account 111122223333 · us-east-1 · context prod".
+fn on_cluster(world: &crate::model::World, ui: &UiState) -> String {
+    let t = &world.target;
+    let dash = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    let account = world
+        .cluster
+        .as_ref()
+        .and_then(|c| c.arn.as_deref())
+        .and_then(crate::ui::format::arn_region_account)
+        .map(|(_, a)| a.to_string())
+        .or_else(|| t.account.clone());
+    format!(
+        "On cluster {} · account {} · {} · context {}",
+        dash(&t.cluster),
+        dash(&account),
+        dash(&t.region),
+        dash(&ui.context),
+    )
 }
 
 /// The second ask before the risky form, saying what it risks.

@@ -64,6 +64,18 @@ pub fn handle_key(
         Action::Top => move_by(ui, world, findings, isize::MIN),
         Action::Bottom => move_by(ui, world, findings, isize::MAX),
         Action::StartPrompt => super::prompt::open(ui),
+        Action::Wide => ui.wide = !ui.wide,
+        Action::Copy => {
+            let target = ui
+                .detail
+                .as_ref()
+                .map(|d| d.target.clone())
+                .or_else(|| panes::selected_ref(world, findings, ui));
+            if let Some(t) = target {
+                ui.notice = Some(format!("copied {}", t.name));
+                return vec![UiCommand::Copy(t.name)];
+            }
+        }
         Action::StartFilter => {
             if !ui.help && ui.detail.is_none() {
                 ui.typing_filter = true;

@@ -23,6 +23,10 @@ pub enum Action {
     StartFilter,
     /// Open the `:` command prompt.
     StartPrompt,
+    /// Copy the selected row's identifier to the clipboard.
+    Copy,
+    /// Show every column, however narrow the terminal.
+    Wide,
     Open,
     FilterKeep,
     FilterClear,
@@ -131,6 +135,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('g'), Code(KeyCode::Home)], action: Action::Top, scope: Scope::Browse, hint: None, help: "first row" },
     Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, scope: Scope::Browse, hint: None, help: "last row" },
     Binding { keys: &[Char(':')], action: Action::StartPrompt, scope: Scope::Browse, hint: Some("command"), help: "command: :pv :ap :addons :ebs …, :theme NAME, :readonly, :ctx, :q (Tab completes)" },
+    Binding { keys: &[Char('c')], action: Action::Copy, scope: Scope::Browse, hint: None, help: "copy the selected row's identifier to the clipboard (OSC 52: works over SSH)" },
+    Binding { keys: &[Char('w')], action: Action::Wide, scope: Scope::Browse, hint: None, help: "wide: every column, however narrow (else identifiers first, secondary columns dropped)" },
     Binding { keys: &[Char('/')], action: Action::StartFilter, scope: Scope::Browse, hint: Some("filter"), help: "filter rows by their text (case-insensitive)" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, scope: Scope::Browse, hint: Some("detail"), help: "open the detail view of the selected row; on a finding, go to its object" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Back, scope: Scope::Browse, hint: Some("back"), help: "close help or detail, else clear the filter" },

@@ -38,6 +38,10 @@ pub enum UiCommand {
     SetTheme(String),
     /// Drop the clients that could change anything, for the rest of the session.
     ReadOnly,
+    /// Put this text on the terminal's clipboard (OSC 52, which works over SSH).
+    Copy(String),
+    /// Tear every source down and connect to this kubeconfig context.
+    SwitchContext(String),
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -164,12 +164,7 @@ fn run(ui: &mut UiState, line: &str) -> Vec<UiCommand> {
                 contexts_text(ui)
             ));
         }
-        // Connecting afresh while running is not built yet: say how to get there.
-        "ctx" => {
-            ui.notice = Some(format!(
-                "switching contexts needs a restart for now: stordeck --context {arg}"
-            ));
-        }
+        "ctx" => return vec![UiCommand::SwitchContext(arg.to_string())],
         _ => ui.notice = Some(unknown(cmd)),
     }
     Vec::new()
@@ -183,10 +178,14 @@ fn contexts_text(ui: &UiState) -> String {
         .contexts
         .iter()
         .map(|c| {
-            if Some(c.as_str()) == ui.context.as_deref() {
-                format!("*{c}")
+            let mark = if Some(c.as_str()) == ui.context.as_deref() {
+                "*"
             } else {
-                c.clone()
+                ""
+            };
+            match ui.context_about.get(c) {
+                Some(about) => format!("{mark}{c} ({about})"),
+                None => format!("{mark}{c}"),
             }
         })
         .collect();
@@ -226,6 +225,8 @@ mod tests {
         let mut ui = UiState::new(Theme::dark(), false);
         ui.theme_names = vec!["dark".into(), "light".into(), "high-contrast".into()];
         ui.contexts = vec!["prod".into(), "staging".into()];
+        ui.context_about
+            .insert("staging".into(), "cluster stg, us-west-2, read-only".into());
         ui.context = Some("prod".into());
         ui
     }
@@ -297,8 +298,15 @@ mod tests {
         assert!(u.read_only);
         assert!(typed(&mut u, "readonly").is_empty());
         typed(&mut u, "ctx");
-        assert_eq!(u.notice.as_deref(), Some("contexts: *prod, staging"));
+        assert_eq!(
+            u.notice.as_deref(),
+            Some("contexts: *prod, staging (cluster stg, us-west-2, read-only)")
+        );
         typed(&mut u, "ctx nope");
         assert!(u.notice.clone().unwrap().contains("no context \"nope\""));
+        assert_eq!(
+            typed(&mut u, "ctx staging"),
+            vec![UiCommand::SwitchContext("staging".into())]
+        );
     }
 }

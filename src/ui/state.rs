@@ -77,6 +77,14 @@ pub struct UiState {
     /// The kubeconfig's contexts, and the one in use, for `:ctx`.
     pub contexts: Vec<String>,
     pub context: Option<String>,
+    /// What `:ctx` says of each context: its inferred cluster and region, read-only.
+    pub context_about: std::collections::HashMap<String, String>,
+    /// The header's colour for this context, from its `[[context]]` entry.
+    pub context_color: Option<ratatui::style::Color>,
+    /// `--write` lifted a read-only the config asked for; the header says so.
+    pub write_override: bool,
+    /// Tables show every column (`w`), not only what fits.
+    pub wide: bool,
 }
 
 impl UiState {
@@ -103,7 +111,28 @@ impl UiState {
             theme_names: super::theme::builtin_names().map(str::to_string).collect(),
             contexts: Vec::new(),
             context: None,
+            context_about: Default::default(),
+            context_color: None,
+            write_override: false,
+            wide: false,
         }
+    }
+
+    /// Another cluster is about to be shown: nothing remembered about the old one's rows
+    /// may survive. The caches are keyed by World versions, which a new World repeats.
+    pub fn forget_cluster(&mut self) {
+        self.detail = None;
+        self.typing_filter = false;
+        for nav in &mut self.nav {
+            nav.selected = 0;
+            nav.offset = 0;
+        }
+        *self.filter_cache.borrow_mut() = None;
+        *self.ap_order.borrow_mut() = None;
+        *self.life_order.borrow_mut() = None;
+        self.actions.pending = None;
+        self.actions.status = None;
+        self.write_override = false;
     }
 
     /// Read-only from now on; there is no way back while stordeck runs.

@@ -50,7 +50,7 @@ pub fn render(frame: &mut Frame, world: &World, findings: &Findings, ui: &UiStat
     action_bar::render_bar(bar, frame.buffer_mut(), world, ui);
     if ui.is_dialog_open() {
         action_bar::render_footer(foot, frame.buffer_mut(), ui);
-        action_bar::render_dialog(area, frame.buffer_mut(), ui);
+        action_bar::render_dialog(area, frame.buffer_mut(), world, ui);
     } else {
         footer::render(foot, frame.buffer_mut(), ui);
     }

@@ -128,16 +128,16 @@ async fn run(pvs: usize, aps: usize, churn: f64, pressing: Duration) {
         pressing,
     ));
     let session = Headless::start_with(&conn, Clock::system(), Policy::default());
-    let ui = UiState::new(Theme::dark(), true);
-    let terminal = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
+    let mut ui = UiState::new(Theme::dark(), true);
+    let mut terminal = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
     let mut observer = Observer(Arc::clone(&timings));
     let ended = app::drive(
         &conn,
         None,
         session,
-        ui,
-        terminal,
-        UnboundedReceiverStream::new(rx),
+        &mut ui,
+        &mut terminal,
+        &mut UnboundedReceiverStream::new(rx),
         &mut observer,
     )
     .await

@@ -1,6 +1,8 @@
 //! Shared test harness: an in-process simulator on loopback, and clients pointed at it.
 #![allow(dead_code)]
 
+pub mod tmux;
+
 use std::time::Duration;
 
 use serde_json::Value;

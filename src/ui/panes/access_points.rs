@@ -36,14 +36,14 @@ pub const NOT_CSI: &str = "not CSI";
 pub struct AccessPoints<'f>(pub &'f Findings);
 
 const COLUMNS: &[Column] = &[
-    Column::new("FILE SYSTEM", Length(21)),
-    Column::new("ACCESS POINT", Length(22)),
-    Column::new("NAME", Fill(1)),
-    Column::new("ROOT PATH", Fill(2)),
-    Column::new("UID", Length(6)),
-    Column::new("GID", Length(6)),
+    Column::new("FILE SYSTEM", Length(21)).ident(),
+    Column::new("ACCESS POINT", Length(22)).ident(),
+    Column::new("NAME", Fill(1)).optional(3),
+    Column::new("ROOT PATH", Fill(2)).optional(1),
+    Column::new("UID", Length(6)).optional(2),
+    Column::new("GID", Length(6)).optional(2),
     Column::new("STATE", Length(9)),
-    Column::new("PV", Fill(2)),
+    Column::new("PV", Fill(2)).ident(),
 ];
 
 pub fn state_tone(state: &str) -> Tone {

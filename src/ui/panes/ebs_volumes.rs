@@ -18,15 +18,15 @@ use crate::ui::{ObjectKind, ObjectRef, PaneId};
 pub struct EbsVolumes<'f>(pub &'f Findings);
 
 const COLUMNS: &[Column] = &[
-    Column::new("VOLUME", Length(21)),
+    Column::new("VOLUME", Length(21)).ident(),
     // PV names are the one identifier people copy: a whole `pvc-<uuid>` fits.
-    Column::new("PV", Length(40)),
-    Column::new("CLAIM", Fill(1)),
-    Column::new("SIZE TYPE IOPS/MiBs", Length(20)),
-    Column::new("AZ", Length(10)),
+    Column::new("PV", Length(40)).ident(),
+    Column::new("CLAIM", Fill(1)).ident(),
+    Column::new("SIZE TYPE IOPS/MiBs", Length(20)).optional(3),
+    Column::new("AZ", Length(10)).optional(2),
     Column::new("STATE", Length(9)),
     Column::new("AWS ATTACHMENT", Length(32)),
-    Column::new("K8S", Length(9)),
+    Column::new("K8S", Length(9)).optional(1),
     Column::new("NODE", Fill(1)),
 ];
 

@@ -29,8 +29,8 @@ const COLUMNS: &[Column] = &[
     Column::new("RULE", Length(20)),
     Column::new("FOR", Length(5)),
     Column::new("TITLE", Fill(1)),
-    Column::new("OBJECT", Length(22)),
-    Column::new("FIX", Length(19)),
+    Column::new("OBJECT", Length(22)).ident(),
+    Column::new("FIX", Length(19)).optional(1),
 ];
 
 /// The findings naming an object, as lines of the detail view's chain.

@@ -50,11 +50,11 @@ const PARENT_WIDTH: usize = 21;
 
 const COLUMNS: &[Column] = &[
     Column::new("KIND", Length(4)),
-    Column::new("ID", Length(24)),
+    Column::new("ID", Length(24)).ident(),
     Column::new("FS / ATTACHMENT", Length(PARENT_WIDTH as u16)),
     Column::new("NAME / AZ", Fill(1)),
     Column::new("AWS STATE", Length(10)),
-    Column::new("ACK RESOURCE", Fill(1)),
+    Column::new("ACK RESOURCE", Fill(1)).optional(1),
     Column::new("ACK STATE", Length(10)),
     Column::new("SYNCED", Length(7)),
     Column::timed("DRIFT", Length(6)),

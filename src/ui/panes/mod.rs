@@ -258,6 +258,9 @@ pub fn pane_block<'a>(
     if status.syncing {
         title.push(Span::styled("syncing… ", Tone::Info.style(t)));
     }
+    if cx.ui.wide {
+        title.push(Span::styled("wide ", Style::new().fg(t.accent)));
+    }
     Block::bordered()
         .title(Line::from(title))
         .border_style(t.border())
@@ -323,6 +326,7 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
             std::iter::once(badge).chain(cells).collect()
         },
         theme: t,
+        wide: cx.ui.wide,
     }
     .render(table_area, frame.buffer_mut());
 }

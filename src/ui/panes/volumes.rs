@@ -19,15 +19,15 @@ use crate::ui::{ObjectKind, ObjectRef, PaneId};
 pub struct Volumes<'f>(pub &'f Findings);
 
 const COLUMNS: &[Column] = &[
-    Column::new("NAME", Fill(3)),
-    Column::new("CAP", Length(6)),
-    Column::new("MODES", Length(5)),
-    Column::new("RECLAIM", Length(7)),
+    Column::new("NAME", Fill(3)).ident(),
+    Column::new("CAP", Length(6)).optional(4),
+    Column::new("MODES", Length(5)).optional(6),
+    Column::new("RECLAIM", Length(7)).optional(5),
     Column::new("PHASE", Length(9)),
-    Column::new("CLAIM", Fill(3)),
-    Column::new("CLASS", Length(9)),
-    Column::new("DRIVER", Length(15)),
-    Column::new("ACCESS POINT", Length(24)),
+    Column::new("CLAIM", Fill(3)).ident(),
+    Column::new("CLASS", Length(9)).optional(3),
+    Column::new("DRIVER", Length(15)).optional(2),
+    Column::new("ACCESS POINT", Length(24)).ident().optional(1),
     Column::new("NODE", Fill(2)),
 ];
 

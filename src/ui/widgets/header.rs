@@ -22,9 +22,28 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
     let t = &ui.theme;
     let bg = Style::new().bg(t.header_bg).fg(t.fg);
     let key = |s: &'static str| Span::styled(s, Style::new().fg(t.muted));
+    // A context's own colour marks which cluster this is (production in red, say).
+    let ident = Style::new()
+        .fg(ui.context_color.unwrap_or(t.fg))
+        .add_modifier(Modifier::BOLD);
     let val = |s: String| Span::styled(s, Style::new().fg(t.fg).add_modifier(Modifier::BOLD));
+    let ident_val = |s: String| Span::styled(s, ident);
 
     let mut top = vec![Span::styled(" stordeck ", t.title()), Span::raw(" ")];
+    if let Some(ctx) = &ui.context {
+        top.push(key("context "));
+        top.push(match ui.context_color {
+            Some(c) => Span::styled(
+                format!(" {} ", clean(ctx)),
+                Style::new()
+                    .bg(c)
+                    .fg(t.header_bg)
+                    .add_modifier(Modifier::BOLD),
+            ),
+            None => val(clean(ctx)),
+        });
+        top.push(Span::raw("  "));
+    }
     match &world.cluster {
         Some(c) => {
             let (arn_region, account) = c
@@ -36,7 +55,7 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
             // with another one in its ARNs.
             let region = world.target.region.as_deref().unwrap_or(arn_region);
             top.push(key("cluster "));
-            top.push(val(clean(&c.name)));
+            top.push(ident_val(clean(&c.name)));
             top.push(Span::styled(
                 format!(
                     " ({}, {})",
@@ -48,9 +67,19 @@ pub fn render(area: Rect, buf: &mut Buffer, world: &World, findings: &Findings, 
             top.push(key("  region "));
             top.push(val(clean(region)));
             top.push(key("  account "));
-            top.push(val(clean(account)));
+            top.push(ident_val(clean(account)));
         }
         None => top.extend(cluster_unknown(world, ui)),
+    }
+    if ui.write_override {
+        top.push(Span::raw("  "));
+        top.push(Span::styled(
+            " WRITABLE (--write) ",
+            Style::new()
+                .bg(t.warn)
+                .fg(t.header_bg)
+                .add_modifier(Modifier::BOLD),
+        ));
     }
     if ui.read_only {
         top.push(Span::raw("  "));

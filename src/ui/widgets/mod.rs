@@ -2,6 +2,7 @@
 //! dialogs and gauges.
 
 pub mod badge;
+pub mod columns;
 pub mod dialog;
 pub mod footer;
 pub mod gauge;

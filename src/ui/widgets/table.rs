@@ -17,6 +17,10 @@ pub struct Column {
     /// Text depends on the clock (ages): left out of filter matching so a filter's result
     /// does not change while nobody types.
     pub timed: bool,
+    /// An identifier people read and copy: as wide as its visible values (`columns`).
+    pub ident: bool,
+    /// 0: always shown; otherwise dropped on a narrow terminal, highest first.
+    pub drop: u8,
 }
 
 impl Column {
@@ -25,15 +29,28 @@ impl Column {
             title,
             width,
             timed: false,
+            ident: false,
+            drop: 0,
         }
     }
 
     pub const fn timed(title: &'static str, width: Constraint) -> Self {
         Column {
-            title,
-            width,
             timed: true,
+            ..Column::new(title, width)
         }
+    }
+
+    pub const fn ident(self) -> Self {
+        Column {
+            ident: true,
+            ..self
+        }
+    }
+
+    /// May go on a narrow terminal; a higher `rank` goes first.
+    pub const fn optional(self, rank: u8) -> Self {
+        Column { drop: rank, ..self }
     }
 }
 
@@ -70,7 +87,7 @@ impl Tone {
 }
 
 /// One cell's raw text (possibly from outside; sanitized when drawn) and its meaning.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CellText {
     pub text: String,
     pub tone: Tone,
@@ -122,7 +139,11 @@ pub struct VirtualTable<'a, F> {
     /// Builds the cells of row `i`; called only for rows on screen.
     pub build: F,
     pub theme: &'a Theme,
+    /// Every column, however narrow the terminal.
+    pub wide: bool,
 }
+
+const SPACING: u16 = 1;
 
 impl<F: FnMut(usize) -> Vec<CellText>> VirtualTable<'_, F> {
     /// Draws the window around the selection; returns how many rows it built.
@@ -131,15 +152,31 @@ impl<F: FnMut(usize) -> Vec<CellText>> VirtualTable<'_, F> {
         let first = window_offset(self.len, self.selected, self.offset, height);
         let last = (first + height).min(self.len);
         let theme = self.theme;
-        let rows: Vec<Row<'_>> = (first..last)
-            .map(|i| cells_row((self.build)(i), theme))
+        let cells: Vec<Vec<CellText>> = (first..last).map(|i| (self.build)(i)).collect();
+        let built = cells.len();
+        // One cell goes to the selection mark.
+        let (shown, widths) = super::columns::layout(
+            self.columns,
+            &cells,
+            area.width.saturating_sub(1),
+            SPACING,
+            self.wide,
+        );
+        let rows: Vec<Row<'_>> = cells
+            .into_iter()
+            .map(|mut row| {
+                let picked = shown
+                    .iter()
+                    .filter_map(|&i| row.get_mut(i).map(std::mem::take))
+                    .collect();
+                cells_row(picked, theme)
+            })
             .collect();
-        let built = rows.len();
-        let header = Row::new(self.columns.iter().map(|c| Cell::from(c.title)))
+        let header = Row::new(shown.iter().map(|&i| Cell::from(self.columns[i].title)))
             .style(Style::new().fg(theme.muted).add_modifier(Modifier::BOLD));
-        let table = Table::new(rows, self.columns.iter().map(|c| c.width))
+        let table = Table::new(rows, widths)
             .header(header)
-            .column_spacing(1)
+            .column_spacing(SPACING)
             .style(theme.base())
             .row_highlight_style(theme.selected())
             // A mark as well as a colour: readable without colour and in text snapshots.
@@ -195,6 +232,7 @@ mod tests {
                 vec![CellText::from(format!("row {i}"))]
             },
             theme: &theme,
+            wide: false,
         }
         .render(area, &mut buf);
         assert_eq!(built, 20);
@@ -216,6 +254,7 @@ mod tests {
             offset: 0,
             build: |_| vec![CellText::from("a\u{1b}[2Jb\u{1b}]0;x\u{7}c")],
             theme: &theme,
+            wide: false,
         }
         .render(area, &mut buf);
         let line: String = (0..20).map(|x| buf[(x, 1)].symbol().to_string()).collect();
