@@ -6,7 +6,49 @@
 use ratatui::layout::Constraint;
 use ratatui::text::Span;
 
-use super::table::{CellText, Column};
+#[derive(Debug, Clone, Copy)]
+pub struct Column {
+    pub title: &'static str,
+    pub width: Constraint,
+    /// Text depends on the clock (ages): left out of filter matching so a filter's result
+    /// does not change while nobody types.
+    pub timed: bool,
+    /// An identifier people read and copy: as wide as its visible values (`columns`).
+    pub ident: bool,
+    /// 0: always shown; otherwise dropped on a narrow terminal, highest first.
+    pub drop: u8,
+}
+
+impl Column {
+    pub const fn new(title: &'static str, width: Constraint) -> Self {
+        Column {
+            title,
+            width,
+            timed: false,
+            ident: false,
+            drop: 0,
+        }
+    }
+
+    pub const fn timed(title: &'static str, width: Constraint) -> Self {
+        Column {
+            timed: true,
+            ..Column::new(title, width)
+        }
+    }
+
+    pub const fn ident(self) -> Self {
+        Column {
+            ident: true,
+            ..self
+        }
+    }
+
+    /// May go on a narrow terminal; a higher `rank` goes first.
+    pub const fn optional(self, rank: u8) -> Self {
+        Column { drop: rank, ..self }
+    }
+}
 
 /// A name longer than this is cut rather than starve every other column.
 const IDENT_MAX: u16 = 64;
@@ -14,23 +56,17 @@ const IDENT_MAX: u16 = 64;
 const FILL_MIN: u16 = 8;
 
 /// The indexes of the columns to draw, and their widths, for `width` cells across (the
-/// highlight mark excluded) and the `rows` on screen.
+/// highlight mark excluded), `longest(i)` being the widest value of column `i` on screen.
 pub fn layout(
     columns: &[Column],
-    rows: &[Vec<CellText>],
+    longest: impl Fn(usize) -> usize,
     width: u16,
     spacing: u16,
     wide: bool,
 ) -> (Vec<usize>, Vec<Constraint>) {
     let natural = |i: usize| -> u16 {
-        let longest = rows
-            .iter()
-            .filter_map(|r| r.get(i))
-            .map(|c| Span::raw(crate::ui::sanitize::sanitize(&c.text)).width())
-            .max()
-            .unwrap_or(0);
         let title = Span::raw(columns[i].title).width();
-        u16::try_from(longest.max(title))
+        u16::try_from(longest(i).max(title))
             .unwrap_or(IDENT_MAX)
             .min(IDENT_MAX)
     };
@@ -95,32 +131,28 @@ mod tests {
         Column::new("STATE", Length(9)),
     ];
 
-    fn rows() -> Vec<Vec<CellText>> {
-        vec![vec![
-            "pvc-4f6c1e0a-8d2b-4c3e-9f1a-2b3c4d5e6f70".into(),
-            "RWX".into(),
-            "efs-sc".into(),
-            "Bound".into(),
-        ]]
+    /// One row: a whole PV name, RWX, efs-sc, Bound.
+    fn rows(i: usize) -> usize {
+        [40, 3, 6, 5][i]
     }
 
     #[test]
     fn identifiers_keep_their_whole_width_and_secondary_columns_go_first() {
-        let (shown, widths) = layout(COLS, &rows(), 200, 1, false);
+        let (shown, widths) = layout(COLS, rows, 200, 1, false);
         assert_eq!(shown, [0, 1, 2, 3]);
         assert_eq!(widths[0], Length(40), "the PV name whole");
 
         // 40 + 9 + 9 + 2 spaces: MODES (most droppable) went, CLASS stayed.
-        let (shown, _) = layout(COLS, &rows(), 60, 1, false);
+        let (shown, _) = layout(COLS, rows, 60, 1, false);
         assert_eq!(shown, [0, 2, 3]);
-        let (shown, _) = layout(COLS, &rows(), 45, 1, false);
+        let (shown, _) = layout(COLS, rows, 45, 1, false);
         assert_eq!(
             shown,
             [0, 3],
             "never the identifier or a column that cannot go"
         );
 
-        let (shown, _) = layout(COLS, &rows(), 45, 1, true);
+        let (shown, _) = layout(COLS, rows, 45, 1, true);
         assert_eq!(shown, [0, 1, 2, 3], "wide mode shows every column");
     }
 
@@ -130,13 +162,11 @@ mod tests {
             Column::new("NAME", Fill(1)).ident(),
             Column::new("CLAIM", Fill(1)).ident(),
         ];
-        let row = vec![vec![
-            "pvc-4f6c1e0a-8d2b-4c3e-9f1a-2b3c4d5e6f70".into(),
-            "shop/orders-data-orders-db-0".into(),
-        ]];
-        let (_, widths) = layout(TWO, &row, 60, 1, false);
+        // A whole PV name and a 28-character claim.
+        let row = |i: usize| [40, 28][i];
+        let (_, widths) = layout(TWO, row, 60, 1, false);
         assert_eq!(widths, [Length(40), Fill(1)]);
-        let (_, widths) = layout(TWO, &row, 80, 1, false);
+        let (_, widths) = layout(TWO, row, 80, 1, false);
         assert_eq!(widths, [Length(40), Length(28)], "both fit whole");
     }
 }

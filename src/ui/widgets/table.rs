@@ -2,57 +2,15 @@
 //! costs what twenty cost. Every cell's text passes through the sanitizer here.
 
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
-use ratatui::text::Text;
+use ratatui::text::{Span, Text};
 use ratatui::widgets::{Cell, HighlightSpacing, Row, StatefulWidget, Table, TableState};
 
 use crate::ui::sanitize::sanitize;
 use crate::ui::theme::Theme;
 
-#[derive(Debug, Clone, Copy)]
-pub struct Column {
-    pub title: &'static str,
-    pub width: Constraint,
-    /// Text depends on the clock (ages): left out of filter matching so a filter's result
-    /// does not change while nobody types.
-    pub timed: bool,
-    /// An identifier people read and copy: as wide as its visible values (`columns`).
-    pub ident: bool,
-    /// 0: always shown; otherwise dropped on a narrow terminal, highest first.
-    pub drop: u8,
-}
-
-impl Column {
-    pub const fn new(title: &'static str, width: Constraint) -> Self {
-        Column {
-            title,
-            width,
-            timed: false,
-            ident: false,
-            drop: 0,
-        }
-    }
-
-    pub const fn timed(title: &'static str, width: Constraint) -> Self {
-        Column {
-            timed: true,
-            ..Column::new(title, width)
-        }
-    }
-
-    pub const fn ident(self) -> Self {
-        Column {
-            ident: true,
-            ..self
-        }
-    }
-
-    /// May go on a narrow terminal; a higher `rank` goes first.
-    pub const fn optional(self, rank: u8) -> Self {
-        Column { drop: rank, ..self }
-    }
-}
+pub use super::columns::Column;
 
 /// What a value means, which the theme turns into a colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -155,9 +113,17 @@ impl<F: FnMut(usize) -> Vec<CellText>> VirtualTable<'_, F> {
         let cells: Vec<Vec<CellText>> = (first..last).map(|i| (self.build)(i)).collect();
         let built = cells.len();
         // One cell goes to the selection mark.
+        let longest = |i: usize| {
+            cells
+                .iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| Span::raw(sanitize(&c.text)).width())
+                .max()
+                .unwrap_or(0)
+        };
         let (shown, widths) = super::columns::layout(
             self.columns,
-            &cells,
+            longest,
             area.width.saturating_sub(1),
             SPACING,
             self.wide,
@@ -198,6 +164,8 @@ pub fn cells_row(cells: Vec<CellText>, theme: &Theme) -> Row<'static> {
 
 #[cfg(test)]
 mod tests {
+    use ratatui::layout::Constraint;
+
     use super::*;
 
     #[test]
