@@ -10,7 +10,7 @@ pub(crate) mod caches;
 pub(crate) mod dialog;
 pub(crate) mod prompt;
 
-use caches::{ApOrder, FilterCache, LifeOrder};
+use caches::{ApOrder, FilterCache, LifeOrder, Sort, SortCache};
 use dialog::ActionUi;
 
 use super::theme::Theme;
@@ -23,6 +23,8 @@ pub(crate) struct Nav {
     /// First row shown; kept between frames so moving inside the window does not scroll.
     pub offset: usize,
     pub filter: String,
+    /// `None`: the pane's own order (Findings: severity, then age).
+    pub sort: Option<Sort>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,9 +56,16 @@ pub struct UiState {
     /// Body rows the active table had at the last render: the page size for PgUp/PgDn.
     /// Render is the only place that knows it, hence a `Cell`.
     pub(crate) viewport: Cell<usize>,
+    /// Where the active table's body rows were drawn and the row drawn first, so that a
+    /// click can be mapped to a row; only render knows.
+    pub(crate) table_body: Cell<ratatui::layout::Rect>,
+    pub(crate) table_first: Cell<usize>,
+    /// Mouse events are handled (`mouse = true` in config.toml).
+    pub mouse: bool,
     /// Rows of the active pane that match its filter, kept so that typing and redraws
     /// do not re-format every row of a large table each time.
     pub(crate) filter_cache: RefCell<Option<FilterCache>>,
+    pub(crate) sort_cache: RefCell<Option<SortCache>>,
     /// Display orders that differ from their tables' key order, rebuilt only when those
     /// tables change.
     pub(crate) ap_order: RefCell<Option<ApOrder>>,
@@ -99,7 +108,11 @@ impl UiState {
             help: false,
             detail: None,
             viewport: Cell::new(20),
+            table_body: Cell::new(ratatui::layout::Rect::default()),
+            table_first: Cell::new(0),
+            mouse: false,
             filter_cache: RefCell::new(None),
+            sort_cache: RefCell::new(None),
             ap_order: RefCell::new(None),
             life_order: RefCell::new(None),
             actions: ActionUi::new(read_only),
@@ -128,6 +141,7 @@ impl UiState {
             nav.offset = 0;
         }
         *self.filter_cache.borrow_mut() = None;
+        *self.sort_cache.borrow_mut() = None;
         *self.ap_order.borrow_mut() = None;
         *self.life_order.borrow_mut() = None;
         self.actions.pending = None;

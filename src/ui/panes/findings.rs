@@ -12,7 +12,7 @@ use ratatui::widgets::Paragraph;
 
 use super::chain_link::Link;
 use super::findings_evidence::{evidence_lines, render_evidence, wrapped_height};
-use super::{Ctx, TablePane, position_of, render_table, selected_item};
+use super::{Ctx, TablePane, position_of, render_table, selected_item, shown_index};
 use crate::model::findings::{Findings, plural};
 use crate::model::{HealthState, SourceId, World};
 use crate::ui::format::age;
@@ -84,6 +84,8 @@ pub(crate) fn go_to_object(ui: &mut UiState, world: &World, findings: &Findings)
             let nav = &mut ui.nav[pane.index()];
             // The row may be filtered out: show it rather than keep the filter.
             nav.filter.clear();
+            let row = shown_index(pane, world, findings, ui, row);
+            let nav = &mut ui.nav[pane.index()];
             nav.selected = row;
             nav.offset = row.saturating_sub(page / 2);
             return Vec::new();

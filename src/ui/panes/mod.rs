@@ -17,6 +17,7 @@ mod filter;
 pub mod findings;
 mod findings_evidence;
 pub mod lifecycle;
+pub mod sort;
 mod status;
 pub mod volumes;
 mod volumes_filter;
@@ -151,7 +152,7 @@ pub fn render(id: PaneId, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
 /// Rows the active pane shows after its filter.
 pub fn row_count(world: &World, findings: &Findings, ui: &UiState) -> usize {
     with_pane!(ui.pane(), findings, p => {
-        filtered(p, world, ui).map_or_else(|| p.len(world, ui), |m| m.len())
+        view(p, world, ui).map_or_else(|| p.len(world, ui), |m| m.len())
     })
 }
 
@@ -168,7 +169,7 @@ fn selected_item<'w, P: TablePane + ?Sized>(
     world: &'w World,
     ui: &UiState,
 ) -> Option<P::Item<'w>> {
-    let matches = filtered(p, world, ui);
+    let matches = view(p, world, ui);
     let len = matches
         .as_ref()
         .map_or_else(|| p.len(world, ui), |m| m.len());
@@ -224,6 +225,42 @@ fn filtered<P: TablePane + ?Sized>(p: &P, world: &World, ui: &UiState) -> Option
     (!filter.is_empty()).then(|| p.matches(world, ui, &filter))
 }
 
+/// The rows shown, in the order shown: the filter's matches, sorted when a sort is set;
+/// `None` when neither is (row `i` is then position `i`).
+fn view<P: TablePane + ?Sized>(p: &P, world: &World, ui: &UiState) -> Option<Rc<Shown>> {
+    let matches = filtered(p, world, ui);
+    match ui.nav[p.id().index()].sort {
+        None => matches,
+        Some(s) => {
+            let filter = ui.nav[p.id().index()].filter.to_lowercase();
+            Some(sort::sorted(p, world, ui, matches.as_deref(), &filter, s))
+        }
+    }
+}
+
+/// Where position `row` of `pane` is shown, now that its filter is clear.
+pub(crate) fn shown_index(
+    pane: PaneId,
+    world: &World,
+    findings: &Findings,
+    ui: &UiState,
+    row: usize,
+) -> usize {
+    with_pane!(pane, findings, p => match view(p, world, ui).as_deref() {
+        Some(Shown::Positions(v)) => v.iter().position(|&i| i == row).unwrap_or(row),
+        _ => row,
+    })
+}
+
+/// The sort the active pane's `s` moves to next.
+pub fn next_sort(
+    pane: PaneId,
+    findings: &Findings,
+    current: Option<sort::Sort>,
+) -> Option<sort::Sort> {
+    with_pane!(pane, findings, p => sort::next(p.columns(), current))
+}
+
 /// The bordered frame every pane sits in, titled with its name, counts, filter and
 /// source state.
 pub fn pane_block<'a>(
@@ -258,6 +295,15 @@ pub fn pane_block<'a>(
     if status.syncing {
         title.push(Span::styled("syncing… ", Tone::Info.style(t)));
     }
+    if let Some(s) = nav.sort {
+        let name =
+            with_pane!(id, cx.findings, p => p.columns().get(s.column).map_or("?", |c| c.title));
+        let arrow = if s.descending { "↓" } else { "↑" };
+        title.push(Span::styled(
+            format!("by {name} {arrow} "),
+            Style::new().fg(t.accent),
+        ));
+    }
     if cx.ui.wide {
         title.push(Span::styled("wide ", Style::new().fg(t.accent)));
     }
@@ -271,7 +317,7 @@ pub fn pane_block<'a>(
 pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
     let t = &cx.ui.theme;
     let total = p.len(cx.world, cx.ui);
-    let matches = filtered(p, cx.world, cx.ui);
+    let matches = view(p, cx.world, cx.ui);
     let len = matches.as_ref().map_or(total, |m| m.len());
     let status = PaneStatus::of(cx.world, p.sources());
     let block = pane_block(cx, p.id(), &status, len, total);
@@ -299,6 +345,20 @@ pub fn render_table<P: TablePane + ?Sized>(p: &P, frame: &mut Frame, area: Rect,
     }
     let nav = &cx.ui.nav[p.id().index()];
     cx.ui.viewport.set(body_height(table_area));
+    let body = Rect {
+        y: table_area.y + 1,
+        height: table_area.height.saturating_sub(1),
+        ..table_area
+    };
+    cx.ui.table_body.set(body);
+    cx.ui
+        .table_first
+        .set(crate::ui::widgets::table::window_offset(
+            len,
+            nav.selected,
+            nav.offset,
+            body_height(table_area),
+        ));
     let badges = p.badges();
     let columns: Vec<Column> = if badges {
         std::iter::once(crate::ui::widgets::badge::BADGE_COLUMN)

@@ -90,3 +90,20 @@ pub(crate) struct LifeOrder {
     pub at: [Cursor; 5],
     pub slots: Rc<Vec<Slot>>,
 }
+
+/// How a pane's rows are sorted (`s` picks the column, `S` reverses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    /// Into the pane's own columns (the badge column is not one).
+    pub column: usize,
+    pub descending: bool,
+}
+
+/// The active pane's rows in sorted order, remembered between frames.
+pub(crate) struct SortCache {
+    pub pane: PaneId,
+    pub sort: Sort,
+    pub filter: String,
+    pub stamp: Stamp,
+    pub shown: Rc<Shown>,
+}
