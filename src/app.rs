@@ -75,6 +75,9 @@ pub async fn run(
     switcher: &mut impl Switch,
 ) -> anyhow::Result<Ended> {
     let mut terminal = ratatui::try_init()?;
+    if ui.mouse {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
     let mut keys = EventStream::new();
     let result = loop {
         // A `:readonly` in the last loop dropped its borrow of the executor; drop the
@@ -118,6 +121,9 @@ pub async fn run(
             }
         }
     };
+    if ui.mouse {
+        let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+    }
     ratatui::restore();
     result
 }
@@ -197,6 +203,15 @@ where
                         }
                     }
                     observe.key_handled();
+                    dirty = true;
+                    keyed = true;
+                }
+                Ok(TermEvent::Mouse(m)) if ui.mouse => {
+                    for cmd in ui::handle_mouse(ui, m, &s.world, &s.findings) {
+                        if cmd == UiCommand::Quit {
+                            return Ok(Ended::Quit);
+                        }
+                    }
                     dirty = true;
                     keyed = true;
                 }

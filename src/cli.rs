@@ -93,6 +93,11 @@ pub enum Command {
         #[arg(long, default_value_t = 40)]
         height: u16,
     },
+    /// Print a shell completion script, e.g.
+    /// `stordeck completions bash > ~/.local/share/bash-completion/completions/stordeck`.
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), e.g. `stordeck man | man -l -`.
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -187,6 +192,23 @@ pub fn main() -> ExitCode {
             }
             Ok(ExitCode::SUCCESS)
         }),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "stordeck",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map(|()| ExitCode::SUCCESS)
+                .map_err(anyhow::Error::from)
+        }
         None => rt.block_on(run_dashboard(cli.run)),
     };
     match result {
@@ -384,6 +406,12 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     ui.context = conn.target.context.clone();
     ui.context_color = s.rules.color;
     ui.write_override = s.write_override;
+    ui.mouse = s.config.mouse;
+    // Bad entries keep their defaults; the first screen says which and where.
+    let keymap = crate::ui::keymap_file::load(config::config_dir().as_deref());
+    if !keymap.is_empty() {
+        ui.notice = Some(keymap.join("; "));
+    }
     let executor = executor(&conn, &mut ui);
     let policy = s.policy.clone();
     let mut switcher = Switcher {

@@ -71,6 +71,19 @@ fn usage_errors_exit_64_and_help_exits_0_listing_the_codes() {
     for line in ["64  usage", "78  setup", "3   incomplete", "128+N"] {
         assert!(help.contains(line), "--help lists {line:?}:\n{help}");
     }
+    for (args, expect) in [
+        (&["completions", "bash"][..], "--context"),
+        (&["completions", "zsh"], "#compdef stordeck"),
+        (&["completions", "fish"], "complete -c stordeck"),
+        (&["man"], ".TH stordeck"),
+    ] {
+        let out = run(dir.path(), args);
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success() && text.contains(expect),
+            "{args:?}: {text}"
+        );
+    }
     // The build's git revision, so that a bug report names the exact code.
     let out = run(dir.path(), &["--version"]);
     let version = String::from_utf8_lossy(&out.stdout);

@@ -20,6 +20,10 @@ pub struct Config {
     pub read_only: bool,
     /// Theme name: a built-in (`dark`, `light`) or a file in the themes directory.
     pub theme: Option<String>,
+    /// Handle the mouse: the wheel scrolls, a click selects a row or a tab. Off by
+    /// default, since it takes over the terminal's own text selection.
+    #[serde(default)]
+    pub mouse: bool,
     /// `context = "NAME"` (the default context), or `[[context]]` entries.
     #[serde(default)]
     pub context: ContextSetting,

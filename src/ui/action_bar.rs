@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget};
 
 use super::action_dialog::{Status, key_label, pane_actions};
-use super::keymap::{Action as Key, BINDINGS, Scope, keys_label};
+use super::keymap::{Action as Key, Scope, bindings, keys_label};
 use super::sanitize::clean;
 use super::state::UiState;
 use super::widgets::dialog::Dialog;
@@ -184,7 +184,7 @@ pub fn render_footer(area: Rect, buf: &mut Buffer, ui: &UiState) {
     let t = &ui.theme;
     let mut spans = Vec::new();
     let disabled = ui.actions.disabled.is_some();
-    let shown = BINDINGS
+    let shown = bindings()
         .iter()
         .filter(|b| b.scope == Scope::Dialog && !(disabled && b.action == Key::Confirm));
     for (keys, hint) in shown.filter_map(|b| Some((keys_label(b), b.hint?))) {

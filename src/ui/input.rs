@@ -1,7 +1,7 @@
 //! Key presses in, state changes and commands out. What a key means comes from the key
 //! map; this file only says what each action does in each situation.
 
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, MouseButton, MouseEvent, MouseEventKind};
 
 use super::action_dialog;
 use super::keymap::{Action, Key, lookup};
@@ -65,6 +65,10 @@ pub fn handle_key(
         Action::Bottom => move_by(ui, world, findings, isize::MAX),
         Action::StartPrompt => super::prompt::open(ui),
         Action::Wide => ui.wide = !ui.wide,
+        Action::SortNext | Action::SortReverse if ui.detail.is_none() && !ui.help => {
+            sort(ui, findings, binding.action == Action::SortNext);
+        }
+        Action::SortNext | Action::SortReverse => {}
         Action::Copy => {
             let target = ui
                 .detail
@@ -183,3 +187,59 @@ fn step(from: usize, delta: isize, len: usize) -> usize {
 #[cfg(test)]
 #[path = "input_tests.rs"]
 mod tests;
+
+/// `s` (next column) and `S` (reverse) on the active pane; the cursor goes to the top,
+/// since the row it was on has moved.
+fn sort(ui: &mut UiState, findings: &Findings, next: bool) {
+    let pane = ui.pane;
+    let current = ui.nav().sort;
+    let sort = if next {
+        panes::next_sort(pane, findings, current)
+    } else {
+        current
+            .or_else(|| panes::next_sort(pane, findings, None))
+            .map(|s| panes::sort::Sort {
+                descending: !s.descending,
+                ..s
+            })
+    };
+    let nav = ui.nav_mut();
+    nav.sort = sort;
+    nav.selected = 0;
+    nav.offset = 0;
+}
+
+/// Rows one wheel notch moves.
+const WHEEL: isize = 3;
+
+/// The wheel scrolls (the table, the help, the detail view); a click on a tab goes to
+/// that pane, and on a row selects it. Only with `mouse = true` in config.toml.
+pub fn handle_mouse(
+    ui: &mut UiState,
+    ev: MouseEvent,
+    world: &World,
+    findings: &Findings,
+) -> Vec<UiCommand> {
+    if !ui.mouse || ui.is_dialog_open() || ui.prompt.is_some() {
+        return Vec::new();
+    }
+    match ev.kind {
+        MouseEventKind::ScrollDown => move_by(ui, world, findings, WHEEL),
+        MouseEventKind::ScrollUp => move_by(ui, world, findings, -WHEEL),
+        MouseEventKind::Down(MouseButton::Left) if ev.row == super::widgets::header::HEIGHT => {
+            if let Some(p) = super::widgets::tabs::at(ev.column, panes::counts(world, findings)) {
+                switch(ui, p);
+            }
+        }
+        MouseEventKind::Down(MouseButton::Left) if !ui.help && ui.detail.is_none() => {
+            let body = ui.table_body.get();
+            let inside = body.contains(ratatui::layout::Position::new(ev.column, ev.row));
+            let row = ui.table_first.get() + usize::from(ev.row.saturating_sub(body.y));
+            if inside && row < panes::row_count(world, findings, ui) {
+                ui.nav_mut().selected = row;
+            }
+        }
+        _ => {}
+    }
+    Vec::new()
+}

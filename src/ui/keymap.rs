@@ -1,5 +1,6 @@
-//! The one key map: dispatch, the footer hints and the help overlay all read [`BINDINGS`],
-//! so what the screen says a key does is what it does.
+//! The one key map: dispatch, the footer hints and the help overlay all read
+//! [`bindings`] (the defaults, [`BINDINGS`], as `keymap.toml` changed them), so what the
+//! screen says a key does is what it does.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -27,6 +28,10 @@ pub enum Action {
     Copy,
     /// Show every column, however narrow the terminal.
     Wide,
+    /// Sort by the next column; the last goes back to the pane's own order.
+    SortNext,
+    /// Reverse the sort.
+    SortReverse,
     Open,
     FilterKeep,
     FilterClear,
@@ -110,6 +115,7 @@ pub enum Scope {
     Dialog,
 }
 
+#[derive(Clone, Copy, Debug)]
 pub struct Binding {
     pub keys: &'static [Key],
     pub action: Action,
@@ -136,6 +142,8 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('G'), Code(KeyCode::End)], action: Action::Bottom, scope: Scope::Browse, hint: None, help: "last row" },
     Binding { keys: &[Char(':')], action: Action::StartPrompt, scope: Scope::Browse, hint: Some("command"), help: "command: :pv :ap :addons :ebs …, :theme NAME, :readonly, :ctx, :q (Tab completes)" },
     Binding { keys: &[Char('c')], action: Action::Copy, scope: Scope::Browse, hint: None, help: "copy the selected row's identifier to the clipboard (OSC 52: works over SSH)" },
+    Binding { keys: &[Char('s')], action: Action::SortNext, scope: Scope::Browse, hint: None, help: "sort by the next column (the title says which); after the last, the pane's own order" },
+    Binding { keys: &[Char('S')], action: Action::SortReverse, scope: Scope::Browse, hint: None, help: "reverse the sort" },
     Binding { keys: &[Char('w')], action: Action::Wide, scope: Scope::Browse, hint: None, help: "wide: every column, however narrow (else identifiers first, secondary columns dropped)" },
     Binding { keys: &[Char('/')], action: Action::StartFilter, scope: Scope::Browse, hint: Some("filter"), help: "filter rows by their text (case-insensitive)" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Open, scope: Scope::Browse, hint: Some("detail"), help: "open the detail view of the selected row; on a finding, go to its object" },
@@ -159,6 +167,18 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Key::AnyChar], action: Action::DialogInsert, scope: Scope::Dialog, hint: None, help: "type the confirmation the dialog asks for" },
 ];
 
+/// The key map in force: the defaults, or what `keymap.toml` made of them.
+static ACTIVE: std::sync::OnceLock<Vec<Binding>> = std::sync::OnceLock::new();
+
+pub fn bindings() -> &'static [Binding] {
+    ACTIVE.get().map_or(BINDINGS, Vec::as_slice)
+}
+
+/// Makes `table` the key map for the rest of the process (once; later calls are ignored).
+pub fn install(table: Vec<Binding>) {
+    let _ = ACTIVE.set(table);
+}
+
 /// The binding for a key press in the given mode, and the key that matched it.
 pub fn lookup(ev: &KeyEvent, typing_filter: bool) -> Option<(&'static Binding, Key)> {
     let active = |s: Scope| match s {
@@ -167,7 +187,7 @@ pub fn lookup(ev: &KeyEvent, typing_filter: bool) -> Option<(&'static Binding, K
         Scope::Filter => typing_filter,
         Scope::Dialog => false,
     };
-    BINDINGS
+    bindings()
         .iter()
         .filter(|b| active(b.scope))
         .find_map(|b| b.keys.iter().find(|k| k.matches(ev)).map(|k| (b, *k)))
@@ -175,7 +195,7 @@ pub fn lookup(ev: &KeyEvent, typing_filter: bool) -> Option<(&'static Binding, K
 
 /// The binding for a key press while a confirmation dialog is open.
 pub fn lookup_dialog(ev: &KeyEvent) -> Option<(&'static Binding, Key)> {
-    BINDINGS
+    bindings()
         .iter()
         .filter(|b| matches!(b.scope, Scope::Global | Scope::Dialog))
         .find_map(|b| b.keys.iter().find(|k| k.matches(ev)).map(|k| (b, *k)))
@@ -183,7 +203,7 @@ pub fn lookup_dialog(ev: &KeyEvent) -> Option<(&'static Binding, Key)> {
 
 /// The first binding for `action` in `scope`, for screens that name its keys.
 pub fn binding_for(action: Action, scope: Scope) -> Option<&'static Binding> {
-    BINDINGS
+    bindings()
         .iter()
         .find(|b| b.action == action && b.scope == scope)
 }
@@ -215,7 +235,7 @@ pub fn footer_hints(typing_filter: bool) -> Vec<(String, &'static str)> {
     } else {
         Scope::Browse
     };
-    BINDINGS
+    bindings()
         .iter()
         .filter(|b| b.scope == scope)
         .filter_map(|b| Some((keys_label(b), b.hint?)))

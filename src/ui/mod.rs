@@ -7,6 +7,7 @@ mod action_dialog;
 pub mod format;
 mod input;
 pub mod keymap;
+pub mod keymap_file;
 pub mod kinds;
 pub mod panes;
 mod prompt;
@@ -18,7 +19,7 @@ mod view;
 pub mod widgets;
 
 pub use crate::model::findings::Findings;
-pub use input::handle_key;
+pub use input::{handle_key, handle_mouse};
 pub use state::{Overlay, UiState};
 pub use theme::{Theme, ThemeError};
 pub use view::render;

@@ -6,7 +6,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Widget};
 
-use crate::ui::keymap::{BINDINGS, Scope, keys_label};
+use crate::ui::keymap::{Scope, bindings, keys_label};
 use crate::ui::theme::Theme;
 use crate::ui::widgets::centered;
 
@@ -17,7 +17,7 @@ const SECTIONS: [(Scope, &str); 3] = [
 ];
 
 pub fn lines(t: &Theme) -> Vec<Line<'static>> {
-    let width = BINDINGS
+    let width = bindings()
         .iter()
         .map(|b| keys_label(b).chars().count())
         .max()
@@ -28,7 +28,7 @@ pub fn lines(t: &Theme) -> Vec<Line<'static>> {
             out.push(Line::raw(""));
         }
         out.push(Line::styled(title, t.title()));
-        for b in BINDINGS.iter().filter(|b| b.scope == scope) {
+        for b in bindings().iter().filter(|b| b.scope == scope) {
             out.push(Line::from(vec![
                 Span::styled(
                     format!("  {:<width$}  ", keys_label(b)),
@@ -50,7 +50,7 @@ pub fn max_scroll(height: u16) -> usize {
 
 /// As many as [`lines`] makes: a title per section, a blank line between sections.
 fn line_count() -> usize {
-    let shown = BINDINGS
+    let shown = bindings()
         .iter()
         .filter(|b| SECTIONS.iter().any(|(s, _)| *s == b.scope))
         .count();

@@ -19,7 +19,7 @@ pub fn render(
 ) {
     let mut spans = vec![Span::raw(" ")];
     for (i, pane) in PaneId::ALL.iter().enumerate() {
-        let label = format!(" {} {} {} ", i + 1, pane.title(), thousands(counts[i]));
+        let label = label(i, *pane, counts);
         let style = if *pane == active {
             Style::new()
                 .bg(t.selected_bg)
@@ -34,4 +34,21 @@ pub fn render(
     Paragraph::new(Line::from(spans))
         .style(t.base())
         .render(area, buf);
+}
+
+fn label(i: usize, pane: PaneId, counts: [usize; PaneId::ALL.len()]) -> String {
+    format!(" {} {} {} ", i + 1, pane.title(), thousands(counts[i]))
+}
+
+/// The tab drawn at column `x` (a mouse click), laid out as `render` lays them out.
+pub fn at(x: u16, counts: [usize; PaneId::ALL.len()]) -> Option<PaneId> {
+    let mut left = 1u16;
+    for (i, pane) in PaneId::ALL.iter().enumerate() {
+        let w = Span::raw(label(i, *pane, counts)).width() as u16;
+        if (left..left + w).contains(&x) {
+            return Some(*pane);
+        }
+        left += w + 1;
+    }
+    None
 }
