@@ -115,7 +115,10 @@ fn cycling_past_the_last_column_is_the_panes_own_order_again() {
     assert!(screen(&w, &ui).contains("by NODE ↑"));
     keys(&mut ui, &w, "s");
     let s = screen(&w, &ui);
-    let title = s.lines().find(|l| l.contains("┌ Volumes")).unwrap_or_default();
+    let title = s
+        .lines()
+        .find(|l| l.contains("┌ Volumes"))
+        .unwrap_or_default();
     assert!(!title.contains(" by "), "{s}");
     assert_eq!(names(&s), own);
 }

@@ -1,5 +1,5 @@
 //! A pane's rows sorted by one column (`s` picks the next column, `S` reverses), after
-//! its filter. The order is kept between frames and made again only when the pane's
+//! its filter. Ages sort by how long, other text in natural order. The order is kept between frames and made again only when the pane's
 //! rows move (its stamp) or the filter or sort changes. Sorting reads every row's text
 //! once, so a sorted pane of 100,000 rows costs a sort per change, not per frame.
 
@@ -16,12 +16,10 @@ use crate::ui::state::UiState;
 pub use crate::ui::state::caches::Sort;
 use crate::ui::state::caches::SortCache;
 
-/// The next sort after `current` on `p`: the next column whose text does not tick with
-/// the clock, then back to the pane's own order.
+/// The next sort after `current`: the next column, then back to the pane's own order.
 pub fn next(columns: &[crate::ui::widgets::table::Column], current: Option<Sort>) -> Option<Sort> {
-    let sortable = |i: &usize| !columns[*i].timed;
-    let from = current.map_or(0, |s| s.column + 1);
-    (from..columns.len()).find(sortable).map(|column| Sort {
+    let column = current.map_or(0, |s| s.column + 1);
+    (column < columns.len()).then_some(Sort {
         column,
         descending: false,
     })
@@ -45,6 +43,7 @@ pub fn sorted<P: TablePane + ?Sized>(
     {
         return Rc::clone(&c.shown);
     }
+    let now = Timestamp::now();
     let positions: Vec<usize> = match filtered {
         Some(m) => (0..m.len())
             .filter_map(|i| position(m, p, world, i))
@@ -57,9 +56,8 @@ pub fn sorted<P: TablePane + ?Sized>(
             let text = p
                 .item(world, ui, i)
                 .and_then(|it| {
-                    p.cells(world, it, Timestamp::UNIX_EPOCH)
-                        .into_iter()
-                        .nth(sort.column)
+                    // Ages all move with the clock, so the order they give holds.
+                    p.cells(world, it, now).into_iter().nth(sort.column)
                 })
                 .map(|c| sanitize(&c.text).into_owned())
                 .unwrap_or_default();
@@ -68,7 +66,10 @@ pub fn sorted<P: TablePane + ?Sized>(
         .collect();
     // Stable: rows that compare equal keep the pane's own order, whichever direction.
     keyed.sort_by(|a, b| {
-        let o = natural(&a.0, &b.0);
+        let o = match (age_secs(&a.0), age_secs(&b.0)) {
+            (Some(x), Some(y)) => x.cmp(&y),
+            _ => natural(&a.0, &b.0),
+        };
         if sort.descending { o.reverse() } else { o }
     });
     let shown = Rc::new(Shown::Positions(
@@ -82,6 +83,19 @@ pub fn sorted<P: TablePane + ?Sized>(
         shown: Rc::clone(&shown),
     });
     shown
+}
+
+/// Seconds in an age as `format::duration` writes it ("45s", "30m", "4h", "12d").
+fn age_secs(text: &str) -> Option<u64> {
+    let unit = match text.chars().last()? {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    let n: u64 = text[..text.len() - 1].parse().ok()?;
+    Some(n * unit)
 }
 
 /// Text order in which runs of digits compare as numbers ("5Gi" < "20Gi",
@@ -130,18 +144,22 @@ mod tests {
     }
 
     #[test]
-    fn next_skips_columns_that_tick_and_ends_in_the_panes_own_order() {
+    fn next_visits_every_column_then_the_panes_own_order() {
         use crate::ui::widgets::table::Column;
         use ratatui::layout::Constraint::Length;
-        let cols = [
-            Column::new("A", Length(1)),
-            Column::timed("AGE", Length(1)),
-            Column::new("B", Length(1)),
-        ];
+        let cols = [Column::new("A", Length(1)), Column::timed("AGE", Length(1))];
         let a = next(&cols, None);
         assert_eq!(a.map(|s| s.column), Some(0));
         let b = next(&cols, a);
-        assert_eq!(b.map(|s| s.column), Some(2));
+        assert_eq!(b.map(|s| s.column), Some(1));
         assert_eq!(next(&cols, b), None);
+    }
+
+    #[test]
+    fn ages_compare_by_how_long_not_by_their_text() {
+        assert!(age_secs("59m") < age_secs("1h"));
+        assert!(age_secs("23h") < age_secs("2d"));
+        assert_eq!(age_secs("gp3"), None);
+        assert_eq!(age_secs("-"), None);
     }
 }
