@@ -28,6 +28,14 @@ use std::fmt::Write;
 
 use serde_json::{Value, json};
 
+pub mod fleet;
+pub mod junit;
+pub mod markdown;
+pub mod output;
+pub mod prom;
+
+pub use fleet::{ClusterReport, FailOn, Fleet};
+
 use crate::exit;
 use crate::model::findings::{Checking, Evidence, Finding, Findings, Severity};
 use crate::model::{HealthState, SourceId, World};
@@ -80,6 +88,12 @@ impl Report {
             .as_ref()
             .map(|c| c.name.clone())
             .or_else(|| t.cluster.clone());
+        // Not every context names its account (only ARN-named ones do); EKS's own answer
+        // does.
+        let account = t.account.clone().or_else(|| {
+            let arn = world.cluster.as_ref()?.arn.as_deref()?;
+            crate::ui::format::arn_region_account(arn).map(|(_, a)| a.to_string())
+        });
         let checking = findings.checking().to_vec();
         Report {
             findings: findings.all().to_vec(),
@@ -87,8 +101,24 @@ impl Report {
             checking,
             generated_at: now,
             sources,
-            cluster: (name, t.region.clone(), t.account.clone()),
+            cluster: (name, t.region.clone(), account),
         }
+    }
+
+    /// Cluster name, region and account, as far as they are known.
+    pub fn cluster(&self) -> (Option<&str>, Option<&str>, Option<&str>) {
+        let (n, r, a) = &self.cluster;
+        (n.as_deref(), r.as_deref(), a.as_deref())
+    }
+
+    /// Each source and whether it was live.
+    pub fn sources_up(&self) -> impl Iterator<Item = (SourceId, bool)> + '_ {
+        self.sources.iter().map(|(s, st, _, _)| (*s, *st == "live"))
+    }
+
+    /// Findings that count (not silenced) at `s` or above.
+    pub fn open(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.silenced.is_none())
     }
 
     pub fn count(&self, s: Severity) -> usize {
