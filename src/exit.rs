@@ -66,7 +66,9 @@ pub const HELP: &str = "Exit codes:\n  \
 64  usage: bad command line, or the dashboard started without a terminal\n  \
 70  failed while running\n  \
 78  setup: config.toml, theme, kubeconfig, context, region or credentials unusable\n  \
-128+N  ended by signal N (143 SIGTERM, 129 SIGHUP, 130 SIGINT)";
+128+N  ended by signal N (143 SIGTERM, 129 SIGHUP, 130 SIGINT)\n\
+A fleet report exits with its worst cluster's code (2, then 3, then 1, then 0);\n\
+--fail-on critical turns 1 into 0, --fail-on never turns every verdict into 0.";
 
 #[cfg(test)]
 mod tests {

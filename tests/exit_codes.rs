@@ -61,10 +61,20 @@ fn usage_errors_exit_64_and_help_exits_0_listing_the_codes() {
         &["--no-such-flag"],
         &["report", "--timeout", "soon"],
         &["--readonly", "--write"],
+        &["report", "--contexts", "nothing-*"],
+        &["report", "--all-contexts", "--demo"],
     ] {
         let (code, err) = code_and_stderr(&run(dir.path(), args));
         assert_eq!(code, Some(exit::USAGE.into()), "{args:?}: {err}");
     }
+    let (code, err) = code_and_stderr(&run(
+        dir.path(),
+        &["--context", "prod", "--context", "staging"],
+    ));
+    assert_eq!(code, Some(exit::USAGE.into()));
+    assert!(err.contains("one cluster at a time"), "{err}");
+    let (_, err) = code_and_stderr(&run(dir.path(), &["report", "--contexts", "nothing-*"]));
+    assert!(err.contains("the contexts are: prod, staging"), "{err}");
     let out = run(dir.path(), &["--help"]);
     assert_eq!(out.status.code(), Some(0));
     let help = String::from_utf8_lossy(&out.stdout);

@@ -7,13 +7,14 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::actions::{AuditLog, Executor};
-use crate::clock::Clock;
 use crate::model::findings::Policy;
 use crate::sim::{self, ScaleOptions, ScenarioName, SimHandle, SimOptions};
 use crate::sources::connect::{self, Connection, LiveOptions};
 use crate::sources::identity;
 use crate::ui::{Theme, UiState};
 use crate::{app, config, exit};
+
+mod report;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -55,9 +56,10 @@ pub struct RunArgs {
     /// A theme file anywhere, named explicitly; wins over --theme.
     #[arg(long, global = true, value_name = "PATH")]
     pub theme_file: Option<PathBuf>,
-    /// kubeconfig context to use (default: the current context).
+    /// kubeconfig context to use (default: the current context). `report` takes it more
+    /// than once, for a fleet report.
     #[arg(long, global = true)]
-    pub context: Option<String>,
+    pub context: Vec<String>,
     /// EKS cluster name (default: inferred from the kubeconfig context).
     #[arg(long, global = true)]
     pub cluster: Option<String>,
@@ -76,13 +78,7 @@ pub enum Command {
     /// Connect, wait for the first full sync, print the findings and exit 0 (none),
     /// 1 (warnings), 2 (critical) or 3 (a source could not be read; nothing critical).
     #[command(after_help = crate::exit::HELP)]
-    Report {
-        #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
-        format: ReportFormat,
-        /// Seconds to wait for every source to answer before reporting what is known.
-        #[arg(long, default_value_t = 60)]
-        timeout: u64,
-    },
+    Report(ReportArgs),
     /// Render each pane of the demo as an SVG picture (the README's screenshots).
     Screenshots {
         /// Directory to write the pictures into.
@@ -103,8 +99,42 @@ pub enum Command {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum ReportFormat {
     Text,
-    /// The stable `stordeck.report/v1` shape documented in `report.rs` and README.md.
+    /// The stable `stordeck.report/v1` shape (a fleet: `stordeck.fleet/v1`), documented
+    /// in `report/` and README.md.
     Json,
+    /// JUnit XML: a testsuite per cluster, a testcase per finding.
+    Junit,
+    /// Prometheus text exposition, for node_exporter's textfile collector (`--output`).
+    Prom,
+    /// Markdown, for pasting into a ticket.
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Seconds to wait, per cluster, for every source to answer before reporting what is
+    /// known.
+    #[arg(long, default_value_t = 60)]
+    pub timeout: u64,
+    /// Report every kubeconfig context whose name matches this glob (`*` matches `:` and
+    /// `/`, as in EKS ARNs).
+    #[arg(long, value_name = "GLOB", conflicts_with = "all_contexts")]
+    pub contexts: Option<String>,
+    /// Report every kubeconfig context.
+    #[arg(long)]
+    pub all_contexts: bool,
+    /// Clusters read at once in a fleet report.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
+    /// Which verdicts fail: `warning` (today's codes: 1 warnings, 2 critical, 3
+    /// incomplete), `critical` (warnings exit 0), `never` (every verdict exits 0).
+    #[arg(long, value_enum, default_value_t = crate::report::FailOn::Warning)]
+    pub fail_on: crate::report::FailOn,
+    /// Write here, atomically (a temporary file renamed over it), instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -181,9 +211,7 @@ pub fn main() -> ExitCode {
     };
     let result = match cli.command {
         Some(Command::Sim(args)) => rt.block_on(run_sim(args)),
-        Some(Command::Report { format, timeout }) => {
-            rt.block_on(run_report(&cli.run, format, timeout))
-        }
+        Some(Command::Report(r)) => rt.block_on(report::run(&cli.run, &r)),
         Some(Command::Screenshots { out, width, height }) => rt.block_on(async {
             let s = settings(&cli.run)?;
             let theme = load_theme(&s)?;
@@ -253,6 +281,7 @@ fn require_terminal() -> anyhow::Result<()> {
 }
 
 /// Flags merged over config.toml: a flag given wins.
+#[derive(Clone)]
 pub struct Settings {
     pub read_only: bool,
     /// `--write` lifted a read-only the config asked for.
@@ -276,7 +305,11 @@ pub const DEMO_CONTEXT: &str = "stordeck-sim";
 
 pub fn settings(args: &RunArgs) -> anyhow::Result<Settings> {
     let cfg = config::load().map_err(exit::setup)?;
-    let context = args.context.clone().or(cfg.context.default.clone());
+    let context = args
+        .context
+        .first()
+        .cloned()
+        .or(cfg.context.default.clone());
     // Matched against the name the connection will use: the one asked for, else the
     // kubeconfig's current context.
     let name = if args.demo {
@@ -351,7 +384,7 @@ impl Settings {
     /// the first cluster, so they are not carried over; `--write` is not either.
     pub fn switched(&self, args: &RunArgs, name: &str) -> Settings {
         let args = RunArgs {
-            context: None,
+            context: Vec::new(),
             cluster: None,
             region: None,
             ..args.clone()
@@ -389,6 +422,12 @@ pub async fn connect(
 }
 
 async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
+    if args.context.len() > 1 {
+        return Err(exit::usage(anyhow::anyhow!(
+            "the dashboard shows one cluster at a time: give one --context and switch with \
+             :ctx NAME, or run `stordeck report --context A --context B` for several"
+        )));
+    }
     let s = settings(&args)?;
     let theme = load_theme(&s)?;
     let (conn, _sim) = connect(&args, &s).await?;
@@ -474,38 +513,6 @@ fn executor(conn: &Connection, ui: &mut UiState) -> Option<Executor> {
     // read-only mode never gets here and so never asks.
     let who = identity::Pending::start(conn.kube.clone(), conn.sts.clone(), identity::TIMEOUT);
     Executor::new(conn, AuditLog::in_dir(&dir, cluster).with_identity(who))
-}
-
-async fn run_report(
-    args: &RunArgs,
-    format: ReportFormat,
-    timeout: u64,
-) -> anyhow::Result<ExitCode> {
-    let s = settings(args)?;
-    // A report only looks: whatever the config says, it gets the read-only clients.
-    let s = Settings {
-        read_only: true,
-        ..s
-    };
-    let (conn, _sim) = connect(args, &s).await?;
-    let mut h = crate::headless::Headless::start_with(&conn, Clock::system(), s.policy.clone());
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(timeout);
-    let synced = h.first_sync(deadline - std::time::Instant::now()).await;
-    // Candidates are confirmed or cleared within seconds; wait for them, within the timeout.
-    // The findings must have seen the synced World: the last source to answer may have
-    // come within the evaluations' spacing of the one before.
-    let synced_at = h.world.version;
-    let left = deadline.saturating_duration_since(std::time::Instant::now());
-    h.until_findings(left, |_, f| {
-        f.evaluated_since(synced_at) && f.checking().is_empty()
-    })
-    .await;
-    let report = crate::report::Report::new(&h.world, &h.findings, synced, h.clock.now());
-    match format {
-        ReportFormat::Text => print!("{}", report.text()),
-        ReportFormat::Json => println!("{}", serde_json::to_string_pretty(&report.json())?),
-    }
-    Ok(ExitCode::from(report.exit_code()))
 }
 
 async fn run_sim(args: SimArgs) -> anyhow::Result<ExitCode> {
