@@ -15,6 +15,7 @@ use crate::ui::{Theme, UiState};
 use crate::{app, config, exit};
 
 mod report;
+mod watch;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -135,6 +136,18 @@ pub struct ReportArgs {
     /// Write here, atomically (a temporary file renamed over it), instead of stdout.
     #[arg(long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Keep the sources running and rewrite --output (prom or json) whenever what it
+    /// says changes, at most once per INTERVAL ("30s", "2m"); until interrupted.
+    #[arg(long, value_name = "INTERVAL", value_parser = interval)]
+    pub watch: Option<std::time::Duration>,
+}
+
+fn interval(s: &str) -> Result<std::time::Duration, String> {
+    s.parse::<jiff::SignedDuration>()
+        .ok()
+        .and_then(|d| std::time::Duration::try_from(d).ok())
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("{s:?} is not an interval such as \"30s\" or \"2m\""))
 }
 
 #[derive(Debug, clap::Args)]

@@ -22,6 +22,18 @@ pub async fn run(args: &RunArgs, r: &ReportArgs) -> anyhow::Result<ExitCode> {
         ..s
     };
     let timeout = Duration::from_secs(r.timeout);
+    if let Some(every) = r.watch {
+        if !matches!(r.format, ReportFormat::Prom | ReportFormat::Json) {
+            return Err(exit::usage(anyhow::anyhow!(
+                "--watch writes --format prom or json"
+            )));
+        }
+        let contexts = match contexts(args, r)? {
+            Some(names) => names.into_iter().map(Some).collect(),
+            None => vec![None],
+        };
+        return super::watch::run(args, r, &s, contexts, every).await;
+    }
     let fleet = match contexts(args, r)? {
         Some(names) => read_fleet(args, &s, names, timeout, usize::from(r.parallel)).await,
         None => {

@@ -56,6 +56,7 @@ fn rank(code: u8) -> u8 {
 }
 
 /// One cluster of a fleet: its report, or why there is none.
+#[derive(Clone)]
 pub struct ClusterReport {
     pub context: String,
     pub report: Option<Report>,

@@ -43,6 +43,7 @@ use crate::ui::sanitize::clean;
 
 pub const SCHEMA: &str = "stordeck.report/v1";
 
+#[derive(Clone)]
 pub struct Report {
     pub findings: Vec<Finding>,
     pub checking: Vec<Checking>,
