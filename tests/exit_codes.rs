@@ -63,7 +63,9 @@ fn usage_errors_exit_64_and_help_exits_0_listing_the_codes() {
         &["--readonly", "--write"],
         &["report", "--contexts", "nothing-*"],
         &["report", "--all-contexts", "--demo"],
-        &["report", "--watch", "30s", "--format", "text", "--output", "x"],
+        &[
+            "report", "--watch", "30s", "--format", "text", "--output", "x",
+        ],
         &["report", "--watch", "30s", "--format", "prom"],
         &["report", "--watch", "soon"],
     ] {
