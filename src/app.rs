@@ -77,6 +77,13 @@ pub async fn run(
     let mut terminal = ratatui::try_init()?;
     if ui.mouse {
         crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+        // ratatui's hook restores the screen on a panic; give the terminal its mouse back
+        // too, or the shell after it would receive the mouse's escape sequences.
+        let hook = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
+            hook(info);
+        }));
     }
     let mut keys = EventStream::new();
     let result = loop {

@@ -94,6 +94,29 @@ fn benches(c: &mut Criterion) {
                 .expect("draw");
         })
     });
+
+    // Sorted by CLAIM at the most rows a sort orders: a change moves rows, so the order
+    // is made again from every row's text, once per change (never per frame).
+    let mut w = world(stordeck::ui::panes::sort::LIMIT);
+    let mut ui = UiState::new(Theme::dark(), false);
+    for k in "3ssssss".chars() {
+        ui::handle_key(&mut ui, key(k), &w, &findings);
+    }
+    c.bench_function("one PV changed + sorted redraw, 20k PVs", |b| {
+        b.iter(|| {
+            i += 1;
+            let changed = pv(i % stordeck::ui::panes::sort::LIMIT);
+            w.apply(SourceMsg::from(KubeMsg::Pv(Change::Apply(changed))), now);
+            term.draw(|f| ui::render(f, &w, &findings, &ui, now))
+                .expect("draw");
+        })
+    });
+    c.bench_function("redraw of a sorted pane, nothing changed, 20k PVs", |b| {
+        b.iter(|| {
+            term.draw(|f| ui::render(f, &w, &findings, &ui, now))
+                .expect("draw");
+        })
+    });
 }
 
 criterion_group! {

@@ -90,6 +90,20 @@ pub trait TablePane {
         None
     }
     fn cells(&self, world: &World, item: Self::Item<'_>, now: Timestamp) -> Vec<CellText>;
+    /// The text of one column of a row, for sorting; large panes make only that cell.
+    fn cell_text(
+        &self,
+        world: &World,
+        item: Self::Item<'_>,
+        column: usize,
+        now: Timestamp,
+    ) -> String {
+        self.cells(world, item, now)
+            .into_iter()
+            .nth(column)
+            .map(|c| c.text)
+            .unwrap_or_default()
+    }
     /// The object a row shows, if it is one stordeck can name.
     fn object_ref(&self, item: Self::Item<'_>) -> Option<ObjectRef>;
 
@@ -303,6 +317,15 @@ pub fn pane_block<'a>(
             format!("by {name} {arrow} "),
             Style::new().fg(t.accent),
         ));
+        if shown > sort::LIMIT {
+            title.push(Span::styled(
+                format!(
+                    "(paused over {} rows: / to narrow) ",
+                    thousands(sort::LIMIT)
+                ),
+                Tone::Warn.style(t),
+            ));
+        }
     }
     if cx.ui.wide {
         title.push(Span::styled("wide ", Style::new().fg(t.accent)));

@@ -1,9 +1,9 @@
 //! A pane's rows sorted by one column (`s` picks the next column, `S` reverses), after
-//! its filter. Ages sort by how long, other text in natural order. The order is kept between frames and made again only when the pane's
-//! rows move (its stamp) or the filter or sort changes. Sorting reads every row's text
-//! once, so a sorted pane of 100,000 rows costs a sort per change, not per frame.
+//! its filter. Ages sort by how long, other text in natural order. The order is kept
+//! between frames and made again only when the pane's rows move (its stamp) or the
+//! filter or sort changes. Sorting reads every row's text once, so it costs a sort per
+//! change, never per frame; past [`LIMIT`] rows it waits for a filter to narrow them.
 
-use std::cmp::Ordering;
 use std::rc::Rc;
 
 use jiff::Timestamp;
@@ -15,6 +15,10 @@ use crate::ui::sanitize::sanitize;
 use crate::ui::state::UiState;
 pub use crate::ui::state::caches::Sort;
 use crate::ui::state::caches::SortCache;
+
+/// The most rows a sort orders. Past it a change would cost a sort of every row, and
+/// frames must cost the rows shown; a filter narrows the rows first.
+pub const LIMIT: usize = 20_000;
 
 /// The next sort after `current`: the next column, then back to the pane's own order.
 pub fn next(columns: &[crate::ui::widgets::table::Column], current: Option<Sort>) -> Option<Sort> {
@@ -50,31 +54,33 @@ pub fn sorted<P: TablePane + ?Sized>(
             .collect(),
         None => (0..p.len(world, ui)).collect(),
     };
-    let mut keyed: Vec<(String, usize)> = positions
-        .into_iter()
-        .map(|i| {
-            let text = p
-                .item(world, ui, i)
-                .and_then(|it| {
-                    // Ages all move with the clock, so the order they give holds.
-                    p.cells(world, it, now).into_iter().nth(sort.column)
-                })
-                .map(|c| sanitize(&c.text).into_owned())
-                .unwrap_or_default();
-            (text, i)
-        })
-        .collect();
-    // Stable: rows that compare equal keep the pane's own order, whichever direction.
-    keyed.sort_by(|a, b| {
-        let o = match (age_secs(&a.0), age_secs(&b.0)) {
-            (Some(x), Some(y)) => x.cmp(&y),
-            _ => natural(&a.0, &b.0),
-        };
-        if sort.descending { o.reverse() } else { o }
-    });
-    let shown = Rc::new(Shown::Positions(
-        keyed.into_iter().map(|(_, i)| i).collect(),
-    ));
+    let shown = if positions.len() > LIMIT {
+        // Sorting would read every row's text on each change: the pane's own order, and
+        // the title says why.
+        Rc::new(Shown::Positions(positions))
+    } else {
+        let mut keyed: Vec<(Key, usize)> = positions
+            .into_iter()
+            .map(|i| {
+                // Ages all move with the clock, so the order they give holds.
+                let text = p
+                    .item(world, ui, i)
+                    .map(|it| p.cell_text(world, it, sort.column, now))
+                    .unwrap_or_default();
+                let text = sanitize(&text);
+                (Key::of(&text), i)
+            })
+            .collect();
+        // Stable: rows that compare equal keep the pane's own order, either way.
+        if sort.descending {
+            keyed.sort_by(|a, b| b.0.cmp(&a.0));
+        } else {
+            keyed.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        Rc::new(Shown::Positions(
+            keyed.into_iter().map(|(_, i)| i).collect(),
+        ))
+    };
     *ui.sort_cache.borrow_mut() = Some(SortCache {
         pane: p.id(),
         sort,
@@ -83,6 +89,41 @@ pub fn sorted<P: TablePane + ?Sized>(
         shown: Rc::clone(&shown),
     });
     shown
+}
+
+/// A row's sort key, made once per row so that the sort compares plain values: ages by
+/// their seconds (before any text), other text folded to lower case with each run of
+/// digits prefixed by its length, so that byte order is natural order.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+enum Key {
+    Age(u64),
+    Text(String),
+}
+
+impl Key {
+    fn of(text: &str) -> Key {
+        if let Some(s) = age_secs(text) {
+            return Key::Age(s);
+        }
+        let mut out = String::with_capacity(text.len() + 8);
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if c.is_ascii_digit() {
+                let run = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+                let digits = rest[..run].trim_start_matches('0');
+                // The length first, so that a longer number sorts after a shorter one.
+                out.push(char::from(
+                    b'0' + u8::try_from(digits.len().min(70)).unwrap_or(70),
+                ));
+                out.push_str(digits);
+                rest = &rest[run..];
+            } else {
+                out.extend(c.to_lowercase());
+                rest = &rest[c.len_utf8()..];
+            }
+        }
+        Key::Text(out)
+    }
 }
 
 /// Seconds in an age as `format::duration` writes it ("45s", "30m", "4h", "12d").
@@ -98,49 +139,20 @@ fn age_secs(text: &str) -> Option<u64> {
     Some(n * unit)
 }
 
-/// Text order in which runs of digits compare as numbers ("5Gi" < "20Gi",
-/// "node-9" < "node-10") and letters ignore case.
-pub fn natural(a: &str, b: &str) -> Ordering {
-    let (mut a, mut b) = (a, b);
-    loop {
-        match (a.chars().next(), b.chars().next()) {
-            (None, None) => return Ordering::Equal,
-            (None, _) => return Ordering::Less,
-            (_, None) => return Ordering::Greater,
-            (Some(x), Some(y)) if x.is_ascii_digit() && y.is_ascii_digit() => {
-                let da = a.len() - a.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                let db = b.len() - b.trim_start_matches(|c: char| c.is_ascii_digit()).len();
-                let (na, nb) = (
-                    a[..da].trim_start_matches('0'),
-                    b[..db].trim_start_matches('0'),
-                );
-                let o = na.len().cmp(&nb.len()).then_with(|| na.cmp(nb));
-                if o != Ordering::Equal {
-                    return o;
-                }
-                (a, b) = (&a[da..], &b[db..]);
-            }
-            (Some(x), Some(y)) => {
-                let o = x.to_lowercase().cmp(y.to_lowercase());
-                if o != Ordering::Equal {
-                    return o;
-                }
-                (a, b) = (&a[x.len_utf8()..], &b[y.len_utf8()..]);
-            }
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn digits_compare_as_numbers_and_case_is_ignored() {
-        let mut v = vec!["20Gi", "5Gi", "node-10", "Node-9", "100Gi", "a", "B"];
-        v.sort_by(|a, b| natural(a, b));
-        assert_eq!(v, ["5Gi", "20Gi", "100Gi", "a", "B", "Node-9", "node-10"]);
-        assert_eq!(natural("007", "7"), Ordering::Equal);
+        let mut v = vec!["20Gi", "5Gi", "node-10", "Node-9", "100Gi", "a", "B", "-"];
+        v.sort_by_key(|t| Key::of(t));
+        assert_eq!(
+            v,
+            ["-", "5Gi", "20Gi", "100Gi", "a", "B", "Node-9", "node-10"]
+        );
+        assert_eq!(Key::of("007"), Key::of("7"));
+        assert!(Key::of("59m") < Key::of("1h"));
     }
 
     #[test]

@@ -143,6 +143,29 @@ impl TablePane for Volumes<'_> {
         ]
     }
 
+    fn cell_text(&self, world: &World, pv: &PvRow, column: usize, now: Timestamp) -> String {
+        let text = |v: Option<&str>| opt(v).to_string();
+        match column {
+            0 => pv.meta.name.to_string(),
+            1 => text(pv.capacity.as_deref()),
+            3 => text(pv.reclaim_policy.as_deref()),
+            4 => text(pv.phase.as_deref()),
+            5 => pv
+                .claim
+                .as_ref()
+                .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}")),
+            6 => text(pv.storage_class.as_deref()),
+            7 => text(pv.driver.as_deref()),
+            // The rest need the joins `cells` makes.
+            _ => self
+                .cells(world, pv, now)
+                .into_iter()
+                .nth(column)
+                .map(|c| c.text)
+                .unwrap_or_default(),
+        }
+    }
+
     fn object_ref(&self, pv: &PvRow) -> Option<ObjectRef> {
         Some(ObjectRef::cluster(ObjectKind::Pv, &pv.meta.name))
     }
