@@ -102,7 +102,7 @@ fn benches(c: &mut Criterion) {
     for k in "3ssssss".chars() {
         ui::handle_key(&mut ui, key(k), &w, &findings);
     }
-    c.bench_function("one PV changed + sorted redraw, 20k PVs", |b| {
+    c.bench_function("one PV changed + sorted redraw, 10k PVs", |b| {
         b.iter(|| {
             i += 1;
             let changed = pv(i % stordeck::ui::panes::sort::LIMIT);
@@ -111,7 +111,7 @@ fn benches(c: &mut Criterion) {
                 .expect("draw");
         })
     });
-    c.bench_function("redraw of a sorted pane, nothing changed, 20k PVs", |b| {
+    c.bench_function("redraw of a sorted pane, nothing changed, 10k PVs", |b| {
         b.iter(|| {
             term.draw(|f| ui::render(f, &w, &findings, &ui, now))
                 .expect("draw");

@@ -18,7 +18,7 @@ use crate::ui::state::caches::SortCache;
 
 /// The most rows a sort orders. Past it a change would cost a sort of every row, and
 /// frames must cost the rows shown; a filter narrows the rows first.
-pub const LIMIT: usize = 20_000;
+pub const LIMIT: usize = 10_000;
 
 /// The next sort after `current`: the next column, then back to the pane's own order.
 pub fn next(columns: &[crate::ui::widgets::table::Column], current: Option<Sort>) -> Option<Sort> {
