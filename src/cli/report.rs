@@ -178,6 +178,13 @@ async fn read_one(
 /// all within `timeout`; then what is known.
 async fn observe(conn: &Connection, policy: Policy, timeout: Duration) -> Report {
     let mut h = crate::headless::Headless::start_with(conn, Clock::system(), policy);
+    let synced = settle_first(&mut h, timeout).await;
+    Report::new(&h.world, &h.findings, synced, h.clock.now())
+}
+
+/// Waits, within `timeout`, for every source's first answer and then for findings that
+/// saw it with no candidate left unconfirmed; says whether every source answered.
+pub(super) async fn settle_first(h: &mut crate::headless::Headless, timeout: Duration) -> bool {
     let deadline = Instant::now() + timeout;
     let synced = h.first_sync(timeout).await;
     // The findings must have seen the synced World: the last source to answer may have
@@ -188,5 +195,5 @@ async fn observe(conn: &Connection, policy: Policy, timeout: Duration) -> Report
         f.evaluated_since(synced_at) && f.checking().is_empty()
     })
     .await;
-    Report::new(&h.world, &h.findings, synced, h.clock.now())
+    synced
 }

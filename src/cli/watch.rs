@@ -152,12 +152,7 @@ impl Cluster {
             self.name = c.clone();
         }
         let mut h = Headless::start_with(&conn, Clock::system(), s.policy.clone());
-        let synced = h.first_sync(timeout).await;
-        let synced_at = h.world.version;
-        h.until_findings(timeout, |_, f| {
-            f.evaluated_since(synced_at) && f.checking().is_empty()
-        })
-        .await;
+        let synced = super::report::settle_first(&mut h, timeout).await;
         let report = |h: &Headless| Report::new(&h.world, &h.findings, synced, h.clock.now());
         if !self.send(Some(report(&h)), None) {
             return;
