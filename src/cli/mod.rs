@@ -460,7 +460,7 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
     ui.write_override = s.write_override;
     ui.mouse = s.config.mouse;
     // Bad entries keep their defaults; the first screen says which and where.
-    let keymap = crate::ui::keymap_file::load(config::config_dir().as_deref());
+    let keymap = load_keymap();
     if !keymap.is_empty() {
         ui.notice = Some(keymap.join("; "));
     }
@@ -476,6 +476,23 @@ async fn run_dashboard(args: RunArgs) -> anyhow::Result<ExitCode> {
             app::Ended::Signal(n) => exit::signal(n),
         },
     ))
+}
+
+/// Reads `keymap.toml` from the config dir and makes it the key map for this process;
+/// returns what could not be applied. A missing file is the defaults, and says nothing.
+fn load_keymap() -> Vec<String> {
+    let Some(file) = config::config_dir().map(|d| d.join("keymap.toml")) else {
+        return Vec::new();
+    };
+    match std::fs::read_to_string(&file) {
+        Ok(text) => {
+            let (table, errors) = crate::ui::keymap_file::apply(&file, &text);
+            crate::ui::keymap::install(table);
+            errors
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => vec![format!("cannot read {}: {e}; default keys", file.display())],
+    }
 }
 
 /// `:ctx NAME`: the settings that context's `[[context]]` entries give, connected afresh.

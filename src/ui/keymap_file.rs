@@ -190,22 +190,6 @@ pub fn parse_key(s: &str) -> Result<Key, String> {
     Ok(Key::Code(code))
 }
 
-/// Reads `keymap.toml` from `dir` and makes it the key map for this process; returns
-/// what could not be applied. A missing file is the defaults, and says nothing.
-pub fn load(dir: Option<&Path>) -> Vec<String> {
-    let Some(file) = dir.map(|d| d.join("keymap.toml")) else {
-        return Vec::new();
-    };
-    let text = match std::fs::read_to_string(&file) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Vec::new(),
-        Err(e) => return vec![format!("cannot read {}: {e}; default keys", file.display())],
-    };
-    let (table, errors) = apply(&file, &text);
-    super::keymap::install(table);
-    errors
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
