@@ -10,15 +10,13 @@ mod fixture;
 mod rich;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::Color;
 use serde_json::json;
 use stordeck::model::{Change, KubeMsg, World};
 use stordeck::ui::{self, Findings, Theme, UiState};
 
-use fixture::{ago, kube, now, obj, pv};
+use fixture::{ago, draw, kube, now, obj, pv, text};
 use rich::rich_world;
 
 const LONG_PV: &str = "pvc-4f6c1e0a-8d2b-4c3e-9f1a-2b3c4d5e6f70";
@@ -27,24 +25,6 @@ fn new_ui() -> UiState {
     let mut ui = UiState::new(Theme::dark(), false);
     ui.time_zone = jiff::tz::TimeZone::UTC;
     ui
-}
-
-fn draw(world: &World, ui: &UiState, w: u16, h: u16) -> Buffer {
-    let mut term = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    let findings = Findings::evaluate(world, now());
-    term.draw(|f| ui::render(f, world, &findings, ui, now()))
-        .expect("draw");
-    term.backend().buffer().clone()
-}
-
-fn text(buf: &Buffer) -> String {
-    (0..buf.area.height)
-        .map(|y| {
-            let l: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-            l.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 /// Line `y` as runs of one style: `[fg/bg]text`, so a snapshot shows the colours.

@@ -8,28 +8,14 @@ mod fixture;
 mod rich;
 
 use crossterm::event::{KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use stordeck::model::World;
 use stordeck::ui::{self, Findings, PaneId, Theme, UiState};
 
 use fixture::now;
 use rich::rich_world;
 
-fn draw(world: &World, ui: &UiState) -> String {
-    let mut term = Terminal::new(TestBackend::new(140, 24)).expect("test terminal");
-    let findings = Findings::evaluate(world, now());
-    term.draw(|f| ui::render(f, world, &findings, ui, now()))
-        .expect("draw");
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            (0..buf.area.width)
-                .map(|x| buf[(x, y)].symbol())
-                .collect::<String>()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+fn screen(world: &World, ui: &UiState) -> String {
+    fixture::text(&fixture::draw(world, ui, 140, 24))
 }
 
 fn mouse(ui: &mut UiState, w: &World, kind: MouseEventKind, column: u16, row: u16) {
@@ -63,12 +49,12 @@ fn clicks_pick_tabs_and_rows_and_the_wheel_scrolls() {
     let w = rich_world();
     let mut ui = UiState::new(Theme::dark(), false);
     ui.mouse = true;
-    let s = draw(&w, &ui);
+    let s = screen(&w, &ui);
     let (x, y) = find(&s, "3 Volumes");
     click(&mut ui, &w, x + 2, y);
     assert_eq!(ui.pane(), PaneId::Volumes);
 
-    let s = draw(&w, &ui);
+    let s = screen(&w, &ui);
     let (x, y) = find(&s, "pvc-ccc");
     click(&mut ui, &w, x, y);
     let sel = ui::panes::selected_ref(&w, &Findings::evaluate(&w, now()), &ui);
@@ -80,7 +66,7 @@ fn clicks_pick_tabs_and_rows_and_the_wheel_scrolls() {
     assert_eq!(ui.selection(), 1);
 
     // Below the last row: nothing to select.
-    let s = draw(&w, &ui);
+    let s = screen(&w, &ui);
     click(&mut ui, &w, x, find(&s, "static-efs").1 + 3);
     assert_eq!(ui.selection(), 1);
 }
@@ -89,7 +75,7 @@ fn clicks_pick_tabs_and_rows_and_the_wheel_scrolls() {
 fn with_the_mouse_off_clicks_do_nothing() {
     let w = rich_world();
     let mut ui = UiState::new(Theme::dark(), false);
-    let s = draw(&w, &ui);
+    let s = screen(&w, &ui);
     let (x, y) = find(&s, "3 Volumes");
     click(&mut ui, &w, x + 2, y);
     assert_eq!(ui.pane(), PaneId::Drivers);

@@ -8,27 +8,14 @@ mod fixture;
 mod rich;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use stordeck::model::World;
 use stordeck::ui::{self, Findings, ObjectRef, Theme, UiState};
 
-use fixture::now;
+use fixture::{draw, now, text};
 use rich::rich_world;
 
 fn screen(world: &World, ui: &UiState) -> String {
-    let mut term = Terminal::new(TestBackend::new(140, 24)).expect("test terminal");
-    let findings = Findings::evaluate(world, now());
-    term.draw(|f| ui::render(f, world, &findings, ui, now()))
-        .expect("draw");
-    let buf = term.backend().buffer();
-    (0..buf.area.height)
-        .map(|y| {
-            let l: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
-            l.trim_end().to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    text(&draw(world, ui, 140, 24))
 }
 
 fn keys(ui: &mut UiState, world: &World, keys: &str) {

@@ -209,3 +209,27 @@ pub fn confirm(w: &mut World) {
         w.apply(SourceMsg::Probe(r), now());
     }
 }
+
+/// One frame of `world` on a `w`×`h` test terminal, findings evaluated at [`now`].
+// Not every test crate that includes this file draws.
+#[allow(dead_code)]
+pub fn draw(world: &World, ui: &stordeck::ui::UiState, w: u16, h: u16) -> ratatui::buffer::Buffer {
+    let mut term =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).expect("test terminal");
+    let findings = stordeck::ui::Findings::evaluate(world, now());
+    term.draw(|f| stordeck::ui::render(f, world, &findings, ui, now()))
+        .expect("draw");
+    term.backend().buffer().clone()
+}
+
+/// The frame as lines of text, trailing blanks trimmed.
+#[allow(dead_code)]
+pub fn text(buf: &ratatui::buffer::Buffer) -> String {
+    (0..buf.area.height)
+        .map(|y| {
+            let l: String = (0..buf.area.width).map(|x| buf[(x, y)].symbol()).collect();
+            l.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
