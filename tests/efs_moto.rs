@@ -124,6 +124,7 @@ async fn efs_poller_reads_moto_and_follows_a_deletion() {
         ec2: aws_sdk_ec2::Client::new(&sdk),
         cluster: None,
         steady: stordeck::sources::aws::STEADY_INTERVAL,
+        insights: true,
     };
     let (_ids, named) = tokio::sync::watch::channel(Default::default());
     let _tasks = spawn_pollers(src, &tx, &refresh, stordeck::clock::Clock::system(), named);
@@ -231,6 +232,7 @@ async fn ebs_source_reads_moto_joins_pvs_and_finds_the_orphan() {
             ec2,
             cluster: None,
             steady: stordeck::sources::aws::STEADY_INTERVAL,
+            insights: true,
         },
         sts: aws_sdk_sts::Client::new(&sdk),
         target: Default::default(),

@@ -104,7 +104,13 @@ async fn long_outage(fault: &str, simulated: Duration) -> Outage {
     .await;
     ctl.delete("/requests").await;
     h.until(clock.real(simulated), |_| false).await;
-    let calls = aws_calls(&ctl.requests().await);
+    let log = ctl.requests().await;
+    let calls = aws_calls(&log);
+    let insights = log
+        .iter()
+        .filter(|r| r["path"].as_str().is_some_and(|p| p.contains("/insights")))
+        .count();
+    eprintln!("recovery: of the {calls} AWS calls, {insights} were EKS insights'");
     ctl.delete("/faults").await;
     let first = [
         SourceId::EfsFileSystems,
@@ -139,12 +145,13 @@ fn check(o: &Outage, what: &str, most_calls: usize) {
 #[tokio::test]
 async fn a_long_5xx_outage_ends_within_seconds_of_clearing() {
     let o = long_outage("fail", Duration::from_secs(450)).await;
-    // Three pollers, each at most one call per 11.25 s once backed off, plus the ramp.
-    check(&o, "7.5 min of 5xx", 3 * (450 / 11 + 6));
+    // Four pollers (EFS, EKS, EKS insights, EC2), each at most one call per 11.25 s once
+    // backed off, plus the ramp.
+    check(&o, "7.5 min of 5xx", 4 * (450 / 11 + 6));
 }
 
 #[tokio::test]
 async fn a_long_throttling_spell_ends_within_seconds_of_clearing() {
     let o = long_outage("throttle", Duration::from_secs(300)).await;
-    check(&o, "5 min of throttling", 3 * (300 / 11 + 6));
+    check(&o, "5 min of throttling", 4 * (300 / 11 + 6));
 }

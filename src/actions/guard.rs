@@ -1,11 +1,13 @@
 //! Read-only clients, as defence in depth behind "no executor is built": in read-only mode
 //! the kube client's service stack and the AWS SDK clients refuse any request that is not a
-//! GET before it leaves the process — but for two questions that protocol makes POSTs:
+//! GET before it leaves the process — but for the reads their protocol makes POSTs:
 //! STS GetCallerIdentity (awsQuery is POST-only in the SDK) and creating a
-//! SelfSubjectReview (a create that stores nothing and only says who the caller is). Both
-//! ask who the credentials belong to, for the audit log; anything else is refused. The
+//! SelfSubjectReview (a create that stores nothing and only says who the caller is), both
+//! asking who the credentials belong to, for the audit log; EC2's Describe* reads; and
+//! EKS ListInsights, whose filter travels in a POST body. Anything else is refused. The
 //! exemption is by exact operation and exact path, not by service or API group, so it
-//! cannot be stretched to STS AssumeRole or a SelfSubjectAccessReview, let alone a write.
+//! cannot be stretched to STS AssumeRole, EKS StartInsightsRefresh or a
+//! SelfSubjectAccessReview, let alone a write.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -92,6 +94,17 @@ const GET_CALLER_IDENTITY_BODY: &[u8] = b"Action=GetCallerIdentity&Version=2011-
 /// operation in the form body, reads and writes alike.
 const EC2_READS: &[&str] = &["DescribeVolumes", "DescribeInstances", "DescribeSnapshots"];
 
+/// ListInsights' path is `/clusters/{name}/insights`, nothing under it and no query: the
+/// refresh is `/clusters/{name}/insights-refresh`.
+fn is_list_insights(uri: &str) -> bool {
+    let Ok(uri) = uri.parse::<http::Uri>() else {
+        return false;
+    };
+    let segs: Vec<&str> = uri.path().trim_start_matches('/').split('/').collect();
+    uri.query().is_none_or(str::is_empty)
+        && matches!(segs.as_slice(), ["clusters", name, "insights"] if !name.is_empty())
+}
+
 /// Whether a form body names exactly one `Action`, and that is `op`.
 fn body_action_is(body: Option<&[u8]>, op: &str) -> bool {
     let Some(body) = body else { return false };
@@ -129,6 +142,12 @@ impl Intercept for ReadOnlyInterceptor {
             return Ok(());
         }
         if req.method() == "POST"
+            && operation.is_some_and(|m| m.service() == "EKS" && m.name() == "ListInsights")
+            && is_list_insights(req.uri())
+        {
+            return Ok(());
+        }
+        if req.method() == "POST"
             && let Some(m) = operation.filter(|m| m.service() == "EC2")
             && EC2_READS.contains(&m.name())
             && body_action_is(req.body().bytes(), m.name())
@@ -156,6 +175,25 @@ mod tests {
         assert!(!ok(b"Action=DescribeVolumes&Action=DeleteVolume"));
         assert!(!ok(b"Version=2016-11-15"));
         assert!(!body_action_is(None, "DescribeVolumes"));
+    }
+
+    #[test]
+    fn only_the_list_insights_path_passes_as_list_insights() {
+        assert!(is_list_insights(
+            "https://eks.us-east-1.amazonaws.com/clusters/prod/insights"
+        ));
+        assert!(is_list_insights(
+            "http://127.0.0.1:9/clusters/prod/insights"
+        ));
+        for refused in [
+            "https://eks.x.amazonaws.com/clusters/prod/insights-refresh",
+            "https://eks.x.amazonaws.com/clusters/prod/insights/abc",
+            "https://eks.x.amazonaws.com/clusters/prod/addons",
+            "https://eks.x.amazonaws.com/clusters//insights",
+            "https://eks.x.amazonaws.com/clusters/prod/insights?x=1",
+        ] {
+            assert!(!is_list_insights(refused), "{refused}");
+        }
     }
 
     #[test]

@@ -313,6 +313,16 @@ pub struct Settings {
     config: config::Config,
 }
 
+impl Settings {
+    /// What `[aws]` asks of the pollers, on a connection made with these settings.
+    pub fn tune(&self, conn: &mut crate::sources::connect::Connection) {
+        if let Some(every) = self.poll_interval {
+            conn.aws.steady = every;
+        }
+        conn.aws.insights = self.config.aws.insights.unwrap_or(true);
+    }
+}
+
 /// The context name the demo's connection carries, for `[[context]]` entries.
 pub const DEMO_CONTEXT: &str = "stordeck-sim";
 
@@ -428,9 +438,7 @@ pub async fn connect(
             .map_err(exit::setup)?;
         (conn, None)
     };
-    if let Some(every) = s.poll_interval {
-        conn.aws.steady = every;
-    }
+    s.tune(&mut conn);
     Ok((conn, sim))
 }
 
@@ -512,9 +520,7 @@ impl app::Switch for Switcher<'_> {
         s.read_only |= ui.read_only;
         let theme = load_theme(&s)?;
         let mut conn = connect::live(&s.live, s.read_only).await?;
-        if let Some(every) = s.poll_interval {
-            conn.aws.steady = every;
-        }
+        s.tune(&mut conn);
         ui.theme = theme;
         ui.context = conn.target.context.clone();
         ui.context_color = s.rules.color;

@@ -152,9 +152,7 @@ async fn read_one(
         let mut conn = crate::sources::connect::live(&s.live, true)
             .await
             .map_err(|e| format!("{e:#}"))?;
-        if let Some(every) = s.poll_interval {
-            conn.aws.steady = every;
-        }
+        s.tune(&mut conn);
         Ok::<_, String>(observe(&conn, s.policy.clone(), timeout).await)
     };
     // Connecting (an exec credential plugin, say) has a few seconds beyond the sources'.

@@ -142,9 +142,7 @@ impl Cluster {
                 return;
             }
         };
-        if let Some(every) = s.poll_interval {
-            conn.aws.steady = every;
-        }
+        s.tune(&mut conn);
         // One cluster without --context: named by the context it connected to.
         if self.name == "-"
             && let Some(c) = &conn.target.context

@@ -44,6 +44,9 @@ pub struct AwsConfig {
     /// The steady time between sweeps (`"30s"` by default). Sweeps of large accounts
     /// stretch it further on their own; a refresh (`r`) still sweeps at once.
     pub poll_interval: Option<Spanned<String>>,
+    /// Read EKS's cluster insights (on unless `false`): an identity without
+    /// eks:ListInsights can turn them off rather than see the source fail.
+    pub insights: Option<bool>,
 }
 
 /// The shortest poll interval accepted: below it a large account is throttled.

@@ -219,6 +219,10 @@ pub enum AwsMsg {
     },
     /// The instances the volumes' attachments name.
     Instances(Vec<super::ebs::InstanceRec>),
+    /// Every insight EKS holds for the cluster, the non-passing ones described.
+    Insights(Vec<super::insight::InsightRec>),
+    /// The last insights refresh anyone asked for; `None` when none ever was.
+    InsightsRefresh(Option<super::insight::InsightsRefreshRec>),
 }
 
 /// Which source a health report is about; one per watched kind and per AWS poller.
@@ -242,6 +246,7 @@ pub enum SourceId {
     EksAddons,
     EksFargateProfiles,
     EksNodegroups,
+    EksInsights,
     AgentPods,
     Ec2Volumes,
     Ec2Instances,
@@ -249,7 +254,7 @@ pub enum SourceId {
 }
 
 impl SourceId {
-    pub const ALL: [SourceId; 22] = [
+    pub const ALL: [SourceId; 23] = [
         SourceId::CsiDrivers,
         SourceId::Pvs,
         SourceId::Pvcs,
@@ -268,6 +273,7 @@ impl SourceId {
         SourceId::EksAddons,
         SourceId::EksFargateProfiles,
         SourceId::EksNodegroups,
+        SourceId::EksInsights,
         SourceId::AgentPods,
         SourceId::Ec2Volumes,
         SourceId::Ec2Instances,
@@ -294,6 +300,7 @@ impl SourceId {
             SourceId::EksAddons => "eks-addons",
             SourceId::EksFargateProfiles => "eks-fargate",
             SourceId::EksNodegroups => "eks-nodegroups",
+            SourceId::EksInsights => "eks-insights",
             SourceId::AgentPods => "agent-pods",
             SourceId::Ec2Volumes => "ec2-volumes",
             SourceId::Ec2Instances => "ec2-instances",
@@ -335,6 +342,7 @@ impl SourceId {
                 | SourceId::EksAddons
                 | SourceId::EksFargateProfiles
                 | SourceId::EksNodegroups
+                | SourceId::EksInsights
                 | SourceId::Ec2Volumes
                 | SourceId::Ec2Instances
         )

@@ -7,6 +7,7 @@ pub mod describe;
 pub mod ebs;
 pub mod findings;
 pub mod input;
+pub mod insight;
 pub mod intern;
 pub mod observed;
 pub mod projection;

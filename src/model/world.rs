@@ -108,6 +108,9 @@ pub struct World {
     pub addons: Table<String, AddonRec>,
     pub fargate_profiles: Table<String, FargateProfileRec>,
     pub nodegroups: Option<Vec<String>>,
+    /// EKS's own insights, by id.
+    pub insights: Table<String, super::insight::InsightRec>,
+    pub insights_refresh: Option<super::insight::InsightsRefreshRec>,
     pub file_systems: Table<String, FileSystemRec>,
     pub access_points: Table<CompactString, AccessPointRec>,
     pub mount_targets: Table<String, MountTargetRec>,
@@ -374,6 +377,8 @@ impl World {
             AwsMsg::Instances(items) => {
                 self.instances.synced && same(self.instances.values(), items)
             }
+            AwsMsg::Insights(items) => self.insights.synced && same(self.insights.values(), items),
+            AwsMsg::InsightsRefresh(r) => &self.insights_refresh == r,
         }
     }
 
@@ -608,6 +613,10 @@ impl World {
             AwsMsg::Nodegroups(items) => self.nodegroups = Some(items),
             AwsMsg::EbsVolumes { items, started } => self.sweep_ebs(items, started, now),
             AwsMsg::Instances(items) => self.set_instances(items),
+            AwsMsg::Insights(items) => self
+                .insights
+                .replace(items.into_iter().map(|i| (i.id.clone(), i)).collect()),
+            AwsMsg::InsightsRefresh(r) => self.insights_refresh = r,
         }
     }
 

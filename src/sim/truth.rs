@@ -30,6 +30,7 @@ pub const ADDON: &str = "AWS::EKS::Addon";
 pub const FILE_SYSTEM: &str = "AWS::EFS::FileSystem";
 pub const ACCESS_POINT: &str = "AWS::EFS::AccessPoint";
 pub const EC2_VOLUME: &str = "AWS::EC2::Volume";
+pub const INSIGHT: &str = "AWS::EKS::Insight";
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct ObjectId {

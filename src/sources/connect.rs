@@ -116,6 +116,7 @@ pub async fn live(opts: &LiveOptions, read_only: bool) -> anyhow::Result<Connect
         ec2,
         cluster: target.cluster.clone(),
         steady: super::aws::STEADY_INTERVAL,
+        insights: true,
     };
     Ok(Connection {
         kube,
@@ -156,6 +157,7 @@ pub async fn simulator(
             ec2,
             cluster: Some(cluster.to_string()),
             steady: super::aws::STEADY_INTERVAL,
+            insights: true,
         },
         sts,
         target: Target {

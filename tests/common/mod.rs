@@ -75,6 +75,17 @@ impl Control {
         );
     }
 
+    pub async fn get(&self, path: &str) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("control request");
+        assert!(resp.status().is_success(), "GET {path}: {}", resp.status());
+        resp.json().await.expect("control answer is JSON")
+    }
+
     pub async fn requests(&self) -> Vec<Value> {
         let resp = self
             .http

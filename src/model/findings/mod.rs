@@ -15,6 +15,7 @@ mod az_mismatch;
 mod detach_stuck;
 mod driver_lost;
 mod ebs_common;
+mod eks_insight;
 mod gid_range;
 mod lifecycle_drift;
 mod missing_access_point;
@@ -126,6 +127,7 @@ const RULES: &[(&str, Rule)] = &[
     (released_volume::ID, released_volume::check),
     (access_point_stuck::ID, access_point_stuck::check),
     (addon_degraded::ID, addon_degraded::check),
+    (eks_insight::ID, eks_insight::check),
 ];
 
 /// The ids of every rule, in story order, then the symptoms no rule explains.

@@ -59,7 +59,12 @@ fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
         Kind::AckFileSystem => &w.ack_file_systems.get(&ns())?.meta,
         Kind::PersistentVolumeClaim => &w.pvcs.get(&ns())?.meta,
         Kind::Pod | Kind::Event => return None,
-        Kind::Addon | Kind::FileSystem | Kind::AccessPoint | Kind::EbsVolume | Kind::Instance => {
+        Kind::Addon
+        | Kind::FileSystem
+        | Kind::AccessPoint
+        | Kind::EbsVolume
+        | Kind::Instance
+        | Kind::Insight => {
             return None;
         }
     })

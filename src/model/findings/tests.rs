@@ -168,8 +168,10 @@ fn every_rule_fires_on_a_demo_shaped_world() {
     let found = evaluate(&demo_like(), later());
     // The EBS rules need EC2's side of the world, which `ebs_tests` builds per rule and
     // `tests/findings_ebs.rs` checks against the simulator's demo; Events are joined in
-    // `symptoms_tests` and against the simulator in `tests/symptoms.rs`.
+    // `symptoms_tests` and against the simulator in `tests/symptoms.rs`; EKS insights in
+    // `eks_insight` and against the simulator in `tests/eks_insights.rs`.
     let ebs = [
+        "eks-insight",
         "detach-stuck",
         "attachment-drift",
         "orphaned-ebs-volume",

@@ -14,6 +14,7 @@
 //!   ],
 //!   "fix": {"kind": "PreserveDelete", "addon": "aws-efs-csi-driver"},
 //!   "since": "2026-03-02T10:00:00Z",
+//!   "source": "stordeck",
 //!   "silenced": false
 //! }
 //! ```
@@ -32,7 +33,10 @@
 //!   `DaemonSet`, `ServiceAccount`, `ClusterRole`, `ClusterRoleBinding`),
 //!   `FileSystem.efs.services.k8s.aws` for the ACK resource, and the CloudFormation type
 //!   names for AWS objects (`AWS::EKS::Addon`, `AWS::EFS::FileSystem`,
-//!   `AWS::EFS::AccessPoint`, `AWS::EC2::Volume`, `AWS::EC2::Instance`).
+//!   `AWS::EFS::AccessPoint`, `AWS::EC2::Volume`, `AWS::EC2::Instance`), and
+//!   `AWS::EKS::Insight` for an EKS cluster insight (named by its name; its `id` is a field).
+//! - `source`: `"stordeck"` for stordeck's own findings, `"eks"` for an EKS cluster insight
+//!   (rule `eks-insight`), which is EKS's verdict as of its `lastRefreshTime`.
 //! - An `Event` item is a symptom the finding explains: its fields are `reason`, `type`,
 //!   `message`, `count`, `firstTimestamp`, `lastTimestamp` and `involvedObject`.
 //!   `namespace` is `null` for cluster-scoped and AWS objects.
@@ -41,6 +45,9 @@
 //!   `{"kind": "TolerateDisruption", "namespace", "daemonset"}`.
 
 use serde::Serialize;
+
+/// The rule id of EKS's own insights (`findings::eks_insight`).
+pub const EKS_INSIGHT: &str = "eks-insight";
 use serde::ser::{SerializeMap, Serializer};
 
 /// Most severe first, so sorting by it ranks findings.
@@ -95,6 +102,9 @@ pub enum Kind {
     EbsVolume,
     #[serde(rename = "AWS::EC2::Instance")]
     Instance,
+    /// An EKS cluster insight. CloudFormation has no type for it; the name follows theirs.
+    #[serde(rename = "AWS::EKS::Insight")]
+    Insight,
 }
 
 impl Kind {
@@ -119,6 +129,7 @@ impl Kind {
             Kind::AccessPoint => "access point",
             Kind::EbsVolume => "EBS volume",
             Kind::Instance => "EC2 instance",
+            Kind::Insight => "EKS insight",
         }
     }
 
@@ -273,13 +284,14 @@ pub struct Finding {
 impl Serialize for Finding {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
-        let mut m = s.serialize_struct("Finding", 8)?;
+        let mut m = s.serialize_struct("Finding", 9)?;
         m.serialize_field("id", self.id)?;
         m.serialize_field("severity", &self.severity)?;
         m.serialize_field("title", &self.title)?;
         m.serialize_field("evidence", &self.evidence)?;
         m.serialize_field("fix", &self.fix)?;
         m.serialize_field("since", &self.since.map(ts))?;
+        m.serialize_field("source", self.source())?;
         m.serialize_field("silenced", &self.silenced.is_some())?;
         if let Some(r) = &self.silenced {
             m.serialize_field("silenced_reason", r)?;
@@ -301,6 +313,15 @@ pub struct Checking {
 }
 
 impl Finding {
+    /// Who made the claim: `eks` for an EKS insight, else `stordeck`.
+    pub fn source(&self) -> &'static str {
+        if self.id == EKS_INSIGHT {
+            "eks"
+        } else {
+            "stordeck"
+        }
+    }
+
     /// Every object the evidence names, in order.
     pub fn objects(&self) -> impl Iterator<Item = &ObjRef> {
         self.evidence.iter().filter_map(|e| match e {

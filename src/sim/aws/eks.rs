@@ -1,5 +1,6 @@
 //! EKS (`/clusters…`, restJson1 with camelCase members): clusters, add-ons (with
-//! DeleteAddon's `preserve`), Fargate profiles and node groups.
+//! DeleteAddon's `preserve`), Fargate profiles, node groups and, through
+//! `eks_insights`, cluster insights.
 
 use std::collections::HashMap;
 
@@ -7,6 +8,7 @@ use axum::http::{Method, StatusCode};
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::eks_insights as insights;
 use super::errors::{AwsError, AwsResult, Service, ok};
 use super::paging::{page, page_size, resume_key};
 use super::state::{Addon, Cluster, FargateProfile, PendingDelete};
@@ -21,6 +23,7 @@ pub fn route(
     method: &Method,
     path: &str,
     q: &HashMap<String, String>,
+    body: &[u8],
 ) -> AwsResult {
     let now = st.now();
     let aws = &mut st.aws;
@@ -37,6 +40,16 @@ pub fn route(
             ok(&json!({"addon": addon_json(aws, c, addon(aws, c, a)?)}))
         }
         (&Method::DELETE, ["clusters", c, "addons", a]) => delete_addon(aws, c, a, q, now),
+        (&Method::POST, ["clusters", c, "insights"]) => insights::list(cluster(aws, c)?, body),
+        (&Method::GET, ["clusters", c, "insights", id]) => insights::describe(cluster(aws, c)?, id),
+        (&Method::POST, ["clusters", c, "insights-refresh"]) => {
+            cluster(aws, c)?;
+            let cl = aws.clusters.get_mut(*c).expect("checked just above");
+            insights::start_refresh(cl, now)
+        }
+        (&Method::GET, ["clusters", c, "insights-refresh"]) => {
+            insights::describe_refresh(cluster(aws, c)?)
+        }
         (&Method::GET, ["clusters", c, "fargate-profiles"]) => {
             list_fargate_profiles(cluster(aws, c)?, q)
         }

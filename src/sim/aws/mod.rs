@@ -10,6 +10,7 @@ mod ec2_steer;
 mod ec2_xml;
 mod efs;
 mod eks;
+pub mod eks_insights;
 mod errors;
 mod paging;
 pub mod state;
@@ -182,7 +183,7 @@ pub fn handle(
         Some(err) => Err(err),
         None => match svc {
             Service::Efs => efs::route(&mut st, method, path, &q),
-            Service::Eks => eks::route(&mut st, method, path, &q),
+            Service::Eks => eks::route(&mut st, method, path, &q, body),
         },
     };
     drop(st);
@@ -258,6 +259,7 @@ pub fn tick(st: &mut SimState, now: Timestamp) {
         st.store.delete(&m.resource, &m.namespace, &m.name);
     }
     st.aws.ec2.tick(now);
+    eks_insights::tick(&mut st.aws, now);
 }
 
 pub fn control(

@@ -64,7 +64,48 @@ pub struct Cluster {
     pub addons: BTreeMap<String, Addon>,
     pub fargate_profiles: BTreeMap<String, FargateProfile>,
     pub nodegroups: Vec<String>,
+    /// Cluster insights by id; empty unless a scenario gives some.
+    pub insights: BTreeMap<String, Insight>,
+    /// The last StartInsightsRefresh, if any was asked for.
+    pub insights_refresh: Option<InsightsRefresh>,
 }
+
+/// An EKS cluster insight, as DescribeInsight returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Insight {
+    pub id: String,
+    pub name: String,
+    /// UPGRADE_READINESS | MISCONFIGURATION
+    pub category: String,
+    /// PASSING | WARNING | ERROR | UNKNOWN
+    pub status: String,
+    pub reason: String,
+    pub kubernetes_version: String,
+    pub description: String,
+    pub recommendation: String,
+    pub last_refresh: Timestamp,
+    pub last_transition: Timestamp,
+    pub resources: Vec<InsightResource>,
+    pub additional_info: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsightResource {
+    /// An ARN (an add-on's) or a Kubernetes resource URI; exactly one is set.
+    pub arn: Option<String>,
+    pub kubernetes_uri: Option<String>,
+    pub status: String,
+    pub reason: String,
+}
+
+/// A refresh EKS accepted: IN_PROGRESS until `ended`, then COMPLETED.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsightsRefresh {
+    pub started: Timestamp,
+    pub ended: Option<Timestamp>,
+}
+
+pub const INSIGHT_STATUSES: &[&str] = &["PASSING", "WARNING", "ERROR", "UNKNOWN"];
 
 /// A Kubernetes object an add-on manages; deleting the add-on without `preserve` deletes it.
 #[derive(Debug, Clone, PartialEq, Eq)]

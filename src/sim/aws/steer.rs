@@ -24,12 +24,15 @@ pub fn run(st: &mut SimState, rest: &str, q: &HashMap<String, String>) -> Respon
         ["addons", cluster, addon, "status"] => {
             set_addon_status(&mut st.aws, cluster, addon, q, now)
         }
+        ["insights", cluster, id, "status"] => required(q, "state")
+            .and_then(|s| super::eks_insights::set_status(&mut st.aws, cluster, id, s, now)),
         _ => Err((
             StatusCode::NOT_FOUND,
             format!(
                 "unknown control path /_sim/aws/{rest}; known: file-systems/{{id}}/lifecycle\
                  ?state=, access-points?file_system_id=&client_token=, \
-                 addons/{{cluster}}/{{name}}/status?state="
+                 addons/{{cluster}}/{{name}}/status?state=, \
+                 insights/{{cluster}}/{{id}}/status?state="
             ),
         )),
     };

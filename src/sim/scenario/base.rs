@@ -265,6 +265,8 @@ fn cluster(now: Timestamp, addons: Vec<crate::sim::aws::Addon>) -> Cluster {
         addons: addons.into_iter().map(|a| (a.name.clone(), a)).collect(),
         fargate_profiles,
         nodegroups: Vec::new(),
+        insights: BTreeMap::new(),
+        insights_refresh: None,
     }
 }
 

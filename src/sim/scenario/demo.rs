@@ -169,6 +169,7 @@ impl Demo {
         );
         // After everything else too, for the same reason: story 4 in AWS and in Events.
         stranded_ebs::build(st, now, &d.ec2_nodes);
+        insights(st, now);
         d
     }
 
@@ -294,5 +295,25 @@ impl Scenario for Demo {
             let due = st.started.checked_add(at).unwrap_or(st.started);
             st.timeline.at(due, step);
         }
+    }
+}
+
+/// EKS's own insights: those not passing are EKS's claims the findings must show.
+fn insights(st: &mut SimState, now: jiff::Timestamp) {
+    let Some(cl) = st.aws.clusters.get(base::CLUSTER) else {
+        return;
+    };
+    let all = crate::sim::aws::eks_insights::demo(&st.aws, &cl.name, &cl.version, now);
+    for i in all.iter().filter(|i| i.status != "PASSING") {
+        st.truth.plant(
+            "eks-insight",
+            ObjectId::cluster(truth::INSIGHT, &i.name),
+            [],
+            now,
+            &format!("EKS insight {} ({})", i.status, i.reason),
+        );
+    }
+    if let Some(cl) = st.aws.clusters.get_mut(base::CLUSTER) {
+        cl.insights = all.into_iter().map(|i| (i.id.clone(), i)).collect();
     }
 }

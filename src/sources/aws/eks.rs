@@ -51,7 +51,8 @@ impl EksPoller {
 
 /// Without a cluster name no EKS source can be read; each says how to give one.
 pub(super) async fn no_cluster(tx: Sender<SourceMsg>) {
-    for h in &trackers() {
+    let insights = Tracker::new(SourceId::EksInsights);
+    for h in trackers().iter().chain([&insights]) {
         let msg = h.failed(
             "EKS cluster name unknown".into(),
             "pass --cluster NAME (it is inferred from an EKS kubeconfig context)".into(),
@@ -60,6 +61,16 @@ pub(super) async fn no_cluster(tx: Sender<SourceMsg>) {
             return;
         }
     }
+}
+
+/// Turned off in config: not an error, and not a gap in any report.
+pub(super) async fn insights_off(tx: Sender<SourceMsg>) {
+    let h = Tracker::new(SourceId::EksInsights);
+    report(
+        &tx,
+        h.absent("turned off by `[aws] insights = false`".into()),
+    )
+    .await;
 }
 
 impl Service for EksPoller {

@@ -12,6 +12,8 @@ pub struct Failure {
     pub throttled: bool,
     /// Only the operator can fix it (access, credentials): retried slowly.
     pub denied: bool,
+    /// The service said this identity may not make the call (not: no credentials).
+    pub forbidden: bool,
 }
 
 impl Failure {
@@ -51,6 +53,7 @@ where
             hint: "backing off; if it persists, sweep less often with `[aws] poll_interval` in config.toml".into(),
             throttled: true,
             denied: false,
+            forbidden: false,
         };
     }
     if code == "AccessDeniedException" || code == "AccessDenied" || code == "UnauthorizedOperation"
@@ -60,6 +63,7 @@ where
             hint: format!("allow this identity the read-only {service} Describe*/List* actions"),
             throttled: false,
             denied: true,
+            forbidden: true,
         };
     }
     if code == "ExpiredTokenException" || code == "ExpiredToken" || lower.contains("expired") {
@@ -68,6 +72,7 @@ where
             hint: "refresh them, e.g. `aws sso login`, then press r".into(),
             throttled: false,
             denied: true,
+            forbidden: false,
         };
     }
     if lower.contains("no credentials")
@@ -80,6 +85,7 @@ where
             hint: "set AWS_PROFILE or AWS_ACCESS_KEY_ID, or run `aws sso login`; Kubernetes panes still work".into(),
             throttled: false,
             denied: true,
+            forbidden: false,
         };
     }
     if !code.is_empty() {
@@ -88,6 +94,7 @@ where
             hint: "retrying with backoff".into(),
             throttled: false,
             denied: false,
+            forbidden: false,
         };
     }
     Failure {
@@ -95,6 +102,7 @@ where
         hint: "check the region, AWS_ENDPOINT_URL and network; retrying with backoff".into(),
         throttled: false,
         denied: false,
+        forbidden: false,
     }
 }
 

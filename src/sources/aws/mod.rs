@@ -6,6 +6,7 @@ pub(crate) mod ec2;
 pub(crate) mod ec2_convert;
 mod efs;
 mod eks;
+mod eks_insights;
 mod errors;
 mod sweep;
 
@@ -17,6 +18,7 @@ use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
 pub use self::ec2::VolumeIds;
+pub use self::eks_insights::INSIGHTS_INTERVAL;
 pub use self::sweep::STEADY_INTERVAL;
 pub use super::refresh::Refresh;
 use crate::clock::Clock;
@@ -31,6 +33,8 @@ pub struct AwsSources {
     pub cluster: Option<String>,
     /// The time between sweeps when nothing is happening.
     pub steady: Duration,
+    /// Whether EKS's cluster insights are read (`[aws] insights`, on by default).
+    pub insights: bool,
 }
 
 pub fn spawn_pollers(
@@ -42,14 +46,37 @@ pub fn spawn_pollers(
 ) -> Vec<JoinHandle<()>> {
     let efs = efs::Efs::new(src.efs, src.steady);
     let efs = tokio::spawn(sweep::run(efs, tx.clone(), refresh.clone(), clock));
-    let eks = match src.cluster {
-        Some(cluster) => {
+    let mut tasks = vec![efs];
+    match (src.cluster, src.insights) {
+        (Some(cluster), insights) => {
+            if insights {
+                let poller =
+                    eks_insights::InsightsPoller::new(src.eks.clone(), cluster.clone(), src.steady);
+                tasks.push(tokio::spawn(sweep::run(
+                    poller,
+                    tx.clone(),
+                    refresh.clone(),
+                    clock,
+                )));
+            } else {
+                tasks.push(tokio::spawn(eks::insights_off(tx.clone())));
+            }
             let eks = eks::EksPoller::new(src.eks, cluster, src.steady);
-            tokio::spawn(sweep::run(eks, tx.clone(), refresh.clone(), clock))
+            tasks.push(tokio::spawn(sweep::run(
+                eks,
+                tx.clone(),
+                refresh.clone(),
+                clock,
+            )));
         }
-        None => tokio::spawn(eks::no_cluster(tx.clone())),
-    };
+        (None, _) => tasks.push(tokio::spawn(eks::no_cluster(tx.clone()))),
+    }
     let ec2 = ec2::Ec2::new(src.ec2, src.steady, volume_ids);
-    let ec2 = tokio::spawn(sweep::run(ec2, tx.clone(), refresh.clone(), clock));
-    vec![efs, eks, ec2]
+    tasks.push(tokio::spawn(sweep::run(
+        ec2,
+        tx.clone(),
+        refresh.clone(),
+        clock,
+    )));
+    tasks
 }
