@@ -24,6 +24,7 @@ impl Action {
             Action::Tolerate(t) => format!("Tolerate disruption: {}", t.patch.object.display()),
             Action::DetachVolume(d) => describe_ebs::detach_title(d),
             Action::DeleteVolume(d) => describe_ebs::delete_title(d),
+            Action::RefreshInsights(r) => format!("Refresh the EKS insights of {}", r.cluster),
         }
     }
 
@@ -35,6 +36,7 @@ impl Action {
             }
             Action::DetachVolume(_) => "detach",
             Action::AdoptHelm(_) | Action::Tolerate(_) => "patch",
+            Action::RefreshInsights(_) => "refresh",
         }
     }
 
@@ -57,6 +59,7 @@ impl Action {
                 format!("snapshot then delete {}", d.volume_id)
             }
             Action::DeleteVolume(d) => format!("delete {} without a snapshot", d.volume_id),
+            Action::RefreshInsights(r) => format!("refresh the EKS insights of {}", r.cluster),
         }
     }
 
@@ -70,6 +73,7 @@ impl Action {
             Action::Tolerate(t) => tolerate(t),
             Action::DetachVolume(d) => describe_ebs::detach(d),
             Action::DeleteVolume(d) => describe_ebs::delete(d),
+            Action::RefreshInsights(r) => r.lines(),
         };
         out.extend(self.precondition_lines());
         let findings = match self {
@@ -79,6 +83,7 @@ impl Action {
             Action::Tolerate(t) => &t.findings,
             Action::DetachVolume(d) => &d.findings,
             Action::DeleteVolume(d) => &d.findings,
+            Action::RefreshInsights(r) => &r.findings,
         };
         if !findings.is_empty() {
             out.push(String::new());

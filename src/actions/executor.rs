@@ -138,6 +138,11 @@ impl Executor {
                 recheck::delete_volume(&self.ec2, &self.kube, d).await?;
                 Ok(self.snapshot_then_delete(action, d).await)
             }
+            Action::RefreshInsights(r) => {
+                super::insights::recheck(&self.eks, r).await?;
+                self.before(0).await;
+                Ok(super::insights::run(&self.eks, r).await)
+            }
         }
     }
 

@@ -15,6 +15,7 @@ pub(crate) mod fixture;
 pub(crate) mod fixture_ebs;
 pub mod follow;
 pub mod guard;
+pub mod insights;
 mod kube_object;
 pub mod plan;
 mod plan_ebs;
@@ -28,6 +29,7 @@ use crate::model::findings::{Finding, Findings, Kind};
 pub use audit::AuditLog;
 pub use ebs::{DeleteVolume, DetachVolume};
 pub use executor::{BeforeSend, Executor, Outcome};
+pub use insights::RefreshInsights;
 pub use kube_object::{
     Expect, FIELD_MANAGER, KubeObject, KubePatch, PatchType, RV_PLACEHOLDER, toleration_text,
 };
@@ -44,6 +46,7 @@ pub enum Action {
     Tolerate(Tolerate),
     DetachVolume(DetachVolume),
     DeleteVolume(DeleteVolume),
+    RefreshInsights(RefreshInsights),
 }
 
 /// EKS `DeleteAddon`, by default with `preserve=true` so the add-on's objects stay.
@@ -112,6 +115,7 @@ impl Action {
                     .collect()
             }
             Action::DeleteVolume(d) => vec![(Kind::EbsVolume, None, d.volume_id.clone())],
+            Action::RefreshInsights(_) => Vec::new(),
         }
     }
 
@@ -137,6 +141,7 @@ impl Action {
             Action::Tolerate(t) => t.findings = lines,
             Action::DetachVolume(d) => d.findings = lines,
             Action::DeleteVolume(d) => d.findings = lines,
+            Action::RefreshInsights(r) => r.findings = lines,
         }
         self
     }
@@ -152,6 +157,7 @@ impl Action {
             Action::DetachVolume(_) => "detach-volume",
             Action::DeleteVolume(d) if d.snapshot_first => "snapshot-delete-volume",
             Action::DeleteVolume(_) => "delete-volume-without-snapshot",
+            Action::RefreshInsights(_) => "refresh-insights",
         }
     }
 
@@ -168,6 +174,7 @@ impl Action {
                 format!("EBS volume {} on instance {}", d.volume_id, d.instance_id)
             }
             Action::DeleteVolume(d) => format!("EBS volume {}", d.volume_id),
+            Action::RefreshInsights(r) => format!("insights of cluster {}", r.cluster),
         }
     }
 
@@ -180,6 +187,7 @@ impl Action {
             Action::Tolerate(t) => vec![t.patch.request_line()],
             Action::DetachVolume(d) => vec![d.request_line()],
             Action::DeleteVolume(d) => d.request_lines(),
+            Action::RefreshInsights(r) => vec![r.request_line()],
         }
     }
 
@@ -188,7 +196,7 @@ impl Action {
         match self {
             Action::DeleteAddon(_) | Action::DeleteAccessPoint(_) | Action::DeleteVolume(_) => true,
             Action::DetachVolume(d) => d.force,
-            Action::AdoptHelm(_) | Action::Tolerate(_) => false,
+            Action::AdoptHelm(_) | Action::Tolerate(_) | Action::RefreshInsights(_) => false,
         }
     }
 
@@ -210,6 +218,7 @@ impl Action {
             Action::Tolerate(t) => &mut t.findings,
             Action::DetachVolume(d) => &mut d.findings,
             Action::DeleteVolume(d) => &mut d.findings,
+            Action::RefreshInsights(r) => &mut r.findings,
         }
     }
 

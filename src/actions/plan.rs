@@ -27,6 +27,11 @@ fn cluster_name(world: &World) -> Result<String, String> {
         .ok_or_else(|| "the EKS cluster name is not known (pass --cluster)".to_string())
 }
 
+/// EKS StartInsightsRefresh for the cluster; not while one already runs.
+pub fn refresh_insights(world: &World) -> Result<Action, String> {
+    super::insights::plan(world, cluster_name(world)?).map(Action::RefreshInsights)
+}
+
 pub fn delete_addon(world: &World, addon: &str) -> Result<Action, String> {
     let cluster = cluster_name(world)?;
     let rec = world

@@ -71,6 +71,7 @@ impl Action {
             Action::Tolerate(t) => vec![object_read(&t.patch)],
             Action::DetachVolume(d) => super::recheck::detach_reads(d),
             Action::DeleteVolume(d) => super::recheck::delete_volume_reads(d),
+            Action::RefreshInsights(r) => r.reads(),
         }
     }
 

@@ -30,6 +30,7 @@ pub fn pane_actions(pane: PaneId) -> &'static [(Key, &'static str)] {
             (Key::Detach, "detach"),
             (Key::Delete, "snapshot, then delete"),
         ],
+        PaneId::Findings => &[(Key::RefreshInsights, "refresh EKS insights")],
         _ => &[],
     }
 }
@@ -48,6 +49,11 @@ pub fn open(ui: &mut UiState, world: &World, findings: &Findings, key: Key) -> V
             format!("{label}: no such action on the {} pane", pane.title()),
             Tone::Muted,
         ));
+        return Vec::new();
+    }
+    // About the cluster, not a row.
+    if key == Key::RefreshInsights {
+        show(ui, findings, plan::refresh_insights(world));
         return Vec::new();
     }
     let Some(sel) = panes::selected_ref(world, findings, ui) else {

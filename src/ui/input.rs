@@ -118,7 +118,11 @@ pub fn handle_key(
                 set_filter(ui, f);
             }
         }
-        Action::Delete | Action::AdoptHelm | Action::Tolerate | Action::Detach => {
+        Action::Delete
+        | Action::AdoptHelm
+        | Action::Tolerate
+        | Action::Detach
+        | Action::RefreshInsights => {
             if !ui.help && ui.detail.is_none() {
                 return action_dialog::open(ui, world, findings, binding.action);
             }

@@ -43,6 +43,8 @@ pub enum Action {
     Tolerate,
     /// Detach the selected EBS volume from a gone or disrupted node's instance.
     Detach,
+    /// Ask EKS to run its cluster insights again now.
+    RefreshInsights,
     Confirm,
     /// Close the dialog, or step back from switching preserve off.
     Cancel,
@@ -159,6 +161,7 @@ pub const BINDINGS: &[Binding] = &[
     Binding { keys: &[Char('a')], action: Action::AdoptHelm, scope: Scope::Browse, hint: None, help: "adopt the selected add-on's objects into Helm (annotate, label)" },
     Binding { keys: &[Char('t')], action: Action::Tolerate, scope: Scope::Browse, hint: None, help: "add the karpenter.sh/disrupted toleration to the driver's or add-on's DaemonSet" },
     Binding { keys: &[Char('x')], action: Action::Detach, scope: Scope::Browse, hint: None, help: "detach the selected EBS volume from a gone or disrupted node's instance" },
+    Binding { keys: &[Char('I')], action: Action::RefreshInsights, scope: Scope::Browse, hint: None, help: "on Findings: ask EKS to run its cluster insights again now (StartInsightsRefresh)" },
     Binding { keys: &[Code(KeyCode::Enter)], action: Action::Confirm, scope: Scope::Dialog, hint: Some("confirm"), help: "run exactly what the dialog shows" },
     Binding { keys: &[Code(KeyCode::Esc)], action: Action::Cancel, scope: Scope::Dialog, hint: Some("cancel"), help: "close the dialog (or keep preserve on)" },
     Binding { keys: &[Key::Ctrl('p')], action: Action::TogglePreserve, scope: Scope::Dialog, hint: None, help: "switch preserve off (asks twice) or back on" },

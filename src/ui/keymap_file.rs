@@ -36,6 +36,7 @@ const NAMES: &[(&str, Action)] = &[
     ("adopt-helm", Action::AdoptHelm),
     ("tolerate", Action::Tolerate),
     ("detach", Action::Detach),
+    ("refresh-insights", Action::RefreshInsights),
     ("confirm", Action::Confirm),
     ("cancel", Action::Cancel),
     ("toggle-preserve", Action::TogglePreserve),

@@ -41,7 +41,8 @@ pub fn ui_ref(o: &ObjRef) -> Option<ObjectRef> {
         | Kind::VolumeAttachment
         | Kind::ServiceAccount
         | Kind::ClusterRole
-        | Kind::ClusterRoleBinding => return None,
+        | Kind::ClusterRoleBinding
+        | Kind::Insight => return None,
     };
     Some(ObjectRef {
         kind,

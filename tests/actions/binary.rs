@@ -174,12 +174,13 @@ fn work_the_dialog(t: &Tmux, name: &str) {
 }
 
 /// The dialog titles of the actions a pane offers.
-const KINDS: [&str; 5] = [
+const KINDS: [&str; 6] = [
     "Delete add-on",
     "Delete orphaned access point",
     "Adopt",
     "Tolerate disruption",
     "Detach vol-",
+    "Refresh the EKS insights",
 ];
 
 #[tokio::test(flavor = "multi_thread")]
@@ -189,7 +190,7 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
     t.wait_for("READ-ONLY");
     t.wait_for("Add-ons 4");
     let mut seen = std::collections::BTreeSet::new();
-    for pane in ["1", "2", "3", "4", "5"] {
+    for pane in ["1", "2", "3", "4", "5", "6"] {
         t.send(pane, true);
         if pane == "4" {
             t.wait_for("orphan");
@@ -208,7 +209,7 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
             t.send(pane, true);
         }
         for row in 0..2 {
-            for action in ["C-d", "a", "t", "x"] {
+            for action in ["C-d", "a", "t", "x", "I"] {
                 t.send(pane, true);
                 if pane == "4" {
                     // Only orphans can be deleted; show them.
@@ -230,7 +231,7 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
                     t.send("j", true);
                 }
                 let name = selected_name(&t.screen()).unwrap_or_default();
-                t.send(action, matches!(action, "a" | "t" | "x"));
+                t.send(action, matches!(action, "a" | "t" | "x" | "I"));
                 let screen = t.screen();
                 if screen.contains("[Esc] cancel") {
                     for kind in KINDS {
@@ -268,6 +269,7 @@ async fn read_only_every_key_on_every_pane_sends_only_gets() {
         "GET /2015-02-01/",
         "GET /apis/",
         "POST / Action=DescribeVolumes",
+        "POST /clusters/demo/insights",
     ] {
         assert!(lines.iter().any(|l| l.starts_with(prefix)), "no {prefix}");
     }

@@ -15,7 +15,7 @@ use super::findings_evidence::{evidence_lines, render_evidence, wrapped_height};
 use super::{Ctx, TablePane, position_of, render_table, selected_item, shown_index};
 use crate::model::findings::{Findings, plural};
 use crate::model::{HealthState, SourceId, World};
-use crate::ui::format::age;
+use crate::ui::format::{age, clock};
 use crate::ui::kinds::{destination, model_kind, pane_for, ui_ref};
 use crate::ui::state::{Detail, UiState};
 use crate::ui::widgets::badge::{CHECKING_MARK, mark, tone};
@@ -178,11 +178,15 @@ impl TablePane for FindingsPane<'_> {
 
     fn render(&self, frame: &mut Frame, area: Rect, cx: &Ctx<'_>) {
         let t = &cx.ui.theme;
-        let notes: Vec<Line> = [incomplete_note(cx.world), checking_note(self.0)]
-            .into_iter()
-            .flatten()
-            .map(|n| Line::styled(n, Tone::Info.style(t)))
-            .collect();
+        let notes: Vec<Line> = [
+            incomplete_note(cx.world),
+            checking_note(self.0),
+            refreshing_note(cx.world, &cx.ui.time_zone),
+        ]
+        .into_iter()
+        .flatten()
+        .map(|n| Line::styled(n, Tone::Info.style(t)))
+        .collect();
         let selected = selected_item(self, cx.world, cx.ui).and_then(|i| self.0.get(i));
         let evidence_h = selected.map_or(0, |f| {
             let rows = wrapped_height(&evidence_lines(f, t, cx.now), area.width.saturating_sub(2));
@@ -212,6 +216,20 @@ fn checking_note(findings: &Findings) -> Option<String> {
             if n == 1 { "it is" } else { "they are" }
         )
     })
+}
+
+/// While EKS runs its insights again, the `eks-insight` rows are its previous verdicts.
+fn refreshing_note(world: &World, tz: &jiff::tz::TimeZone) -> Option<String> {
+    let r = world
+        .insights_refresh
+        .as_ref()
+        .filter(|r| r.in_progress())?;
+    let since = r
+        .started_at
+        .map_or_else(String::new, |t| format!(" since {}", clock(t, tz)));
+    Some(format!(
+        " EKS is running its insights again{since}; the eks-insight rows are its last verdicts until it ends."
+    ))
 }
 
 /// Findings are only as complete as the sources behind them.

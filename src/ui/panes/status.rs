@@ -29,7 +29,8 @@ fn service(s: SourceId) -> String {
         SourceId::EksCluster
         | SourceId::EksAddons
         | SourceId::EksFargateProfiles
-        | SourceId::EksNodegroups => "EKS".into(),
+        | SourceId::EksNodegroups
+        | SourceId::EksInsights => "EKS".into(),
         SourceId::Ec2Volumes | SourceId::Ec2Instances => "EC2".into(),
         SourceId::AckFileSystems => "ACK FileSystems".into(),
         other => format!("Kubernetes {}", other.label()),
