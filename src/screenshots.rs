@@ -24,6 +24,8 @@ const SHOTS: &[(&str, &str)] = &[
     ("7-ebs-volumes", "7"),
     // The stranded EBS volume of shop/postgres-0, with the Events its pod was told.
     ("findings-stranded-symptoms", "6jjj"),
+    // EKS's own verdict beside stordeck's: the add-on insight, with its recommendation.
+    ("findings-eks-insight", "6/eks-insight\n"),
     ("volume-detail", "3\n"),
     ("help", "?"),
 ];

@@ -343,3 +343,62 @@ async fn the_refresh_action_follows_eks_until_a_fixed_insight_clears() {
         "one StartInsightsRefresh was sent"
     );
 }
+
+#[tokio::test]
+async fn an_identity_denied_insights_is_told_what_to_grant_or_how_to_turn_them_off() {
+    use stordeck::model::{HealthState, SourceId};
+    let sim = common::start_sim().await;
+    common::Control::new(&sim)
+        .post("/faults/forbid?resource=eks", None)
+        .await;
+    let conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
+        .await
+        .expect("connect");
+    let mut h = Headless::start(&conn);
+    let denied = |w: &stordeck::model::World| {
+        matches!(
+            w.health.get(&SourceId::EksInsights).map(|h| &h.state),
+            Some(HealthState::Error { .. })
+        )
+    };
+    assert!(h.until(Duration::from_secs(30), denied).await);
+    let Some(HealthState::Error { reason, hint }) = h
+        .world
+        .health
+        .get(&SourceId::EksInsights)
+        .map(|h| h.state.clone())
+    else {
+        unreachable!("checked just above");
+    };
+    assert!(reason.contains("denied access"), "{reason}");
+    assert!(
+        hint.contains("eks:ListInsights") && hint.contains("[aws] insights = false"),
+        "{hint}"
+    );
+}
+
+#[tokio::test]
+async fn turned_off_in_config_the_source_is_absent_and_eks_is_not_asked() {
+    use stordeck::model::{HealthState, SourceId};
+    let sim = common::start_sim().await;
+    let mut conn = connect::simulator(&sim.url(), CLUSTER, REGION, ACCOUNT, true)
+        .await
+        .expect("connect");
+    conn.aws.insights = false;
+    let mut h = Headless::start(&conn);
+    assert!(h.first_sync(Duration::from_secs(30)).await);
+    assert!(
+        matches!(
+            h.world.health.get(&SourceId::EksInsights).map(|h| &h.state),
+            Some(HealthState::Absent { reason }) if reason.contains("[aws] insights = false")
+        ),
+        "{:?}",
+        h.world.health.get(&SourceId::EksInsights)
+    );
+    let asked = common::Control::new(&sim)
+        .requests()
+        .await
+        .iter()
+        .any(|r| r["path"].as_str().is_some_and(|p| p.contains("/insights")));
+    assert!(!asked, "no insights call was made");
+}

@@ -23,6 +23,7 @@ const RULES: &[&str] = &[
     "missing-toleration",
     "lifecycle-drift",
     "orphaned-ebs-volume",
+    "eks-insight",
 ];
 
 #[test]

@@ -319,6 +319,20 @@ mod tests {
     }
 
     #[test]
+    fn insights_are_on_unless_turned_off_and_must_be_a_bool() {
+        let off = parse(Path::new("c.toml"), "[aws]\ninsights = false\n").expect("valid");
+        assert_eq!(off.aws.insights, Some(false));
+        assert_eq!(
+            parse(Path::new("c.toml"), "").expect("valid").aws.insights,
+            None
+        );
+        let err = parse(Path::new("c.toml"), "[aws]\ninsights = \"no\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("c.toml:2:"), "{err}");
+    }
+
+    #[test]
     fn poll_interval_is_a_duration_of_at_least_ten_seconds() {
         let ok = parse(Path::new("c.toml"), "[aws]\npoll_interval = \"45s\"\n").expect("valid");
         assert_eq!(
