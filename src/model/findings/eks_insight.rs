@@ -6,13 +6,14 @@
 //! stays for what stordeck saw itself. ERROR is a warning, WARNING and UNKNOWN are info.
 //!
 //! Truth in time: when an add-on an insight names has changed since EKS last ran the
-//! check (its `modifiedAt` is later), the verdict may no longer hold. Such an insight is
-//! info, says "may be outdated", and says why; a refresh settles it.
+//! check (its `modifiedAt` is later), or is gone from an add-on list read after it, the
+//! verdict may no longer hold. Such an insight is info, says "may be outdated", and says
+//! why; a refresh settles it.
 
 use super::types::{Evidence, Fields, Finding, Kind, ObjRef, Severity, ts};
 use super::{Ctx, Out};
-use crate::model::World;
 use crate::model::insight::{InsightRec, InsightResource};
+use crate::model::{HealthState, SourceId, World};
 
 pub const ID: &str = super::types::EKS_INSIGHT;
 
@@ -42,13 +43,27 @@ fn addon_of(arn: &str) -> Option<&str> {
     parts.next().filter(|n| !n.is_empty())
 }
 
-/// An add-on the insight names that changed after EKS last ran it, and when.
-fn changed_since(w: &World, ins: &InsightRec) -> Option<(String, jiff::Timestamp)> {
+/// Why the verdict may no longer hold: an add-on it names changed, or went, after EKS
+/// last ran the check. Gone counts only on an add-on list read after that run: an older
+/// list cannot say what EKS saw.
+fn changed_since(w: &World, ins: &InsightRec) -> Option<String> {
     let checked = ins.last_refresh?;
+    let listed_after = w
+        .health
+        .get(&SourceId::EksAddons)
+        .is_some_and(|h| h.state == HealthState::Live && h.at > checked);
     ins.resources.iter().find_map(|r| {
         let name = addon_of(r.arn.as_deref()?)?;
-        let modified = w.addons.get(&name.to_string())?.modified_at?;
-        (modified > checked).then(|| (name.to_string(), modified))
+        match w.addons.get(&name.to_string()) {
+            Some(a) => {
+                let modified = a.modified_at?;
+                (modified > checked).then(|| format!("add-on {name} changed at {}", ts(modified)))
+            }
+            None if w.addons.synced && listed_after => {
+                Some(format!("add-on {name} is no longer on the cluster"))
+            }
+            None => None,
+        }
     })
 }
 
@@ -73,11 +88,10 @@ fn finding(w: &World, ins: &InsightRec) -> Finding {
         ObjRef::cluster(Kind::Insight, &ins.name),
         fields,
     )];
-    if let Some((addon, modified)) = &outdated {
+    if let Some(why) = &outdated {
         evidence.push(Evidence::note(format!(
-            "may be outdated: add-on {addon} changed at {}, after EKS last ran this check; \
-             ask EKS to refresh its insights to know",
-            ts(*modified)
+            "may be outdated: {why}, after EKS last ran this check; ask EKS to refresh its \
+             insights to know"
         )));
     }
     if let Some(d) = &ins.description {
@@ -228,6 +242,23 @@ mod tests {
         // The check ran after the change: the verdict stands.
         let w = world(vec![insight("a", "ERROR", ago(60))], Some(ago(600)));
         assert_eq!(of(&run_at(&w, now()), ID)[0].severity, Severity::Warning);
+    }
+
+    #[test]
+    fn an_add_on_gone_since_the_check_makes_it_outdated_only_on_a_newer_list() {
+        let mut w = world(vec![insight("a", "ERROR", ago(7_200))], None);
+        addons(&mut w, vec![addon("coredns", days_ago(30))]);
+        // No add-on list after EKS's run is known yet: EKS's word stands.
+        assert_eq!(of(&run_at(&w, now()), ID)[0].severity, Severity::Warning);
+        live(&mut w, SourceId::EksAddons);
+        let found = run_at(&w, now());
+        let f = of(&found, ID)[0];
+        assert_eq!(f.severity, Severity::Info);
+        assert!(
+            format!("{:?}", f.evidence).contains("aws-ebs-csi-driver is no longer on the cluster"),
+            "{:?}",
+            f.evidence
+        );
     }
 
     #[test]
