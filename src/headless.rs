@@ -150,6 +150,10 @@ impl Headless {
             if done(&self.world, &self.findings) {
                 return true;
             }
+            // Messages that never stop must not hold the wait past its deadline.
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
             let wake = deadline.min(tokio::time::Instant::now() + SETTLE_TICK);
             match tokio::time::timeout_at(wake, self.rx.recv()).await {
                 Ok(Some(msg)) => {
@@ -159,7 +163,6 @@ impl Headless {
                     }
                 }
                 Ok(None) => return false,
-                Err(_) if tokio::time::Instant::now() >= deadline => return false,
                 Err(_) => {}
             }
         }

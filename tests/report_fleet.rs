@@ -113,6 +113,19 @@ async fn a_fleet_reports_every_cluster_and_the_unreachable_one_as_incomplete() {
             c["report"]["counts"]["critical"].as_u64() > Some(0),
             "{ctx}"
         );
+        let findings = c["report"]["findings"].as_array().expect("findings");
+        let from_eks: Vec<&Value> = findings.iter().filter(|f| f["source"] == "eks").collect();
+        assert!(
+            !from_eks.is_empty() && from_eks.iter().all(|f| f["id"] == "eks-insight"),
+            "{ctx}: EKS's insights are marked as EKS's"
+        );
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f["id"] != "eks-insight")
+                .all(|f| f["source"] == "stordeck"),
+            "{ctx}"
+        );
     }
     let gone = by("gone");
     assert_eq!(gone["complete"], false, "{gone:#}");
@@ -238,6 +251,26 @@ async fn a_fleet_reports_every_cluster_and_the_unreachable_one_as_incomplete() {
         "{prom}"
     );
     assert!(value("stordeck_last_run_timestamp_seconds", &[]) > Some(1.7e9));
+    // EKS's own insights are a source and a rule like the others.
+    assert_eq!(
+        value(
+            "stordeck_source_up",
+            &[("cluster", "prod"), ("source", "eks-insights")]
+        ),
+        Some(1.0)
+    );
+    assert_eq!(
+        value(
+            "stordeck_findings",
+            &[
+                ("cluster", "prod"),
+                ("rule", "eks-insight"),
+                ("severity", "warning")
+            ]
+        ),
+        Some(1.0),
+        "the demo's one ERROR insight: {prom}"
+    );
 
     // Markdown: a table row a cluster.
     let out = report(

@@ -125,13 +125,34 @@ async fn read_fleet(
     parallel: usize,
 ) -> Fleet {
     let clusters = futures::stream::iter(names)
-        .map(|name| read_one(args, s, name, timeout))
+        .map(|name| isolated(args, s, name, timeout))
         .buffered(parallel)
         .collect()
         .await;
     Fleet {
         clusters,
         generated_at: jiff::Timestamp::now(),
+    }
+}
+
+/// `read_one` on a task of its own, which a deadline of its own aborts: one cluster's
+/// read then depends on nothing the others do, not even on being polled beside them.
+async fn isolated(args: &RunArgs, s: &Settings, name: String, timeout: Duration) -> ClusterReport {
+    let (args, s, context) = (args.clone(), s.clone(), name.clone());
+    let task = tokio::spawn(async move { read_one(&args, &s, name, timeout).await });
+    let abort = task.abort_handle();
+    let why = match tokio::time::timeout(timeout + Duration::from_secs(10), task).await {
+        Ok(Ok(report)) => return report,
+        Ok(Err(e)) => format!("the read failed: {e}"),
+        Err(_) => {
+            abort.abort();
+            format!("no answer within {}s", timeout.as_secs())
+        }
+    };
+    ClusterReport {
+        context,
+        report: None,
+        error: Some(why),
     }
 }
 
