@@ -196,3 +196,67 @@ async fn when_the_cluster_cannot_be_described_every_eks_source_says_why() {
         }
     }
 }
+
+/// At scale every first list competed with the PVs' for the same cores and server, and the
+/// Volumes pane waited far longer than the PV list alone takes. Checked against the
+/// simulator's own log of what reached it: the PV list's pages come before any other
+/// source's first request, and the rest still sync.
+#[tokio::test]
+async fn the_pv_list_goes_first_and_the_rest_follow_it() {
+    use stordeck::model::{HealthState, SourceId};
+    use stordeck::sim::{ScaleOptions, ScenarioName, SimOptions};
+    let sim = stordeck::sim::start(SimOptions {
+        scenario: ScenarioName::Scale,
+        live_clock: false,
+        scale: ScaleOptions {
+            pvs: 2_000,
+            access_points: 2_000,
+            churn: 0.0,
+        },
+        ..Default::default()
+    })
+    .await
+    .expect("sim");
+    let ctl = common::Control::new(&sim);
+    let (cluster, region, account) = sim.cluster();
+    let conn = connect::simulator(&sim.url(), &cluster, &region, &account, true)
+        .await
+        .expect("connect");
+    ctl.delete("/requests").await;
+    let mut h = Headless::start(&conn);
+    assert!(
+        h.first_sync(Duration::from_secs(60)).await,
+        "every source syncs"
+    );
+    let log = ctl.requests().await;
+    let path = |r: &serde_json::Value| r["path"].as_str().unwrap_or_default().to_string();
+    let is_pv_list = |r: &serde_json::Value| {
+        path(r) == "/api/v1/persistentvolumes"
+            && !r["query"].as_str().unwrap_or_default().contains("watch")
+    };
+    let pages = log.iter().filter(|r| is_pv_list(r)).count();
+    assert!(pages >= 4, "2,000 PVs come in pages of 500: {pages}");
+    let last_page = log.iter().rposition(is_pv_list).expect("a PV list");
+    let before: Vec<String> = log[..last_page]
+        .iter()
+        .filter(|r| !is_pv_list(r))
+        .map(path)
+        .collect();
+    assert!(
+        before.is_empty(),
+        "asked before the PV list ended: {before:?}"
+    );
+    assert!(
+        log[last_page..]
+            .iter()
+            .any(|r| path(r) == "/api/v1/persistentvolumeclaims"),
+        "the claims are listed after it"
+    );
+    assert_eq!(
+        h.world
+            .health
+            .get(&SourceId::EfsAccessPoints)
+            .map(|s| s.state.clone()),
+        Some(HealthState::Live)
+    );
+}

@@ -12,7 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::health::Tracker;
-use super::kube::list_config;
+use super::kube::{after, list_config};
 use super::kube_watch::run;
 use super::refresh::Refresh;
 use crate::model::{AgentSelector, KubeMsg, SourceId, SourceMsg};
@@ -78,8 +78,15 @@ async fn manage(
                     change,
                 };
                 let relist = refresh.kube_requests();
-                let task =
-                    tokio::spawn(run(api, SourceId::AgentPods, cfg, wrap, tx.clone(), relist));
+                let task = tokio::spawn(run(
+                    api,
+                    SourceId::AgentPods,
+                    cfg,
+                    wrap,
+                    tx.clone(),
+                    relist,
+                    after(&refresh),
+                ));
                 running.insert(sel, task);
             }
             if running.is_empty() {

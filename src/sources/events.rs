@@ -7,7 +7,7 @@ use kube::{Api, Client};
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
-use super::kube::list_config;
+use super::kube::{after, list_config};
 use super::kube_watch::run;
 use super::refresh::Refresh;
 use crate::model::symptom::Reason;
@@ -27,6 +27,7 @@ pub fn spawn(client: &Client, tx: &Sender<SourceMsg>, refresh: &Refresh) -> Vec<
                 wrap,
                 tx.clone(),
                 refresh.kube_requests(),
+                after(refresh),
             ))
         })
         .collect()

@@ -15,6 +15,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinHandle;
 
+use super::first_list::Turn;
 use super::kube_watch::run;
 use super::refresh::Refresh;
 use crate::model::{Change, KubeMsg, SourceId, SourceMsg};
@@ -43,6 +44,8 @@ pub fn spawn_watchers_with(
 ) -> Vec<JoinHandle<()>> {
     let c = client;
     let r = refresh;
+    // Taken before any task runs, so that none starts its list before the PVs'.
+    let pvs_first = Turn::Lead(r.first_list().lead());
     vec![
         spawn(
             Api::<CSIDriver>::all(c.clone()),
@@ -50,6 +53,7 @@ pub fn spawn_watchers_with(
             KubeMsg::CsiDriver,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<PersistentVolume>::all(c.clone()),
@@ -57,6 +61,7 @@ pub fn spawn_watchers_with(
             KubeMsg::Pv,
             tx,
             r,
+            pvs_first,
         ),
         spawn(
             Api::<PersistentVolumeClaim>::all(c.clone()),
@@ -64,6 +69,7 @@ pub fn spawn_watchers_with(
             KubeMsg::Pvc,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<StorageClass>::all(c.clone()),
@@ -71,6 +77,7 @@ pub fn spawn_watchers_with(
             KubeMsg::StorageClass,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<VolumeAttachment>::all(c.clone()),
@@ -78,6 +85,7 @@ pub fn spawn_watchers_with(
             KubeMsg::VolumeAttachment,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<Node>::all(c.clone()),
@@ -85,6 +93,7 @@ pub fn spawn_watchers_with(
             KubeMsg::Node,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<DaemonSet>::all(c.clone()),
@@ -92,6 +101,7 @@ pub fn spawn_watchers_with(
             KubeMsg::DaemonSet,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<ServiceAccount>::all(c.clone()),
@@ -99,6 +109,7 @@ pub fn spawn_watchers_with(
             KubeMsg::ServiceAccount,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<ClusterRole>::all(c.clone()),
@@ -106,6 +117,7 @@ pub fn spawn_watchers_with(
             KubeMsg::ClusterRole,
             tx,
             r,
+            after(r),
         ),
         spawn(
             Api::<ClusterRoleBinding>::all(c.clone()),
@@ -113,6 +125,7 @@ pub fn spawn_watchers_with(
             KubeMsg::ClusterRoleBinding,
             tx,
             r,
+            after(r),
         ),
         spawn_ack(c.clone(), tx, r),
     ]
@@ -124,12 +137,18 @@ fn spawn<K>(
     wrap: fn(Change<K>) -> KubeMsg,
     tx: &Sender<SourceMsg>,
     refresh: &Refresh,
+    first: Turn,
 ) -> JoinHandle<()>
 where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
     let (tx, relist) = (tx.clone(), refresh.kube_requests());
-    tokio::spawn(run(api, source, list_config(), wrap, tx, relist))
+    tokio::spawn(run(api, source, list_config(), wrap, tx, relist, first))
+}
+
+/// The part of every source but the PVs: after them.
+pub(super) fn after(refresh: &Refresh) -> Turn {
+    Turn::After(refresh.first_list().clone())
 }
 
 /// How every kind is listed: in pages, so the first rows show quickly at scale.
@@ -146,5 +165,6 @@ fn spawn_ack(client: Client, tx: &Sender<SourceMsg>, refresh: &Refresh) -> JoinH
         KubeMsg::AckFileSystem,
         tx.clone(),
         refresh.kube_requests(),
+        after(refresh),
     ))
 }

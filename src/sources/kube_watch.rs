@@ -26,6 +26,7 @@ use tokio::sync::mpsc::Sender;
 use tokio::time::{Instant, sleep, sleep_until, timeout};
 
 use super::backoff::Backoff;
+use super::first_list::Turn;
 use super::health::Tracker;
 use super::kube_errors::{describe, is_gone_event, needs_relist, retry_for};
 use super::refresh::Requests;
@@ -59,6 +60,7 @@ pub(super) async fn run<K>(
     wrap: impl Fn(Change<K>) -> KubeMsg,
     tx: Sender<SourceMsg>,
     relist: Requests,
+    first: Turn,
 ) where
     K: Resource + Clone + DeserializeOwned + Debug + Send + 'static,
 {
@@ -68,6 +70,7 @@ pub(super) async fn run<K>(
         wrap,
         tx,
         relist,
+        first,
         health: Tracker::new(source),
         backoff: Backoff::default(),
         failing: false,
@@ -75,6 +78,7 @@ pub(super) async fn run<K>(
     if !w.say(w.health.syncing()).await {
         return;
     }
+    w.first.wait().await;
     loop {
         let Some((rv, listed_at)) = w.list().await else {
             return;
@@ -91,6 +95,7 @@ struct Watch<K: Resource + Clone, W> {
     wrap: W,
     tx: Sender<SourceMsg>,
     relist: Requests,
+    first: Turn,
     health: Tracker,
     backoff: Backoff,
     /// The last word about the source was a failure.
@@ -110,7 +115,9 @@ where
             // Any `r` so far is served: this list and the watch after it are as current
             // as a new one would be.
             self.relist.served();
-            match self.pages().await? {
+            let listed = self.pages().await?;
+            self.first.end();
+            match listed {
                 Ok(rv) => {
                     self.failing = false;
                     self.backoff.succeeded();

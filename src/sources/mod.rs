@@ -8,6 +8,7 @@ pub mod confirm;
 pub mod connect;
 pub mod events;
 pub mod fetch;
+mod first_list;
 mod health;
 pub mod identity;
 pub mod kube;

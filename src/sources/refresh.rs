@@ -9,6 +9,8 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+use super::first_list::FirstList;
+
 /// A source started on request no sooner than this after it last started: presses within
 /// it are served by one follow-up, however many there were.
 pub const REFRESH_GAP: Duration = Duration::from_secs(2);
@@ -19,6 +21,8 @@ pub const REFRESH_GAP: Duration = Duration::from_secs(2);
 pub struct Refresh {
     aws: Arc<watch::Sender<u64>>,
     kube: Arc<watch::Sender<u64>>,
+    /// Not a refresh, but shared by the same sources: whose first list goes first.
+    first: FirstList,
 }
 
 impl Default for Refresh {
@@ -26,6 +30,7 @@ impl Default for Refresh {
         Refresh {
             aws: Arc::new(watch::channel(0).0),
             kube: Arc::new(watch::channel(0).0),
+            first: FirstList::default(),
         }
     }
 }
@@ -49,6 +54,10 @@ impl Refresh {
 
     pub(crate) fn kube_requests(&self) -> Requests {
         Requests(self.kube.subscribe())
+    }
+
+    pub(crate) fn first_list(&self) -> &FirstList {
+        &self.first
     }
 }
 

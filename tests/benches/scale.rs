@@ -11,7 +11,6 @@ use kube::api::ListParams;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use stordeck::headless::Headless;
-use stordeck::model::findings::Findings;
 use stordeck::model::{HealthState, SourceId};
 use stordeck::sim::{self, ScaleOptions, ScenarioName, SimOptions};
 use stordeck::sources::connect;
@@ -89,11 +88,12 @@ async fn run(pvs: usize, aps: usize) {
         &mut ui,
         crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char('3')),
         &h.world,
-        &Findings::default(),
+        &h.findings,
     );
     let mut term = Terminal::new(TestBackend::new(160, 45)).expect("terminal");
-    let findings = Findings::evaluate(&h.world, jiff::Timestamp::now());
-    term.draw(|f| ui::render(f, &h.world, &findings, &ui, jiff::Timestamp::now()))
+    // Drawn as the app draws: with the findings the loop keeps, never evaluated on the
+    // draw path.
+    term.draw(|f| ui::render(f, &h.world, &h.findings, &ui, jiff::Timestamp::now()))
         .expect("draw");
     let paint = t.elapsed();
     println!(

@@ -49,6 +49,7 @@ pub(super) async fn run(
             return;
         }
     }
+    refresh.first_list().wait().await;
     let mut backoff = Backoff::default();
     loop {
         wake.served();
