@@ -100,8 +100,8 @@ pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
 }
 
 fn adopted(meta: &Meta, release: &str, namespace: &str) -> bool {
-    meta.annotations.get(RELEASE_NAME).map(String::as_str) == Some(release)
-        && meta.annotations.get(RELEASE_NAMESPACE).map(String::as_str) == Some(namespace)
+    meta.annotations.get(RELEASE_NAME) == Some(release)
+        && meta.annotations.get(RELEASE_NAMESPACE) == Some(namespace)
         && meta.label(MANAGED_BY) == Some("Helm")
 }
 
@@ -127,16 +127,13 @@ pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
         o.meta
             .annotations
             .get(RELEASE_NAME)
-            .is_some_and(|r| r != &release)
+            .is_some_and(|r| r != release)
     }) {
         return Err(format!(
             "{} {} already belongs to Helm release {}; not overwriting that",
             o.kind,
             o.meta.name,
-            o.meta
-                .annotations
-                .get(RELEASE_NAME)
-                .map_or("", String::as_str)
+            o.meta.annotations.get(RELEASE_NAME).unwrap_or_default()
         ));
     }
     let body = json!({"metadata": {
@@ -173,7 +170,7 @@ pub fn adopt_helm(world: &World, addon: &str) -> Result<Action, String> {
 fn helm_meta_as_seen(meta: &Meta) -> Vec<Expect> {
     let annotation = |key: &str| Expect::Annotation {
         key: key.to_string(),
-        seen: meta.annotations.get(key).cloned(),
+        seen: meta.annotations.get(key).map(str::to_string),
     };
     vec![
         annotation(RELEASE_NAME),

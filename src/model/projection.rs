@@ -30,32 +30,34 @@ pub const IGNORE_ANNOTATION: &str = "stordeck.io/ignore";
 /// Labels or kept annotations: a sorted list behind one thin pointer. Most objects carry a
 /// handful, and a `BTreeMap` allocates a whole node (about 560 bytes) for even one; at
 /// 20,000 objects per kind that was the largest part of a row. Most PVs and claims carry
-/// none, so an empty list is a null pointer, half a boxed slice.
+/// none, so an empty list is a null pointer, half a boxed slice. Keys are interned (every
+/// claim the binder touched carries the same few) and values are inline up to 24 bytes
+/// (`yes`, a driver's name): a pair is then no allocation of its own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[expect(
     clippy::box_collection,
     reason = "the box is the thin pointer the row keeps"
 )]
-pub struct Pairs(Option<Box<Vec<(String, String)>>>);
+pub struct Pairs(Option<Box<Vec<(Sym, CompactString)>>>);
 
-fn position(pairs: &[(String, String)], key: &str) -> Result<usize, usize> {
+fn position(pairs: &[(Sym, CompactString)], key: &str) -> Result<usize, usize> {
     pairs.binary_search_by(|(k, _)| k.as_str().cmp(key))
 }
 
 impl Pairs {
     /// Never `Some` of an empty list, so that derived equality holds.
-    fn from_vec(mut v: Vec<(String, String)>) -> Self {
+    fn from_vec(mut v: Vec<(Sym, CompactString)>) -> Self {
         v.shrink_to_fit();
         Pairs((!v.is_empty()).then(|| Box::new(v)))
     }
 
-    fn slice(&self) -> &[(String, String)] {
+    fn slice(&self) -> &[(Sym, CompactString)] {
         self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
-    pub fn get(&self, key: &str) -> Option<&String> {
+    pub fn get(&self, key: &str) -> Option<&str> {
         let pairs = self.slice();
-        position(pairs, key).ok().map(|i| &pairs[i].1)
+        position(pairs, key).ok().map(|i| pairs[i].1.as_str())
     }
 
     pub fn contains_key(&self, key: &str) -> bool {
@@ -63,17 +65,18 @@ impl Pairs {
     }
 
     /// Rare (a row built by hand), so a reallocation each time is fine.
-    pub fn insert(&mut self, key: String, value: String) {
+    pub fn insert(&mut self, key: impl AsRef<str>, value: impl AsRef<str>) {
+        let (key, value) = (key.as_ref(), value.as_ref());
         let mut v = self.0.take().map(|b| *b).unwrap_or_default();
-        match position(&v, &key) {
-            Ok(i) => v[i].1 = value,
-            Err(i) => v.insert(i, (key, value)),
+        match position(&v, key) {
+            Ok(i) => v[i].1 = value.into(),
+            Err(i) => v.insert(i, (Sym::new(key), value.into())),
         }
         *self = Pairs::from_vec(v);
     }
 
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&String, &String)> {
-        self.slice().iter().map(|(k, v)| (k, v))
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, &str)> {
+        self.slice().iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
 
     pub fn len(&self) -> usize {
@@ -85,11 +88,14 @@ impl Pairs {
     }
 }
 
-impl FromIterator<(String, String)> for Pairs {
-    fn from_iter<I: IntoIterator<Item = (String, String)>>(it: I) -> Self {
-        let mut v: Vec<(String, String)> = it.into_iter().collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        // The last of equal keys wins, as in a map.
+impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for Pairs {
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(it: I) -> Self {
+        let mut v: Vec<(Sym, CompactString)> = it
+            .into_iter()
+            .map(|(k, v)| (Sym::new(k.as_ref()), v.as_ref().into()))
+            .collect();
+        // Stable, so that of equal keys the last stays last, and wins as in a map.
+        v.sort_by_key(|p| p.0);
         v.reverse();
         v.dedup_by(|a, b| a.0 == b.0);
         v.reverse();
@@ -124,25 +130,19 @@ impl Meta {
             namespace: m.namespace.as_deref().map(Sym::new),
             uid: m.uid.as_deref().map(Uid::new),
             created: m.creation_timestamp.as_ref().map(|t| t.0),
-            labels: m
-                .labels
-                .iter()
-                .flatten()
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect(),
+            labels: m.labels.iter().flatten().collect(),
             annotations: m
                 .annotations
                 .iter()
                 .flatten()
                 .filter(|(k, _)| KEPT_ANNOTATIONS.contains(&k.as_str()))
-                .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             managers: managers.into(),
         }
     }
 
     pub fn label(&self, key: &str) -> Option<&str> {
-        self.labels.get(key).map(String::as_str)
+        self.labels.get(key)
     }
 }
 
@@ -582,11 +582,11 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         assert_eq!(p.len(), 2);
-        assert_eq!(p.get("b").map(String::as_str), Some("3"), "the last wins");
+        assert_eq!(p.get("b"), Some("3"), "the last wins");
         assert!(p.contains_key("a") && !p.contains_key("c"));
-        p.insert("c".into(), "4".into());
-        p.insert("a".into(), "0".into());
-        let keys: Vec<(&str, &str)> = p.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        p.insert("c", "4");
+        p.insert("a", "0");
+        let keys: Vec<(&str, &str)> = p.iter().collect();
         assert_eq!(keys, [("a", "0"), ("b", "3"), ("c", "4")]);
     }
 }

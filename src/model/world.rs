@@ -75,9 +75,7 @@ pub const ACK_DELETION_POLICY: &str = "services.k8s.aws/deletion-policy";
 fn ack_row(o: &kube::api::DynamicObject) -> AckFileSystemRow {
     let mut row = AckFileSystemRow::from_dynamic(o);
     if let Some(policy) = o.annotations().get(ACK_DELETION_POLICY) {
-        row.meta
-            .annotations
-            .insert(ACK_DELETION_POLICY.into(), policy.clone());
+        row.meta.annotations.insert(ACK_DELETION_POLICY, policy);
     }
     row
 }

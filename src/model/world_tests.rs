@@ -334,7 +334,7 @@ fn every_ack_file_system_claiming_one_file_system_is_joined_with_its_deletion_po
             .map(|a| {
                 let ns = a.meta.namespace.unwrap_or_default();
                 let policy = a.meta.annotations.get(super::world::ACK_DELETION_POLICY);
-                (format!("{ns}/{}", a.meta.name), policy.cloned())
+                (format!("{ns}/{}", a.meta.name), policy.map(str::to_string))
             })
             .collect()
     };

@@ -38,11 +38,7 @@ pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
 /// annotation is visible here; without it the namespace's annotation or the controller's
 /// flag decide, and ACK's default deletes, so an unannotated object counts as deleting.
 pub fn retains(ack: &AckFileSystemRow) -> bool {
-    ack.meta
-        .annotations
-        .get(ACK_DELETION_POLICY)
-        .map(String::as_str)
-        == Some("retain")
+    ack.meta.annotations.get(ACK_DELETION_POLICY) == Some("retain")
 }
 
 fn name(ack: &AckFileSystemRow) -> String {
@@ -96,7 +92,7 @@ fn finding(w: &World, fs_id: &str, acks: &[&AckFileSystemRow]) -> Finding {
             .with("status.fileSystemID", fs_id)
             .with(
                 format!("metadata.annotations[{ACK_DELETION_POLICY}]"),
-                policy.map_or("(absent)", String::as_str),
+                policy.unwrap_or("(absent)"),
             )
             .with(
                 "metadata.creationTimestamp",

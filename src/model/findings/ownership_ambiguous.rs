@@ -37,8 +37,8 @@ fn managers_disagree(m: &Meta) -> bool {
     }
 }
 
-fn absent(v: Option<&String>) -> String {
-    v.cloned().unwrap_or_else(|| "(absent)".into())
+fn absent(v: Option<&str>) -> String {
+    v.unwrap_or("(absent)").to_string()
 }
 
 pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
