@@ -1,5 +1,6 @@
 //! Interned strings for the values that thousands of rows repeat: namespaces, storage
-//! classes, drivers, file system ids, lifecycle states, field managers, ARN prefixes. At
+//! classes, drivers, file system ids, lifecycle states, field managers, ARN prefixes, label
+//! and annotation keys. At
 //! 20,000 rows each copy of such a value was an allocation of its own; a [`Sym`] is a
 //! pointer to the one copy.
 

@@ -1,6 +1,6 @@
 //! Whose first list goes first. At 100,000 PVs every kind's first list, and every AWS
 //! poller's first sweep, competed for the same cores and the same API server, and the
-//! Volumes pane waited 2.2–2.6× as long as the PV list alone took. PVs are what every pane
+//! Volumes pane waited 2.2–2.9× as long as the PV list alone took. PVs are what every pane
 //! and nearly every finding joins on, so their first list goes alone; the other sources
 //! say they are syncing and wait for it to end, well or not, but never longer than
 //! [`WAIT`], so a slow or hung PV list costs the rest no more than that.
