@@ -83,7 +83,7 @@ async fn control_api_changes_reach_the_rendered_panes() {
     assert!(
         h.until(Duration::from_secs(10), |w| w
             .pvs
-            .get(&"pv-from-control-api".to_string())
+            .get("pv-from-control-api")
             .is_some())
             .await
     );

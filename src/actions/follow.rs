@@ -21,7 +21,7 @@ pub fn present(world: &World, o: &KubeObject) -> bool {
     let ns = || {
         (
             o.namespace.as_deref().unwrap_or_default().into(),
-            o.name.clone(),
+            o.name.as_str().into(),
         )
     };
     match o.kind.as_str() {

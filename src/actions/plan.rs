@@ -93,7 +93,7 @@ pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
     Ok(Action::DeleteAccessPoint(DeleteAccessPoint {
         access_point_id: ap.id.to_string(),
         file_system_id: ap.file_system_id.to_string(),
-        client_token: ap.client_token.clone(),
+        client_token: ap.client_token.as_deref().map(String::from),
         root_path: ap.root_path.as_deref().map(String::from),
         findings: Vec::new(),
     }))
@@ -189,7 +189,7 @@ pub fn tolerates_disruption(ds: &DaemonSetRow) -> bool {
 pub fn tolerate(world: &World, namespace: &str, name: &str) -> Result<Action, String> {
     let ds = world
         .daemonsets
-        .get(&(namespace.into(), name.to_string()))
+        .get(&(namespace.into(), name.into()))
         .ok_or_else(|| format!("DaemonSet {namespace}/{name} is not known"))?;
     if tolerates_disruption(ds) {
         return Err(format!(

@@ -79,9 +79,11 @@ pub fn force_detach(world: &World, id: &str) -> Result<Action, String> {
         device: att.device.as_deref().map(String::from),
         attachment_state: att.state.to_string(),
         force: false,
-        node: node.map(|n| n.meta.name.clone()),
+        node: node.map(|n| n.meta.name.to_string()),
         because,
-        pv: world.pv_for_ebs_volume(id).map(|pv| pv.meta.name.clone()),
+        pv: world
+            .pv_for_ebs_volume(id)
+            .map(|pv| pv.meta.name.to_string()),
         findings: Vec::new(),
     }))
 }

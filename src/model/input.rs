@@ -13,6 +13,7 @@ use kube::api::DynamicObject;
 
 use super::arn::Arn;
 use super::intern::Sym;
+use super::name::Name;
 
 /// One step of a watch, mirroring `kube_runtime::watcher::Event`: a (re)list is bracketed
 /// by `InitStart` … `InitDone`, and objects not re-listed in between are gone.
@@ -141,7 +142,8 @@ pub struct AccessPointRec {
     pub arn: Option<Arn>,
     pub file_system_id: Sym,
     /// The EFS CSI driver sets this to the PV name it provisions for.
-    pub client_token: Option<String>,
+    /// The same name as the PV's, and so the same shared copy.
+    pub client_token: Option<Name>,
     pub name: Option<CompactString>,
     pub root_path: Option<Box<str>>,
     pub uid: Option<i64>,

@@ -9,6 +9,7 @@ pub mod findings;
 pub mod input;
 pub mod insight;
 pub mod intern;
+pub mod name;
 pub mod observed;
 pub mod projection;
 pub mod provenance;

@@ -13,6 +13,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use jiff::{SignedDuration, Timestamp};
 
 use super::input::{ProbeKey, ProbeOutcome, ProbeResult};
+use super::name::Name;
 use super::projection::PvRow;
 
 /// Targeted reads older than this are read again if still needed: a candidate that stays
@@ -51,9 +52,9 @@ pub struct Observed {
     /// File system → when its last complete access-point listing started.
     pub ap_listing: HashMap<String, Timestamp>,
     /// PV → when stordeck last saw its volumeHandle or phase change (or first saw it).
-    pub pv_changed: HashMap<String, Timestamp>,
+    pub pv_changed: HashMap<Name, Timestamp>,
     /// PVs stordeck saw deleted, by name.
-    pub pv_deleted: HashMap<String, DeletedPv>,
+    pub pv_deleted: HashMap<Name, DeletedPv>,
     /// When the PV watch first completed a full listing: a PV absent then, with no
     /// deletion seen since, has been absent all along (later relists record what
     /// vanished in their gap as deleted).
@@ -84,7 +85,7 @@ pub struct Observed {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changed {
     /// A PV's row, or when it changed or was deleted, or its record as deleted expired.
-    Pv(String),
+    Pv(Name),
     /// An access point's row (inserted, changed or dropped), or whether a PV's handle or
     /// a deleted PV's record names it.
     AccessPoint(String),
@@ -221,7 +222,10 @@ impl Observed {
                     .as_ref()
                     .and_then(|h| Some(h.access_point_id.as_ref()?.to_string())),
                 reclaim_policy: old.reclaim_policy.map(String::from),
-                claim: old.claim.clone().map(|(ns, name)| (ns.to_string(), name)),
+                claim: old
+                    .claim
+                    .clone()
+                    .map(|(ns, name)| (ns.to_string(), name.into())),
             },
         );
     }

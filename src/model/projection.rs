@@ -12,6 +12,7 @@ use kube::api::DynamicObject;
 
 use super::access_modes::AccessModes;
 use super::intern::Sym;
+use super::name::Name;
 use super::uid::Uid;
 use super::volume_handle::{self, EfsHandle};
 use super::world::NsName;
@@ -105,7 +106,7 @@ impl<K: AsRef<str>, V: AsRef<str>> FromIterator<(K, V)> for Pairs {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Meta {
-    pub name: String,
+    pub name: Name,
     pub namespace: Option<Sym>,
     pub uid: Option<Uid>,
     pub created: Option<jiff::Timestamp>,
@@ -126,7 +127,7 @@ impl Meta {
             }
         }
         Meta {
-            name: m.name.clone().unwrap_or_default(),
+            name: m.name.as_deref().map(Name::new).unwrap_or_default(),
             namespace: m.namespace.as_deref().map(Sym::new),
             uid: m.uid.as_deref().map(Uid::new),
             created: m.creation_timestamp.as_ref().map(|t| t.0),
@@ -206,7 +207,7 @@ impl PvRow {
                 .map(Sym::new),
             claim: spec.and_then(|s| s.claim_ref.as_ref()).and_then(|c| {
                 let ns = Sym::new(c.namespace.as_deref().unwrap_or_default());
-                Some((ns, c.name.clone()?))
+                Some((ns, Name::new(c.name.as_deref()?)))
             }),
             storage_class: spec
                 .and_then(|s| s.storage_class_name.as_deref())
@@ -261,7 +262,7 @@ pub struct PvcRow {
     pub requested: Option<CompactString>,
     /// The PV it is bound to (`spec.volumeName`): how an Event about the claim, or about
     /// a pod mounting it, reaches the volume.
-    pub volume: Option<Box<str>>,
+    pub volume: Option<Name>,
 }
 
 impl PvcRow {

@@ -12,6 +12,7 @@ use super::input::{
     Target,
 };
 use super::intern::Sym;
+use super::name::Name;
 use super::observed::{Changed, Observed, Probe};
 use super::projection::*;
 use super::table::{Folded, Table};
@@ -23,8 +24,9 @@ mod symptoms;
 
 pub use symptoms::Links;
 
-/// (namespace, name): namespaces repeat across thousands of objects.
-pub type NsName = (Sym, String);
+/// (namespace, name): namespaces repeat across thousands of objects, and the name is the
+/// row's own.
+pub type NsName = (Sym, Name);
 
 /// What a transition is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -85,7 +87,7 @@ pub struct World {
     /// Cluster, region and account as configured, before EKS confirms them.
     pub target: Target,
     pub csi_drivers: Table<String, CsiDriverRow>,
-    pub pvs: Table<String, PvRow>,
+    pub pvs: Table<Name, PvRow>,
     pub pvcs: Table<NsName, PvcRow>,
     pub storage_classes: Table<String, StorageClassRow>,
     pub volume_attachments: Table<String, VolumeAttachmentRow>,
@@ -143,9 +145,9 @@ pub struct World {
 /// Join indexes, maintained incrementally as rows come and go.
 #[derive(Debug, Default)]
 struct Indexes {
-    pv_by_access_point: HashMap<CompactString, String>,
+    pv_by_access_point: HashMap<CompactString, Name>,
     /// EBS volume id → the PV whose handle names it.
-    pv_by_ebs_volume: HashMap<CompactString, String>,
+    pv_by_ebs_volume: HashMap<CompactString, Name>,
     /// How many PVs each driver has: all that a reader asks of them.
     pvs_by_driver: HashMap<Sym, usize>,
     attachments_by_node: HashMap<String, BTreeSet<String>>,
@@ -240,19 +242,22 @@ impl Indexes {
         self.attachments_by_node
             .entry(va.node.clone())
             .or_default()
-            .insert(va.meta.name.clone());
+            .insert(va.meta.name.to_string());
         if let Some(pv) = &va.pv {
             self.attachment_by_pv
-                .insert(pv.clone(), va.meta.name.clone());
+                .insert(pv.clone(), va.meta.name.to_string());
         }
     }
 
     fn remove_va(&mut self, va: &VolumeAttachmentRow) {
         if let Some(set) = self.attachments_by_node.get_mut(&va.node) {
-            set.remove(&va.meta.name);
+            set.remove(va.meta.name.as_str());
         }
         if let Some(pv) = &va.pv
-            && self.attachment_by_pv.get(pv) == Some(&va.meta.name)
+            && self
+                .attachment_by_pv
+                .get(pv)
+                .is_some_and(|n| *n == va.meta.name)
         {
             self.attachment_by_pv.remove(pv);
         }
@@ -272,9 +277,17 @@ fn cluster_key<T: ResourceExt>(o: &T) -> String {
     o.name_any()
 }
 
+/// A cluster-scoped key shared with the row's own name.
+fn name_key<T: ResourceExt>(o: &T) -> Name {
+    Name::new(o.meta().name.as_deref().unwrap_or_default())
+}
+
 fn ns_key<T: ResourceExt>(o: &T) -> NsName {
     let ns = o.meta().namespace.as_deref().unwrap_or_default();
-    (Sym::new(ns), o.name_any())
+    (
+        Sym::new(ns),
+        Name::new(o.meta().name.as_deref().unwrap_or_default()),
+    )
 }
 
 impl World {
@@ -777,7 +790,7 @@ impl World {
         {
             return Some(pv);
         }
-        let pv = self.pvs.get(ap.client_token.as_ref()?)?;
+        let pv = self.pvs.get(ap.client_token.as_deref()?)?;
         let names_other = pv
             .efs
             .as_ref()

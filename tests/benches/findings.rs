@@ -52,7 +52,7 @@ fn access_point(i: usize) -> AccessPointRec {
         id: ap_of(i).into(),
         arn: None,
         file_system_id: fs_of(i).into(),
-        client_token: Some(name(i)),
+        client_token: Some(name(i).into()),
         name: None,
         root_path: Some(format!("/dynamic_provisioning/{}", name(i)).into()),
         uid: Some(1000),

@@ -118,6 +118,8 @@ async fn run(pvs: usize, aps: usize) {
     let mut part = |name: &'static str, drop_it: &mut dyn FnMut()| {
         let was = LIVE.load(Ordering::Relaxed);
         drop_it();
+        // A name the part held last is freed only when the pool lets it go.
+        stordeck::model::name::purge();
         parts.push((name, was.saturating_sub(LIVE.load(Ordering::Relaxed))));
     };
     part("findings", &mut || h.findings = Default::default());
@@ -135,6 +137,8 @@ async fn run(pvs: usize, aps: usize) {
     drop(h);
     // Aborted source tasks free their buffers on the runtime's next turn.
     tokio::time::sleep(Duration::from_millis(500)).await;
+    // The names the dropped rows shared stay pooled until the pool next grows.
+    stordeck::model::name::purge();
     let after = LIVE.load(Ordering::Relaxed);
     let kept = synced_live.saturating_sub(after);
     let per = (kept as f64) / ((n_pvs + n_aps).max(1) as f64);

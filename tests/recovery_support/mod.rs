@@ -101,7 +101,7 @@ pub fn pv(name: &str) -> Value {
 }
 
 pub fn has_pv(w: &World, name: &str) -> bool {
-    w.pvs.get(&name.to_string()).is_some()
+    w.pvs.get(name).is_some()
 }
 
 pub fn stale_or_error(w: &World, s: SourceId) -> bool {

@@ -95,7 +95,9 @@ fn as_planned(ap: &AccessPointRec, d: &DeleteAccessPoint) -> Result<(), String> 
             ap.life_cycle_state
         ));
     }
-    if ap.file_system_id != d.file_system_id || ap.client_token != d.client_token {
+    if ap.file_system_id != d.file_system_id
+        || ap.client_token.as_deref() != d.client_token.as_deref()
+    {
         return Err(format!(
             "access point {id} is not the one the dialog showed: it belongs to {} with \
              ClientToken {}, the dialog said {} with {}",

@@ -73,7 +73,7 @@ fn candidates<'w>(w: &'w World, cx: &Ctx<'_>) -> Vec<(Drift<'w>, Timestamp)> {
         // look at EC2, so that only a read after that can confirm it.
         let k8s = w
             .va_changed
-            .get(&pv.meta.name)
+            .get(pv.meta.name.as_str())
             .copied()
             .or(w.ebs_first_swept);
         let aws = v

@@ -141,7 +141,7 @@ fn sweep_with_few_changes(r: &mut fastrand::Rng, w: &mut World, at: Timestamp) {
         match r.usize(..3) {
             0 => a.life_cycle_state = pick(r, &["available", "creating", "deleting"]).into(),
             1 => a.gid = Some(1000 + r.i64(0..5)),
-            _ => a.client_token = Some(pv_name(r)),
+            _ => a.client_token = Some(pv_name(r).into()),
         }
     }
     let msg = AwsMsg::AccessPoints {

@@ -105,7 +105,7 @@ fn a_pv_newer_than_the_listing_is_checking_until_efs_answers_for_its_access_poin
         "{out:?}"
     );
     assert!(
-        w.access_point_for_pv(w.pvs.get(&"pvc-new".to_string()).expect("pv"))
+        w.access_point_for_pv(w.pvs.get("pvc-new").expect("pv"))
             .is_some()
     );
     // A later sweep that began before that read does not take it away again.

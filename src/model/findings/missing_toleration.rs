@@ -131,7 +131,7 @@ pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
             evidence,
             fix: Some(Fix::TolerateDisruption {
                 namespace: ns,
-                daemonset: ds.meta.name.clone(),
+                daemonset: ds.meta.name.to_string(),
             }),
         });
     }

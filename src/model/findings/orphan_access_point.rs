@@ -166,7 +166,7 @@ pub(super) fn check_ap(
     if w.access_point_named(&ap.id) {
         return deps;
     }
-    deps.token = ap.client_token.clone();
+    deps.token = ap.client_token.as_deref().map(String::from);
     if w.access_point_in_use(ap) {
         return deps;
     }

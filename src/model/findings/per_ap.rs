@@ -96,7 +96,8 @@ impl ApCache {
                 into.insert(id.clone());
             }
             Changed::FileSystem(fs) => add(self.by_fs.get(fs)),
-            Changed::Pv(name) | Changed::Probe(ProbeKey::Pv(name)) => add(self.by_token.get(name)),
+            Changed::Pv(name) => add(self.by_token.get(name.as_str())),
+            Changed::Probe(ProbeKey::Pv(name)) => add(self.by_token.get(name)),
             Changed::Claim(uid) => add(self.by_token.get(&format!("pvc-{uid}"))),
             Changed::Probe(ProbeKey::Pvc { namespace, name }) => {
                 add(self.by_claim.get(&(namespace.clone(), name.clone())));

@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use compact_str::CompactString;
 use jiff::Timestamp;
 
 use super::missing_access_point as missing;
@@ -19,6 +20,7 @@ use super::released_volume as released;
 use super::{Ctx, Out};
 use crate::model::World;
 use crate::model::input::ProbeKey;
+use crate::model::name::Name;
 use crate::model::observed::{Changed, Cursor};
 
 /// What one PV's verdict read besides its row, its access point's row and the targeted
@@ -51,13 +53,13 @@ pub(super) struct PvCache {
     /// Access point id → the PVs naming it (nearly always one: a Vec, not a tree), and
     /// possibly PVs that named it once: those are dropped when the access point next
     /// changes, which keeps nothing per PV to undo the entry with.
-    by_ap: HashMap<String, Vec<String>>,
+    by_ap: HashMap<CompactString, Vec<Name>>,
     /// File system → the PVs whose verdict read its listing (few keys, many PVs each).
-    by_fs: HashMap<String, BTreeSet<String>>,
+    by_fs: HashMap<String, BTreeSet<Name>>,
     /// (until, PV) for verdicts that time alone changes.
-    timed: BTreeSet<(Timestamp, String)>,
+    timed: BTreeSet<(Timestamp, Name)>,
     /// Only PVs whose verdict read a listing or a grace: the rest cost no entry.
-    judged: HashMap<String, Judged>,
+    judged: HashMap<Name, Judged>,
 }
 
 impl PvCache {
@@ -98,17 +100,17 @@ impl PvCache {
     }
 
     /// The PVs whose verdict read what changed.
-    fn dirty(&mut self, w: &World, c: &Changed, into: &mut BTreeSet<String>) {
+    fn dirty(&mut self, w: &World, c: &Changed, into: &mut BTreeSet<Name>) {
         match c {
             Changed::Pv(name) => {
                 into.insert(name.clone());
             }
             Changed::AccessPoint(id) | Changed::Probe(ProbeKey::AccessPoint(id)) => {
-                if let Some(names) = self.by_ap.get_mut(id) {
+                if let Some(names) = self.by_ap.get_mut(id.as_str()) {
                     names.retain(|n| names_ap(w, n, id));
                     into.extend(names.iter().cloned());
                     if names.is_empty() {
-                        self.by_ap.remove(id);
+                        self.by_ap.remove(id.as_str());
                     }
                 }
             }
@@ -129,9 +131,9 @@ impl PvCache {
         }
     }
 
-    fn forget(&mut self, name: &str) {
+    fn forget(&mut self, name: &Name) {
         for part in &mut self.parts {
-            part.remove(name);
+            part.remove(name.as_str());
         }
         let Some(j) = self.judged.remove(name) else {
             return;
@@ -145,13 +147,13 @@ impl PvCache {
             }
         }
         if let Some(until) = j.until {
-            self.timed.remove(&(until, name.to_string()));
+            self.timed.remove(&(until, name.clone()));
         }
     }
 
-    fn judge(&mut self, w: &World, cx: &Ctx<'_>, name: &str) {
+    fn judge(&mut self, w: &World, cx: &Ctx<'_>, name: &Name) {
         self.forget(name);
-        let Some(pv) = w.pvs.get(&name.to_string()) else {
+        let Some(pv) = w.pvs.get(name.as_str()) else {
             return;
         };
         let mut j = Judged::default();
@@ -175,20 +177,20 @@ impl PvCache {
             }
         }
         if let Some(ap) = pv.efs.as_ref().and_then(|h| h.access_point_id.as_ref()) {
-            let names = self.by_ap.entry(ap.to_string()).or_default();
-            if !names.iter().any(|n| n == name) {
-                names.push(name.to_string());
+            let names = self.by_ap.entry(ap.clone()).or_default();
+            if !names.contains(name) {
+                names.push(name.clone());
             }
         }
         for fs in &j.fs {
             let set = self.by_fs.entry(fs.clone()).or_default();
-            set.insert(name.to_string());
+            set.insert(name.clone());
         }
         if let Some(until) = j.until {
-            self.timed.insert((until, name.to_string()));
+            self.timed.insert((until, name.clone()));
         }
         if !(j.fs.is_empty() && j.until.is_none()) {
-            self.judged.insert(name.to_string(), j);
+            self.judged.insert(name.clone(), j);
         }
     }
 }
@@ -196,7 +198,7 @@ impl PvCache {
 /// Whether the PV, as the World has it now, names the access point.
 fn names_ap(w: &World, name: &str, ap: &str) -> bool {
     w.pvs
-        .get(&name.to_string())
+        .get(name)
         .and_then(|pv| pv.efs.as_ref()?.access_point_id.as_deref())
         == Some(ap)
 }

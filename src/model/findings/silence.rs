@@ -43,12 +43,12 @@ fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
     let ns = || {
         (
             o.namespace.as_deref().unwrap_or_default().into(),
-            o.name.clone(),
+            o.name.as_str().into(),
         )
     };
     Some(match o.kind {
         Kind::CsiDriver => &w.csi_drivers.get(&o.name)?.meta,
-        Kind::PersistentVolume => &w.pvs.get(&o.name)?.meta,
+        Kind::PersistentVolume => &w.pvs.get(o.name.as_str())?.meta,
         Kind::StorageClass => &w.storage_classes.get(&o.name)?.meta,
         Kind::VolumeAttachment => &w.volume_attachments.get(&o.name)?.meta,
         Kind::Node => &w.nodes.get(&o.name)?.meta,

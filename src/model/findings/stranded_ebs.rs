@@ -93,7 +93,7 @@ fn candidates<'w>(w: &'w World, cx: &Ctx<'_>) -> Vec<(Stranded<'w>, Timestamp)> 
                         ),
                         held(
                             w.va_changed
-                                .get(&pv.meta.name)
+                                .get(pv.meta.name.as_str())
                                 .copied()
                                 .or(w.ebs_first_swept),
                         ),

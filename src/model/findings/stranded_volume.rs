@@ -36,7 +36,7 @@ fn disrupted(w: &World) -> impl Iterator<Item = Node<'_>> {
     w.nodes.values().filter_map(|node| {
         let taint = node.taints.iter().find(|t| t.key == DISRUPTED_TAINT)?;
         let vas = w.attachments_on_node(&node.meta.name);
-        let disrupted = *w.observed.disrupted_seen.get(&node.meta.name)?;
+        let disrupted = *w.observed.disrupted_seen.get(node.meta.name.as_str())?;
         (!vas.is_empty()).then_some(Node {
             node,
             taint,
@@ -79,7 +79,7 @@ fn due(
         let left = w
             .observed
             .agent_gone
-            .get(&n.node.meta.name)
+            .get(n.node.meta.name.as_str())
             .copied()
             .map_or(n.disrupted, |t| t.max(n.disrupted));
         (left + g.agent_settle, Severity::Critical)
@@ -132,7 +132,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
                     .with("status.attached", va.attached.to_string()),
             ));
         }
-        for pv in n.vas.iter().filter_map(|va| w.pvs.get(va.pv.as_ref()?)) {
+        for pv in n.vas.iter().filter_map(|va| w.pvs.get(va.pv.as_deref()?)) {
             let claim = pv
                 .claim
                 .as_ref()
@@ -194,7 +194,7 @@ pub(super) fn check(w: &World, cx: &Ctx<'_>, out: &mut Out) {
             evidence,
             fix: culprit.map(|ds| Fix::TolerateDisruption {
                 namespace: ds.meta.namespace.unwrap_or_default().to_string(),
-                daemonset: ds.meta.name.clone(),
+                daemonset: ds.meta.name.to_string(),
             }),
         });
     }

@@ -227,9 +227,9 @@ pub fn confirm_all(w: &mut World) {
                 Some(a) => ProbeOutcome::AccessPoint(a.clone()),
                 None => ProbeOutcome::NotFound,
             },
-            ProbeKey::Pv(n) if w.pvs.get(n).is_some() => ProbeOutcome::Found { uid: None },
+            ProbeKey::Pv(n) if w.pvs.get(n.as_str()).is_some() => ProbeOutcome::Found { uid: None },
             ProbeKey::Pvc { namespace, name }
-                if w.pvcs.get(&(namespace.into(), name.clone())).is_some() =>
+                if w.pvcs.get(&(namespace.into(), name.into())).is_some() =>
             {
                 ProbeOutcome::Found { uid: None }
             }

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use k8s_openapi::api::core::v1::{PersistentVolume, Pod};
 use k8s_openapi::api::storage::v1::CSIDriver;
 
-use super::{NsName, World, cluster_key, ns_key};
+use super::{NsName, World, cluster_key, name_key, ns_key};
 use crate::model::findings::DISRUPTED_TAINT;
 use crate::model::input::{AgentSelector, Change, ProbeKey, ProbeOutcome, ProbeResult};
 use crate::model::observed::Changed;
@@ -24,7 +24,7 @@ impl World {
             Change::InitDone => self.pvs.relist_drops().cloned().collect(),
             _ => Vec::new(),
         };
-        match self.pvs.fold(c, cluster_key, PvRow::from_k8s) {
+        match self.pvs.fold(c, name_key, PvRow::from_k8s) {
             Folded::Upserted { key, old } => {
                 let key = key.clone();
                 let new = self.pvs.get(&key);
@@ -82,7 +82,7 @@ impl World {
             }
             Change::InitDone => {
                 for d in self.csi_drivers.relist_drops() {
-                    gone.insert(d.meta.name.clone(), now);
+                    gone.insert(d.meta.name.to_string(), now);
                 }
                 self.observed.drivers_first_listed.get_or_insert(now);
             }
@@ -133,7 +133,7 @@ impl World {
         });
         for node in self.nodes.values() {
             if node.has_taint(DISRUPTED_TAINT) {
-                seen.entry(node.meta.name.clone()).or_insert(now);
+                seen.entry(node.meta.name.to_string()).or_insert(now);
             }
         }
     }

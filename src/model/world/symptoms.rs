@@ -61,7 +61,7 @@ impl World {
 
     /// When stordeck first saw the Event, by its own clock.
     pub fn symptom_seen(&self, s: &SymptomRow) -> Option<jiff::Timestamp> {
-        let key: NsName = (s.namespace, s.name.clone());
+        let key: NsName = (s.namespace, s.name.as_str().into());
         self.symptom_seen.get(&(s.reason, key)).copied()
     }
 
@@ -120,7 +120,7 @@ impl World {
         }
         for (cns, c) in &claims {
             l.add(ObjRef::new(Kind::PersistentVolumeClaim, Some(cns), c));
-            let key = (Sym::new(cns), c.clone());
+            let key = (Sym::new(cns), c.as_str().into());
             if let Some(claim) = self.pvcs.get(&key) {
                 if let Some(v) = &claim.volume {
                     pvs.insert(v.to_string());

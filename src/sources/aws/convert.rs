@@ -9,6 +9,7 @@ use crate::model::input::{
     AccessPointRec, AddonRec, ClusterRec, FargateProfileRec, FileSystemRec, MountTargetRec,
 };
 use crate::model::intern::Sym;
+use crate::model::name::Name;
 
 pub fn time(t: &DateTime) -> Option<jiff::Timestamp> {
     jiff::Timestamp::new(t.secs(), t.subsec_nanos() as i32).ok()
@@ -38,7 +39,7 @@ pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
         id: a.access_point_id().unwrap_or_default().into(),
         arn: a.access_point_arn().map(Arn::new),
         file_system_id: a.file_system_id().unwrap_or_default().into(),
-        client_token: a.client_token().map(str::to_string),
+        client_token: a.client_token().map(Name::new),
         name: a.name().map(Into::into),
         root_path: a.root_directory().and_then(|r| r.path()).map(Into::into),
         uid: a.posix_user().map(|p| p.uid()),

@@ -28,7 +28,7 @@ pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timest
     let mut out = Vec::new();
     match target.kind {
         ObjectKind::Pv => {
-            let Some(pv) = world.pvs.get(&target.name) else {
+            let Some(pv) = world.pvs.get(target.name.as_str()) else {
                 return gone();
             };
             pv_chain(world, findings, pv, now, &mut out);
@@ -170,7 +170,7 @@ pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timest
                 );
                 let name = match &o.meta.namespace {
                     Some(ns) => format!("{ns}/{}", o.meta.name),
-                    None => o.meta.name.clone(),
+                    None => o.meta.name.to_string(),
                 };
                 let tone = if is_ambiguous(&o) {
                     Tone::Warn
@@ -205,9 +205,9 @@ fn volume_of(world: &World, target: &ObjectRef) -> Option<String> {
         ObjectKind::Pv => Some(target.name.clone()),
         ObjectKind::AccessPoint => {
             let ap = world.access_points.get(target.name.as_str())?;
-            Some(world.pv_for_access_point(ap)?.meta.name.clone())
+            Some(world.pv_for_access_point(ap)?.meta.name.to_string())
         }
-        ObjectKind::EbsVolume => Some(world.pv_for_ebs_volume(&target.name)?.meta.name.clone()),
+        ObjectKind::EbsVolume => Some(world.pv_for_ebs_volume(&target.name)?.meta.name.to_string()),
         _ => None,
     }
 }

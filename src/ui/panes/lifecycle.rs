@@ -207,7 +207,7 @@ impl TablePane for Lifecycle {
             ObjectKind::AckFileSystem => {
                 let key = (
                     target.namespace.as_deref().unwrap_or_default().into(),
-                    target.name.clone(),
+                    target.name.as_str().into(),
                 );
                 Slot::Ack(world.ack_file_systems.rank(&key)? as u32)
             }
@@ -303,7 +303,7 @@ impl TablePane for Lifecycle {
             LifeRow::Ack(ack) => ObjectRef {
                 kind: ObjectKind::AckFileSystem,
                 namespace: ack.meta.namespace.map(String::from),
-                name: ack.meta.name.clone(),
+                name: ack.meta.name.to_string(),
             },
             LifeRow::Mt(mt) => ObjectRef::cluster(ObjectKind::MountTarget, &mt.id),
             LifeRow::Ap(ap) => ObjectRef::cluster(ObjectKind::AccessPoint, ap.id.as_str()),

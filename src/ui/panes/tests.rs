@@ -108,7 +108,7 @@ fn volumes_filter_kept_incrementally_equals_a_fresh_match() {
     let p = Volumes(&findings);
     let keys = |shown: &Shown| -> Vec<String> {
         match shown {
-            Shown::Keys(k) => k.iter().map(|(k, _)| k.clone()).collect(),
+            Shown::Keys(k) => k.iter().map(|(k, _)| k.to_string()).collect(),
             Shown::Positions(v) => v.iter().map(|i| format!("#{i}")).collect(),
         }
     };

@@ -16,6 +16,7 @@ use super::filter::{FilterCache, Shown, row_matches};
 use super::volumes::Volumes;
 use crate::model::World;
 use crate::model::findings::{Findings, Kind, MISSING_ACCESS_POINT};
+use crate::model::name::Name;
 use crate::model::table::{Counted, Cursor};
 use crate::ui::PaneId;
 use crate::ui::state::UiState;
@@ -70,7 +71,11 @@ impl Seen {
     /// The PVs whose row text may differ since, and brings `self` up to date; `None`
     /// if a log cannot say.
     fn dirty(&mut self, world: &World, facts: Facts) -> Option<BTreeSet<String>> {
-        let mut dirty: BTreeSet<String> = world.pvs.changed_since(self.pvs)?.cloned().collect();
+        let mut dirty: BTreeSet<String> = world
+            .pvs
+            .changed_since(self.pvs)?
+            .map(|k| k.to_string())
+            .collect();
         let vas = &world.volume_attachments;
         for name in vas.changed_since(self.attachments)? {
             dirty.extend(self.attachment_pv.remove(name));
@@ -120,7 +125,7 @@ pub(super) fn matches(p: &Volumes<'_>, world: &World, ui: &UiState, filter: &str
         }
         let mut shown = Rc::try_unwrap(c.shown).unwrap_or_else(|rc| (*rc).clone());
         if let Shown::Keys(keys) = &mut shown {
-            let is_match = |k: &String| {
+            let is_match = |k: &str| {
                 world
                     .pvs
                     .get(k)
@@ -131,9 +136,9 @@ pub(super) fn matches(p: &Volumes<'_>, world: &World, ui: &UiState, filter: &str
             }
             for k in dirty {
                 if is_match(&k) {
-                    keys.insert(k, ());
+                    keys.insert(Name::new(&k), ());
                 } else {
-                    keys.remove(&k);
+                    keys.remove_entry(k.as_str());
                 }
             }
             let shown = Rc::new(shown);
@@ -141,7 +146,7 @@ pub(super) fn matches(p: &Volumes<'_>, world: &World, ui: &UiState, filter: &str
             return shown;
         }
     }
-    let keys: Counted<String, ()> = world
+    let keys: Counted<Name, ()> = world
         .pvs
         .iter()
         .filter(|(_, pv)| row_matches(p, world, *pv, filter))

@@ -7,6 +7,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::rc::Rc;
 
 use crate::model::World;
+use crate::model::name::Name;
 use crate::model::table::{Counted, Cursor};
 use crate::ui::PaneId;
 
@@ -16,7 +17,7 @@ pub enum Shown {
     /// Positions in the pane's rows, ascending.
     Positions(Vec<usize>),
     /// Keys of the rows, a row's position being what the pane's `key_position` says.
-    Keys(Counted<String, ()>),
+    Keys(Counted<Name, ()>),
 }
 
 impl Shown {
