@@ -138,7 +138,11 @@ async fn efs_poller_reads_moto_and_follows_a_deletion() {
     assert_eq!(tokens, ["pvc-aaa", "pvc-bbb", "pvc-ccc"]);
     assert_eq!(seen[1].uid, Some(1002));
     assert_eq!(
-        seen[1].root_path.as_deref(),
+        seen[1]
+            .root_path
+            .as_ref()
+            .map(ToString::to_string)
+            .as_deref(),
         Some("/dynamic_provisioning/pvc-bbb")
     );
     assert!(seen.iter().all(|a| a.file_system_id == fs_id));

@@ -94,7 +94,7 @@ pub fn delete_access_point(world: &World, id: &str) -> Result<Action, String> {
         access_point_id: ap.id.to_string(),
         file_system_id: ap.file_system_id.to_string(),
         client_token: ap.client_token.as_deref().map(String::from),
-        root_path: ap.root_path.as_deref().map(String::from),
+        root_path: ap.root_path.as_ref().map(ToString::to_string),
         findings: Vec::new(),
     }))
 }

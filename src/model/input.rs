@@ -13,7 +13,7 @@ use kube::api::DynamicObject;
 
 use super::arn::Arn;
 use super::intern::Sym;
-use super::name::Name;
+use super::name::{Name, NamedPath};
 
 /// One step of a watch, mirroring `kube_runtime::watcher::Event`: a (re)list is bracketed
 /// by `InitStart` … `InitDone`, and objects not re-listed in between are gone.
@@ -145,7 +145,7 @@ pub struct AccessPointRec {
     /// The same name as the PV's, and so the same shared copy.
     pub client_token: Option<Name>,
     pub name: Option<CompactString>,
-    pub root_path: Option<Box<str>>,
+    pub root_path: Option<NamedPath>,
     pub uid: Option<i64>,
     pub gid: Option<i64>,
     pub life_cycle_state: Sym,

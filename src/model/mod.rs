@@ -13,6 +13,7 @@ pub mod name;
 pub mod observed;
 pub mod projection;
 pub mod provenance;
+pub mod stamp;
 pub mod symptom;
 pub mod table;
 pub mod uid;

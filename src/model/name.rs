@@ -15,6 +15,8 @@ use std::sync::{LazyLock, Mutex};
 
 use arcstr::ArcStr;
 
+use super::intern::Sym;
+
 /// Names a purge keeps the pool from shrinking below: purging a small pool saves nothing.
 const POOL_FLOOR: usize = 1024;
 
@@ -187,6 +189,58 @@ impl serde::Serialize for Name {
     }
 }
 
+/// A path held as its directory, interned, and its last segment, a [`Name`]: the EFS CSI
+/// driver roots each access point at `<base path>/<PV name>`, so the directory repeats on
+/// every access point and the leaf is the PV's own name. Reads back exactly as given.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NamedPath {
+    /// Up to and including the last `/`, or empty when there is none.
+    dir: Sym,
+    leaf: Name,
+}
+
+impl NamedPath {
+    pub fn new(s: &str) -> NamedPath {
+        let cut = s.rfind('/').map_or(0, |i| i + 1);
+        NamedPath {
+            dir: Sym::new(&s[..cut]),
+            leaf: Name::new(&s[cut..]),
+        }
+    }
+}
+
+impl From<&str> for NamedPath {
+    fn from(s: &str) -> Self {
+        NamedPath::new(s)
+    }
+}
+
+impl From<String> for NamedPath {
+    fn from(s: String) -> Self {
+        NamedPath::new(&s)
+    }
+}
+
+impl fmt::Display for NamedPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.dir)?;
+        f.write_str(&self.leaf)
+    }
+}
+
+/// As the string, so that debug output reads as it did with a `String`.
+impl fmt::Debug for NamedPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.to_string(), f)
+    }
+}
+
+impl serde::Serialize for NamedPath {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -227,5 +281,22 @@ mod tests {
             !pool.names.iter().any(|n| n.starts_with("passing-")),
             "a dropped name is still pooled"
         );
+    }
+
+    #[test]
+    fn a_path_reads_back_whole_and_shares_its_leaf() {
+        for p in [
+            "/dynamic_provisioning/pvc-1",
+            "/",
+            "",
+            "no-slash",
+            "/a/b/",
+            "//x",
+        ] {
+            assert_eq!(NamedPath::new(p).to_string(), p);
+        }
+        let pv = Name::new("pvc-0b0c2d7e-3f41-4e5b-9a6f-7c8d9e0f1a2c");
+        let path = NamedPath::new("/dynamic_provisioning/pvc-0b0c2d7e-3f41-4e5b-9a6f-7c8d9e0f1a2c");
+        assert!(std::ptr::eq(path.leaf.as_str(), pv.as_str()));
     }
 }

@@ -1,6 +1,7 @@
 //! Compact projections of Kubernetes objects: what the panes, joins and findings read, and
 //! nothing more. managedFields shrink to their manager names.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use compact_str::CompactString;
@@ -13,6 +14,7 @@ use kube::api::DynamicObject;
 use super::access_modes::AccessModes;
 use super::intern::Sym;
 use super::name::Name;
+use super::stamp::Stamp;
 use super::uid::Uid;
 use super::volume_handle::{self, EfsHandle};
 use super::world::NsName;
@@ -109,7 +111,7 @@ pub struct Meta {
     pub name: Name,
     pub namespace: Option<Sym>,
     pub uid: Option<Uid>,
-    pub created: Option<jiff::Timestamp>,
+    pub created: Stamp,
     pub labels: Pairs,
     pub annotations: Pairs,
     /// managedFields managers, in order, deduplicated.
@@ -130,7 +132,7 @@ impl Meta {
             name: m.name.as_deref().map(Name::new).unwrap_or_default(),
             namespace: m.namespace.as_deref().map(Sym::new),
             uid: m.uid.as_deref().map(Uid::new),
-            created: m.creation_timestamp.as_ref().map(|t| t.0),
+            created: Stamp::new(m.creation_timestamp.as_ref().map(|t| t.0)),
             labels: m.labels.iter().flatten().collect(),
             annotations: m
                 .annotations
@@ -175,7 +177,10 @@ pub struct PvRow {
     pub claim: Option<NsName>,
     pub storage_class: Option<Sym>,
     pub driver: Option<Sym>,
-    pub volume_handle: Option<Box<str>>,
+    /// `spec.csi.volumeHandle`, unless `efs` renders it back exactly, as it does for
+    /// nearly every EFS PV: the text was 64 bytes more of every row. Read it with
+    /// [`PvRow::volume_handle`].
+    handle_text: Option<Box<str>>,
     pub efs: Option<EfsHandle>,
     /// The zones its required nodeAffinity allows (`topology.kubernetes.io/zone` or the
     /// EBS driver's `topology.ebs.csi.aws.com/zone`); empty when it says nothing of zones.
@@ -186,7 +191,11 @@ impl PvRow {
     pub fn from_k8s(o: &PersistentVolume) -> Self {
         let spec = o.spec.as_ref();
         let csi = spec.and_then(|s| s.csi.as_ref());
-        let handle: Option<Box<str>> = csi.map(|c| c.volume_handle.as_str().into());
+        let handle = csi.map(|c| c.volume_handle.as_str());
+        let efs = handle.and_then(volume_handle::parse);
+        let handle_text = handle
+            .filter(|h| efs.as_ref().is_none_or(|e| e.render() != *h))
+            .map(Into::into);
         PvRow {
             meta: Meta::from_k8s(&o.metadata),
             capacity: spec
@@ -213,15 +222,25 @@ impl PvRow {
                 .and_then(|s| s.storage_class_name.as_deref())
                 .map(Sym::new),
             driver: csi.map(|c| Sym::new(&c.driver)),
-            efs: handle.as_deref().and_then(volume_handle::parse),
-            volume_handle: handle,
+            efs,
+            handle_text,
             zones: spec.map(affinity_zones).unwrap_or_default(),
+        }
+    }
+
+    /// `spec.csi.volumeHandle`, as the PV gave it.
+    pub fn volume_handle(&self) -> Option<Cow<'_, str>> {
+        match (&self.handle_text, &self.efs) {
+            (Some(t), _) => Some(Cow::Borrowed(t)),
+            (None, Some(e)) => Some(Cow::Owned(e.render())),
+            (None, None) => None,
         }
     }
 
     /// The EBS volume id of an EBS CSI PV.
     pub fn ebs_volume_id(&self) -> Option<&str> {
-        let h = self.volume_handle.as_deref()?;
+        // An EBS handle never parses as EFS, so it is always kept as text.
+        let h = self.handle_text.as_deref()?;
         (self
             .driver
             .is_some_and(|d| d == crate::model::ebs::EBS_DRIVER)

@@ -12,6 +12,19 @@ pub struct EfsHandle {
     pub access_point_id: Option<CompactString>,
 }
 
+impl EfsHandle {
+    /// The handle in the driver's own form, which `parse` reads back as `self`.
+    pub fn render(&self) -> String {
+        let fs = self.file_system_id.as_str();
+        match (self.subpath.as_deref(), self.access_point_id.as_deref()) {
+            (None, None) => fs.to_string(),
+            (Some(p), None) => format!("{fs}:{p}"),
+            (None, Some(ap)) => format!("{fs}::{ap}"),
+            (Some(p), Some(ap)) => format!("{fs}:{p}:{ap}"),
+        }
+    }
+}
+
 /// Parses an EFS CSI volumeHandle; `None` for anything that is not one.
 pub fn parse(handle: &str) -> Option<EfsHandle> {
     let h = handle.trim();
@@ -55,5 +68,24 @@ mod tests {
         assert_eq!(parse("vol-0123"), None);
         assert_eq!(parse("fs-0a1b::ap-1"), None);
         assert_eq!(parse(""), None);
+    }
+
+    #[test]
+    fn renders_back_what_it_parsed() {
+        for h in [
+            "fs-0a1b",
+            "fs-0a1b:/data",
+            "fs-0a1b::fsap-0c2d",
+            "fs-0a1b:/data:fsap-0c2d",
+        ] {
+            assert_eq!(parse(h).map(|e| e.render()).as_deref(), Some(h));
+        }
+        // Other spellings of the same handle render in the driver's form.
+        assert_eq!(
+            parse("efs:fs-0a1b::fsap-0c2d")
+                .map(|e| e.render())
+                .as_deref(),
+            Some("fs-0a1b::fsap-0c2d")
+        );
     }
 }

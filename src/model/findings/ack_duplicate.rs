@@ -96,7 +96,7 @@ fn finding(w: &World, fs_id: &str, acks: &[&AckFileSystemRow]) -> Finding {
             )
             .with(
                 "metadata.creationTimestamp",
-                ack.meta.created.map_or("-".into(), ts),
+                ack.meta.created.get().map_or("-".into(), ts),
             );
         evidence.push(Evidence::object(
             meta_ref(Kind::AckFileSystem, &ack.meta),
@@ -138,7 +138,7 @@ fn finding(w: &World, fs_id: &str, acks: &[&AckFileSystemRow]) -> Finding {
 fn since(acks: &[&AckFileSystemRow]) -> Option<(Timestamp, String)> {
     let mut newest: Option<(Timestamp, String)> = None;
     for a in acks {
-        let t = a.meta.created?;
+        let t = a.meta.created.get()?;
         if newest.as_ref().is_none_or(|(n, _)| t > *n) {
             newest = Some((t, name(a)));
         }
@@ -150,7 +150,7 @@ fn since(acks: &[&AckFileSystemRow]) -> Option<(Timestamp, String)> {
 /// delete (`--overwrite`, as an explicit `delete` may be there). The one created first
 /// is likely the original owner; without every creation time, the first by name.
 fn fix(acks: &[&AckFileSystemRow]) -> Vec<Evidence> {
-    let created: Option<Vec<Timestamp>> = acks.iter().map(|a| a.meta.created).collect();
+    let created: Option<Vec<Timestamp>> = acks.iter().map(|a| a.meta.created.get()).collect();
     let (keep, why) = match created {
         Some(times) => {
             let first = (0..acks.len()).min_by_key(|i| times[*i]).unwrap_or(0);

@@ -43,7 +43,7 @@ pub(super) fn check(w: &World, _: &Ctx<'_>, out: &mut Out) {
                 )),
             ],
             fix: None,
-            since: pv.meta.created,
+            since: pv.meta.created.get(),
             silenced: None,
         });
     }

@@ -67,7 +67,7 @@ pub(super) fn pv_evidence(pv: &PvRow) -> Evidence {
         Fields::default()
             .with(
                 "spec.csi.volumeHandle",
-                pv.volume_handle.as_deref().unwrap_or("-"),
+                pv.volume_handle().as_deref().unwrap_or("-"),
             )
             .with("spec.claimRef", claim),
     )

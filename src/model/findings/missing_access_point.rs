@@ -72,7 +72,7 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
         .as_ref()
         .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
     let fields = Fields::default()
-        .with("spec.csi.volumeHandle", opt(pv.volume_handle.as_deref()))
+        .with("spec.csi.volumeHandle", opt(pv.volume_handle().as_deref()))
         .with("status.phase", opt(pv.phase.as_deref()))
         .with(
             "spec.persistentVolumeReclaimPolicy",

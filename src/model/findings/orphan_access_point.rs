@@ -188,7 +188,10 @@ pub(super) fn check_ap(
     let fields = Fields::default()
         .with("FileSystemId", ap.file_system_id)
         .with("ClientToken", opt(ap.client_token.as_deref()))
-        .with("RootDirectory.Path", opt(ap.root_path.as_deref()))
+        .with(
+            "RootDirectory.Path",
+            opt(ap.root_path.as_ref().map(ToString::to_string).as_deref()),
+        )
         .with(
             "PosixUser.Gid",
             ap.gid.map_or_else(|| "-".into(), |g| g.to_string()),

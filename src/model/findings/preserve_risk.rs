@@ -25,7 +25,7 @@ pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
         let older: Vec<_> = w
             .addon_objects(&addon.name)
             .into_iter()
-            .filter(|o| o.meta.created.is_some_and(|c| c + SLACK < created))
+            .filter(|o| o.meta.created.get().is_some_and(|c| c + SLACK < created))
             .collect();
         if older.is_empty() {
             continue;
@@ -58,7 +58,7 @@ pub(super) fn check(w: &World, _cx: &Ctx<'_>, out: &mut Out) {
                 continue;
             };
             let mut fields = Fields::default();
-            if let Some(c) = o.meta.created {
+            if let Some(c) = o.meta.created.get() {
                 fields = fields.with("metadata.creationTimestamp", ts(c));
             }
             fields = fields.with("managedFields.manager", managers(o.meta));

@@ -71,7 +71,10 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
         .claim
         .as_ref()
         .map_or_else(|| "-".to_string(), |(ns, n)| format!("{ns}/{n}"));
-    let root = ap.root_path.as_deref().unwrap_or("/");
+    let root = ap
+        .root_path
+        .as_ref()
+        .map_or("/".to_string(), ToString::to_string);
     out.push(Finding {
             since: changed,
             silenced: None,
@@ -88,7 +91,7 @@ pub(super) fn check_pv(w: &World, cx: &Ctx<'_>, pv: &PvRow, out: &mut Out) -> De
                         .with("status.phase", "Released")
                         .with("spec.persistentVolumeReclaimPolicy", "Retain")
                         .with("spec.claimRef", claim.clone())
-                        .with("spec.csi.volumeHandle", pv.volume_handle.as_deref().unwrap_or("-")),
+                        .with("spec.csi.volumeHandle", pv.volume_handle().as_deref().unwrap_or("-")),
                 ),
                 Evidence::object(
                     ObjRef::cluster(Kind::AccessPoint, ap_id),

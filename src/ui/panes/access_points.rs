@@ -248,7 +248,7 @@ impl TablePane for AccessPoints<'_> {
             CellText::new(ap.file_system_id, Tone::Muted),
             ap.id.clone().into(),
             opt(ap.name.as_deref()).into(),
-            opt(ap.root_path.as_deref()).into(),
+            opt(ap.root_path.as_ref().map(ToString::to_string).as_deref()).into(),
             num(ap.uid).into(),
             num(ap.gid).into(),
             CellText::new(ap.life_cycle_state, state_tone(&ap.life_cycle_state)),

@@ -106,7 +106,7 @@ pub fn chain(world: &World, findings: &Findings, target: &ObjectRef, now: Timest
                 d.attach_required
                     .map_or("-", |b| if b { "true" } else { "false" }),
                 opt(d.fs_group_policy.as_deref()),
-                age(d.meta.created, now),
+                age(d.meta.created.get(), now),
                 opt(Some(&d.meta.managers.join(",")))
             );
             out.push(link("CSIDriver", &d.meta.name, info, Tone::Normal));

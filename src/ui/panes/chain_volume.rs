@@ -27,7 +27,7 @@ pub(super) fn pv_chain(
         opt(pv.capacity.as_deref()),
         access_modes(pv.access_modes.iter()),
         opt(pv.reclaim_policy.as_deref()),
-        opt(pv.volume_handle.as_deref())
+        opt(pv.volume_handle().as_deref())
     );
     out.push(link(
         "PersistentVolume",
@@ -108,7 +108,7 @@ pub(super) fn ap_link(ap: &AccessPointRec) -> Link {
     let info = format!(
         "{} · root {} · uid {} gid {} · token {}",
         ap.life_cycle_state,
-        opt(ap.root_path.as_deref()),
+        opt(ap.root_path.as_ref().map(ToString::to_string).as_deref()),
         ap.uid.map_or_else(|| "-".into(), |n| n.to_string()),
         ap.gid.map_or_else(|| "-".into(), |n| n.to_string()),
         opt(ap.client_token.as_deref())

@@ -50,7 +50,7 @@ pub fn managing_addon<'w>(world: &'w World, kind: &str, name: &str) -> Option<&'
 /// `preserve` takes the driver with it.
 pub fn created_by(world: &World, meta: &Meta) -> CellText {
     if let Some(addon) = managing_addon(world, "CSIDriver", &meta.name) {
-        let older = matches!((meta.created, addon.created_at), (Some(d), Some(a)) if d < a);
+        let older = matches!((meta.created.get(), addon.created_at), (Some(d), Some(a)) if d < a);
         return if older {
             CellText::new(format!("pre-existing; add-on {}", addon.name), Tone::Warn)
         } else {
@@ -114,7 +114,7 @@ impl TablePane for Drivers {
             d.meta.name.clone().into(),
             attach.into(),
             fs_group_policy(d.fs_group_policy.as_deref()).into(),
-            age(d.meta.created, now).into(),
+            age(d.meta.created.get(), now).into(),
             created_by(world, &d.meta),
             CellText::new(d.meta.managers.join(","), Tone::Muted),
             ds,
