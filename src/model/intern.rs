@@ -146,6 +146,60 @@ impl serde::Serialize for Sym {
     }
 }
 
+/// Every distinct list interned so far; never shrinks, as [`TABLE`] does not.
+static LISTS: LazyLock<Mutex<HashMap<&'static [Sym], &'static &'static [Sym]>>> =
+    LazyLock::new(Default::default);
+
+static NO_SYMS: &[Sym] = &[];
+
+/// A list of interned strings, itself interned, as thin as a [`Sym`]: an object's field
+/// managers, or the zones a PV may live in, come in a few combinations cluster-wide, and a
+/// boxed list of them was 16 bytes and an allocation in every row.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SymList(&'static &'static [Sym]);
+
+impl Default for SymList {
+    fn default() -> Self {
+        SymList(&NO_SYMS)
+    }
+}
+
+impl SymList {
+    pub fn new(items: &[Sym]) -> SymList {
+        if items.is_empty() {
+            return SymList::default();
+        }
+        let mut lists = LISTS.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(held) = lists.get(items) {
+            return SymList(held);
+        }
+        let list: &'static [Sym] = Box::leak(items.into());
+        let held: &'static &'static [Sym] = Box::leak(Box::new(list));
+        lists.insert(list, held);
+        SymList(held)
+    }
+}
+
+impl Deref for SymList {
+    type Target = [Sym];
+    fn deref(&self) -> &[Sym] {
+        self.0
+    }
+}
+
+impl From<Vec<Sym>> for SymList {
+    fn from(v: Vec<Sym>) -> Self {
+        SymList::new(&v)
+    }
+}
+
+/// As the list, so that debug output reads as it did with a boxed slice.
+impl fmt::Debug for SymList {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -161,5 +215,23 @@ mod tests {
         assert!(Sym::new("a") < Sym::new("b"));
         assert_eq!(Sym::default(), "");
         assert_eq!(std::mem::size_of::<Option<Sym>>(), 8, "thin, with a niche");
+    }
+
+    #[test]
+    fn equal_lists_share_one_copy() {
+        let a = SymList::new(&[
+            Sym::new("csi-provisioner"),
+            Sym::new("kube-controller-manager"),
+        ]);
+        let b = SymList::from(vec![
+            Sym::new("csi-provisioner"),
+            Sym::new("kube-controller-manager"),
+        ]);
+        assert!(std::ptr::eq(a.as_ptr(), b.as_ptr()));
+        assert_eq!(a.join(", "), "csi-provisioner, kube-controller-manager");
+        assert!(SymList::default().is_empty());
+        assert_eq!(SymList::new(&[]), SymList::default());
+        assert_eq!(format!("{:?}", SymList::new(&[Sym::new("x")])), "[\"x\"]");
+        assert_eq!(std::mem::size_of::<SymList>(), 8);
     }
 }

@@ -12,7 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::DynamicObject;
 
 use super::access_modes::AccessModes;
-use super::intern::Sym;
+use super::intern::{Sym, SymList};
 use super::name::Name;
 use super::stamp::Stamp;
 use super::uid::Uid;
@@ -115,7 +115,7 @@ pub struct Meta {
     pub labels: Pairs,
     pub annotations: Pairs,
     /// managedFields managers, in order, deduplicated.
-    pub managers: Box<[Sym]>,
+    pub managers: SymList,
 }
 
 impl Meta {
@@ -169,7 +169,8 @@ impl CsiDriverRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PvRow {
     pub meta: Meta,
-    pub capacity: Option<CompactString>,
+    /// Interned: a cluster provisions a handful of sizes, over and over.
+    pub capacity: Option<Sym>,
     pub access_modes: AccessModes,
     pub reclaim_policy: Option<Sym>,
     pub phase: Option<Sym>,
@@ -184,7 +185,7 @@ pub struct PvRow {
     pub efs: Option<EfsHandle>,
     /// The zones its required nodeAffinity allows (`topology.kubernetes.io/zone` or the
     /// EBS driver's `topology.ebs.csi.aws.com/zone`); empty when it says nothing of zones.
-    pub zones: Box<[Sym]>,
+    pub zones: SymList,
 }
 
 impl PvRow {
@@ -254,7 +255,7 @@ const ZONE_KEYS: &[&str] = &[
     "topology.ebs.csi.aws.com/zone",
 ];
 
-fn affinity_zones(spec: &k8s_openapi::api::core::v1::PersistentVolumeSpec) -> Box<[Sym]> {
+fn affinity_zones(spec: &k8s_openapi::api::core::v1::PersistentVolumeSpec) -> SymList {
     let terms = spec
         .node_affinity
         .as_ref()
@@ -278,7 +279,8 @@ pub struct PvcRow {
     pub meta: Meta,
     pub storage_class: Option<Sym>,
     pub phase: Option<Sym>,
-    pub requested: Option<CompactString>,
+    /// Interned, as a PV's capacity.
+    pub requested: Option<Sym>,
     /// The PV it is bound to (`spec.volumeName`): how an Event about the claim, or about
     /// a pod mounting it, reaches the volume.
     pub volume: Option<Name>,
