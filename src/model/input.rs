@@ -141,13 +141,14 @@ pub struct AccessPointRec {
     pub id: CompactString,
     pub arn: Option<Arn>,
     pub file_system_id: Sym,
-    /// The EFS CSI driver sets this to the PV name it provisions for.
-    /// The same name as the PV's, and so the same shared copy.
+    /// The EFS CSI driver sets this to the PV name it provisions for: a [`Name`], so
+    /// that it shares the PV's copy.
     pub client_token: Option<Name>,
-    pub name: Option<CompactString>,
+    pub name: Option<Name>,
     pub root_path: Option<NamedPath>,
-    pub uid: Option<i64>,
-    pub gid: Option<i64>,
+    /// POSIX ids, which EFS keeps in 0..=4294967295.
+    pub uid: Option<u32>,
+    pub gid: Option<u32>,
     pub life_cycle_state: Sym,
     /// Keys repeat on every access point a driver makes; values are mostly short.
     pub tags: Vec<(Sym, CompactString)>,

@@ -16,7 +16,7 @@ const NONE: i64 = i64::MIN;
 impl Stamp {
     pub const NONE: Stamp = Stamp(NONE);
 
-    /// `t` to the second, rounded down.
+    /// `t` truncated to the whole second.
     pub fn new(t: Option<Timestamp>) -> Stamp {
         t.map_or(Stamp::NONE, |t| Stamp(t.as_second()))
     }

@@ -175,7 +175,7 @@ impl Indexes {
         let of = self.aps_by_fs.entry(ap.file_system_id).or_default();
         of.count += 1;
         if let Some(g) = ap.gid {
-            *of.gids.entry(g).or_default() += 1;
+            *of.gids.entry(i64::from(g)).or_default() += 1;
         }
     }
 
@@ -184,7 +184,7 @@ impl Indexes {
             return;
         };
         of.count = of.count.saturating_sub(1);
-        if let Some(g) = ap.gid
+        if let Some(g) = ap.gid.map(i64::from)
             && let Some(n) = of.gids.get_mut(&g)
         {
             *n -= 1;

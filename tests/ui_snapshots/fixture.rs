@@ -96,7 +96,7 @@ pub fn fs(id: &str, name: &str, state: &str) -> FileSystemRec {
 }
 
 /// An access point as the EFS CSI driver makes it, with the tag it sets on every one.
-pub fn ap(id: &str, fs: &str, token: &str, root: &str, gid: i64) -> AccessPointRec {
+pub fn ap(id: &str, fs: &str, token: &str, root: &str, gid: u32) -> AccessPointRec {
     AccessPointRec {
         id: id.into(),
         arn: None,

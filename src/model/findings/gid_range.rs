@@ -85,7 +85,7 @@ mod tests {
     const FS: &str = "fs-0a1b2c3d4e5f60718";
 
     /// `efs-sc` with gids 1000–1100 on FS, and access points holding `gids`.
-    fn world(gids: impl Iterator<Item = i64>) -> World {
+    fn world(gids: impl Iterator<Item = u32>) -> World {
         let mut w = World::default();
         storage_class(
             &mut w,

@@ -66,7 +66,7 @@ fn pv_obj(r: &mut fastrand::Rng, name: &str) -> k8s_openapi::api::core::v1::Pers
 
 fn ap_rec(r: &mut fastrand::Rng, id: &str, fs: &str) -> AccessPointRec {
     let token = pv_name(r);
-    let mut a = ap(id, fs, &token, 1000 + r.i64(0..5));
+    let mut a = ap(id, fs, &token, 1000 + r.u32(0..5));
     if r.usize(..6) == 0 {
         a.life_cycle_state = "creating".into();
     }
@@ -140,7 +140,7 @@ fn sweep_with_few_changes(r: &mut fastrand::Rng, w: &mut World, at: Timestamp) {
         let a = &mut items[i];
         match r.usize(..3) {
             0 => a.life_cycle_state = pick(r, &["available", "creating", "deleting"]).into(),
-            1 => a.gid = Some(1000 + r.i64(0..5)),
+            1 => a.gid = Some(1000 + r.u32(0..5)),
             _ => a.client_token = Some(pv_name(r).into()),
         }
     }
@@ -281,7 +281,7 @@ fn assert_counts(w: &World, at: &str) {
     for fs_id in FS {
         let aps: Vec<&AccessPointRec> = w.access_points_of(fs_id).collect();
         assert_eq!(w.access_point_count(fs_id), aps.len(), "count: {at}");
-        let mut gids: Vec<i64> = aps.iter().filter_map(|a| a.gid).collect();
+        let mut gids: Vec<i64> = aps.iter().filter_map(|a| a.gid.map(i64::from)).collect();
         gids.sort_unstable();
         gids.dedup();
         let kept: Vec<i64> = w.access_point_gids(fs_id, i64::MIN..=i64::MAX).collect();

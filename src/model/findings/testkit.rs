@@ -276,7 +276,7 @@ pub fn file_systems(w: &mut World, items: Vec<FileSystemRec>) {
 }
 
 /// An access point as the EFS CSI driver makes it, with the tag it sets on every one.
-pub fn ap(id: &str, fs: &str, token: &str, gid: i64) -> AccessPointRec {
+pub fn ap(id: &str, fs: &str, token: &str, gid: u32) -> AccessPointRec {
     AccessPointRec {
         id: id.into(),
         arn: None,

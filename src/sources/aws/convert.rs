@@ -42,8 +42,9 @@ pub fn access_point(a: &efs::AccessPointDescription) -> AccessPointRec {
         client_token: a.client_token().map(Name::new),
         name: a.name().map(Into::into),
         root_path: a.root_directory().and_then(|r| r.path()).map(Into::into),
-        uid: a.posix_user().map(|p| p.uid()),
-        gid: a.posix_user().map(|p| p.gid()),
+        // EFS refuses ids outside 0..=4294967295, so none is lost here.
+        uid: a.posix_user().and_then(|p| u32::try_from(p.uid()).ok()),
+        gid: a.posix_user().and_then(|p| u32::try_from(p.gid()).ok()),
         life_cycle_state: a
             .life_cycle_state()
             .map_or("unknown", |s| s.as_str())

@@ -243,7 +243,7 @@ impl TablePane for AccessPoints<'_> {
     }
 
     fn cells(&self, world: &World, ap: &AccessPointRec, _now: Timestamp) -> Vec<CellText> {
-        let num = |n: Option<i64>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
+        let num = |n: Option<u32>| n.map_or_else(|| "-".to_string(), |n| n.to_string());
         vec![
             CellText::new(ap.file_system_id, Tone::Muted),
             ap.id.clone().into(),
