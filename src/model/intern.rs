@@ -1,8 +1,9 @@
 //! Interned strings for the values that thousands of rows repeat: namespaces, storage
 //! classes, drivers, file system ids, lifecycle states, field managers, ARN prefixes, label
-//! and annotation keys. At
-//! 20,000 rows each copy of such a value was an allocation of its own; a [`Sym`] is a
-//! pointer to the one copy.
+//! and annotation keys, and lists of them ([`SymList`]). At 20,000 rows each copy of such a
+//! value was an allocation of its own; a [`Sym`] is a pointer to the one copy. Nothing
+//! interned is ever freed, so only a small vocabulary belongs here: names that come and go
+//! with their objects are [`Name`](super::name::Name)s.
 
 use std::borrow::Borrow;
 use std::collections::HashMap;

@@ -15,8 +15,6 @@ use std::sync::{LazyLock, Mutex};
 
 use arcstr::ArcStr;
 
-use super::intern::Sym;
-
 /// Names a purge keeps the pool from shrinking below: purging a small pool saves nothing.
 const POOL_FLOOR: usize = 1024;
 
@@ -78,6 +76,16 @@ impl Name {
         let name = ArcStr::from(s);
         pool.names.insert(name.clone());
         Name(name)
+    }
+
+    /// The pool's copy of `s`, if any: for a lookup, which cannot match a name nothing
+    /// holds, and so need not pool one.
+    pub fn existing(s: &str) -> Option<Name> {
+        if s.is_empty() {
+            return Some(Name::default());
+        }
+        let pool = POOL.lock().unwrap_or_else(|e| e.into_inner());
+        pool.names.get(s).cloned().map(Name)
     }
 
     pub fn as_str(&self) -> &str {
@@ -189,13 +197,15 @@ impl serde::Serialize for Name {
     }
 }
 
-/// A path held as its directory, interned, and its last segment, a [`Name`]: the EFS CSI
-/// driver roots each access point at `<base path>/<PV name>`, so the directory repeats on
-/// every access point and the leaf is the PV's own name. Reads back exactly as given.
+/// A path held as its directory and its last segment, each a [`Name`]: by default the EFS
+/// CSI driver roots each access point at `<base path>/<PV name>`, so the directory repeats
+/// on every access point and the leaf is the PV's own name. A `subPathPattern` can give
+/// every access point a directory of its own, which is why the directory is not a `Sym`:
+/// the pool lets it go with its last access point. Reads back exactly as given.
 #[derive(Clone, PartialEq, Eq)]
 pub struct NamedPath {
     /// Up to and including the last `/`, or empty when there is none.
-    dir: Sym,
+    dir: Name,
     leaf: Name,
 }
 
@@ -203,7 +213,7 @@ impl NamedPath {
     pub fn new(s: &str) -> NamedPath {
         let cut = s.rfind('/').map_or(0, |i| i + 1);
         NamedPath {
-            dir: Sym::new(&s[..cut]),
+            dir: Name::new(&s[..cut]),
             leaf: Name::new(&s[cut..]),
         }
     }
@@ -258,6 +268,9 @@ mod tests {
         assert_eq!(std::mem::size_of::<Option<Name>>(), 8, "thin, with a niche");
         let set: HashSet<Name> = [a.clone()].into();
         assert!(set.contains(a.as_str()), "read with a &str");
+        let found = Name::existing("pvc-0b0c2d7e-3f41-4e5b-9a6f-7c8d9e0f1a2b").expect("pooled");
+        assert!(std::ptr::eq(found.as_str(), a.as_str()));
+        assert_eq!(Name::existing("never-made-by-anyone"), None);
     }
 
     #[test]

@@ -169,8 +169,9 @@ impl CsiDriverRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PvRow {
     pub meta: Meta,
-    /// Interned: a cluster provisions a handful of sizes, over and over.
-    pub capacity: Option<Sym>,
+    /// Shared: a cluster provisions a handful of sizes, over and over (a `Name`, not a
+    /// `Sym`, because a volume resizer can write a new exact size on every resize).
+    pub capacity: Option<Name>,
     pub access_modes: AccessModes,
     pub reclaim_policy: Option<Sym>,
     pub phase: Option<Sym>,
@@ -279,8 +280,8 @@ pub struct PvcRow {
     pub meta: Meta,
     pub storage_class: Option<Sym>,
     pub phase: Option<Sym>,
-    /// Interned, as a PV's capacity.
-    pub requested: Option<Sym>,
+    /// Shared, as a PV's capacity.
+    pub requested: Option<Name>,
     /// The PV it is bound to (`spec.volumeName`): how an Event about the claim, or about
     /// a pod mounting it, reaches the volume.
     pub volume: Option<Name>,

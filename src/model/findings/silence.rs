@@ -6,6 +6,7 @@
 use super::policy::Policy;
 use super::types::{Finding, Kind, ObjRef};
 use crate::model::World;
+use crate::model::name::Name;
 use crate::model::projection::{IGNORE_ANNOTATION, Meta};
 
 pub(super) fn reason(w: &World, policy: &Policy, f: &Finding) -> Option<String> {
@@ -40,11 +41,12 @@ pub(super) fn reason(w: &World, policy: &Policy, f: &Finding) -> Option<String> 
 
 /// The metadata of a Kubernetes object a finding names, when the World holds it.
 fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
+    // A name nothing holds names no row, and is not worth pooling for the lookup.
     let ns = || {
-        (
+        Some((
             o.namespace.as_deref().unwrap_or_default().into(),
-            o.name.as_str().into(),
-        )
+            Name::existing(&o.name)?,
+        ))
     };
     Some(match o.kind {
         Kind::CsiDriver => &w.csi_drivers.get(&o.name)?.meta,
@@ -52,12 +54,12 @@ fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
         Kind::StorageClass => &w.storage_classes.get(&o.name)?.meta,
         Kind::VolumeAttachment => &w.volume_attachments.get(&o.name)?.meta,
         Kind::Node => &w.nodes.get(&o.name)?.meta,
-        Kind::DaemonSet => &w.daemonsets.get(&ns())?.meta,
-        Kind::ServiceAccount => &w.service_accounts.get(&ns())?.meta,
+        Kind::DaemonSet => &w.daemonsets.get(&ns()?)?.meta,
+        Kind::ServiceAccount => &w.service_accounts.get(&ns()?)?.meta,
         Kind::ClusterRole => &w.cluster_roles.get(&o.name)?.meta,
         Kind::ClusterRoleBinding => &w.cluster_role_bindings.get(&o.name)?.meta,
-        Kind::AckFileSystem => &w.ack_file_systems.get(&ns())?.meta,
-        Kind::PersistentVolumeClaim => &w.pvcs.get(&ns())?.meta,
+        Kind::AckFileSystem => &w.ack_file_systems.get(&ns()?)?.meta,
+        Kind::PersistentVolumeClaim => &w.pvcs.get(&ns()?)?.meta,
         Kind::Pod | Kind::Event => return None,
         Kind::Addon
         | Kind::FileSystem

@@ -11,6 +11,7 @@ use super::{NsName, World, ns_key};
 use crate::model::findings::{Kind, ObjRef};
 use crate::model::input::{Change, ProbeKey, ProbeOutcome};
 use crate::model::intern::Sym;
+use crate::model::name::Name;
 use crate::model::symptom::{Reason, SymptomRow};
 
 /// What one Event reaches.
@@ -61,7 +62,7 @@ impl World {
 
     /// When stordeck first saw the Event, by its own clock.
     pub fn symptom_seen(&self, s: &SymptomRow) -> Option<jiff::Timestamp> {
-        let key: NsName = (s.namespace, s.name.as_str().into());
+        let key: NsName = (s.namespace, Name::existing(&s.name)?);
         self.symptom_seen.get(&(s.reason, key)).copied()
     }
 
@@ -120,8 +121,8 @@ impl World {
         }
         for (cns, c) in &claims {
             l.add(ObjRef::new(Kind::PersistentVolumeClaim, Some(cns), c));
-            let key = (Sym::new(cns), c.as_str().into());
-            if let Some(claim) = self.pvcs.get(&key) {
+            let key = Name::existing(c).map(|c| (Sym::new(cns), c));
+            if let Some(claim) = key.and_then(|k| self.pvcs.get(&k)) {
                 if let Some(v) = &claim.volume {
                     pvs.insert(v.to_string());
                 }
