@@ -193,8 +193,7 @@ impl Observed {
 
     pub(super) fn pv_upserted(&mut self, old: Option<&PvRow>, new: &PvRow, now: Timestamp) {
         self.journal.push(Changed::Pv(new.meta.name.clone()));
-        let moved =
-            old.is_none_or(|o| o.volume_handle() != new.volume_handle() || o.phase != new.phase);
+        let moved = old.is_none_or(|o| !o.same_handle(new) || o.phase != new.phase);
         if moved {
             self.pv_changed.insert(new.meta.name.clone(), now);
         }

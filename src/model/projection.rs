@@ -239,6 +239,12 @@ impl PvRow {
         }
     }
 
+    /// Whether the two name the same volumeHandle. A handle is always held the same way,
+    /// so its parts compare as its text does, with no text to build.
+    pub fn same_handle(&self, other: &PvRow) -> bool {
+        self.handle_text == other.handle_text && self.efs == other.efs
+    }
+
     /// The EBS volume id of an EBS CSI PV.
     pub fn ebs_volume_id(&self) -> Option<&str> {
         // An EBS handle never parses as EFS, so it is always kept as text.
