@@ -5,6 +5,7 @@
 
 use super::{DeleteAddon, KubeObject};
 use crate::model::World;
+use crate::model::world::ns_lookup;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -18,16 +19,11 @@ pub enum Verdict {
 
 /// Whether the World currently holds the object.
 pub fn present(world: &World, o: &KubeObject) -> bool {
-    let ns = || {
-        (
-            o.namespace.as_deref().unwrap_or_default().into(),
-            o.name.as_str().into(),
-        )
-    };
+    let ns = || ns_lookup(o.namespace.as_deref().unwrap_or_default(), &o.name);
     match o.kind.as_str() {
         "CSIDriver" => world.csi_drivers.get(&o.name).is_some(),
-        "DaemonSet" => world.daemonsets.get(&ns()).is_some(),
-        "ServiceAccount" => world.service_accounts.get(&ns()).is_some(),
+        "DaemonSet" => ns().is_some_and(|k| world.daemonsets.get(&k).is_some()),
+        "ServiceAccount" => ns().is_some_and(|k| world.service_accounts.get(&k).is_some()),
         "ClusterRole" => world.cluster_roles.get(&o.name).is_some(),
         "ClusterRoleBinding" => world.cluster_role_bindings.get(&o.name).is_some(),
         _ => false,

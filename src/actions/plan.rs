@@ -12,6 +12,7 @@ use super::{
 };
 use crate::model::projection::{DaemonSetRow, Meta};
 use crate::model::provenance::CSI_TAG_PREFIX;
+use crate::model::world::ns_lookup;
 use crate::model::{HealthState, SourceId, World};
 
 const RELEASE_NAME: &str = "meta.helm.sh/release-name";
@@ -187,9 +188,8 @@ pub fn tolerates_disruption(ds: &DaemonSetRow) -> bool {
 }
 
 pub fn tolerate(world: &World, namespace: &str, name: &str) -> Result<Action, String> {
-    let ds = world
-        .daemonsets
-        .get(&(namespace.into(), name.into()))
+    let ds = ns_lookup(namespace, name)
+        .and_then(|k| world.daemonsets.get(&k))
         .ok_or_else(|| format!("DaemonSet {namespace}/{name} is not known"))?;
     if tolerates_disruption(ds) {
         return Err(format!(

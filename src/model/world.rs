@@ -284,10 +284,13 @@ fn name_key<T: ResourceExt>(o: &T) -> Name {
 
 fn ns_key<T: ResourceExt>(o: &T) -> NsName {
     let ns = o.meta().namespace.as_deref().unwrap_or_default();
-    (
-        Sym::new(ns),
-        Name::new(o.meta().name.as_deref().unwrap_or_default()),
-    )
+    (Sym::new(ns), name_key(o))
+}
+
+/// The key to look a namespaced row up by; `None` when no row can have it, since nothing
+/// holds that name (and so a lookup pools nothing).
+pub fn ns_lookup(namespace: &str, name: &str) -> Option<NsName> {
+    Some((Sym::new(namespace), Name::existing(name)?))
 }
 
 impl World {

@@ -6,8 +6,8 @@
 use super::policy::Policy;
 use super::types::{Finding, Kind, ObjRef};
 use crate::model::World;
-use crate::model::name::Name;
 use crate::model::projection::{IGNORE_ANNOTATION, Meta};
+use crate::model::world::ns_lookup;
 
 pub(super) fn reason(w: &World, policy: &Policy, f: &Finding) -> Option<String> {
     let subject = f.subject()?;
@@ -41,13 +41,7 @@ pub(super) fn reason(w: &World, policy: &Policy, f: &Finding) -> Option<String> 
 
 /// The metadata of a Kubernetes object a finding names, when the World holds it.
 fn meta_of<'w>(w: &'w World, o: &ObjRef) -> Option<&'w Meta> {
-    // A name nothing holds names no row, and is not worth pooling for the lookup.
-    let ns = || {
-        Some((
-            o.namespace.as_deref().unwrap_or_default().into(),
-            Name::existing(&o.name)?,
-        ))
-    };
+    let ns = || ns_lookup(o.namespace.as_deref().unwrap_or_default(), &o.name);
     Some(match o.kind {
         Kind::CsiDriver => &w.csi_drivers.get(&o.name)?.meta,
         Kind::PersistentVolume => &w.pvs.get(o.name.as_str())?.meta,

@@ -7,10 +7,9 @@ use std::collections::BTreeSet;
 
 use k8s_openapi::api::core::v1::Event;
 
-use super::{NsName, World, ns_key};
+use super::{NsName, World, ns_key, ns_lookup};
 use crate::model::findings::{Kind, ObjRef};
 use crate::model::input::{Change, ProbeKey, ProbeOutcome};
-use crate::model::intern::Sym;
 use crate::model::name::Name;
 use crate::model::symptom::{Reason, SymptomRow};
 
@@ -121,8 +120,7 @@ impl World {
         }
         for (cns, c) in &claims {
             l.add(ObjRef::new(Kind::PersistentVolumeClaim, Some(cns), c));
-            let key = Name::existing(c).map(|c| (Sym::new(cns), c));
-            if let Some(claim) = key.and_then(|k| self.pvcs.get(&k)) {
+            if let Some(claim) = ns_lookup(cns, c).and_then(|k| self.pvcs.get(&k)) {
                 if let Some(v) = &claim.volume {
                     pvs.insert(v.to_string());
                 }

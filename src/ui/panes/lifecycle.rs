@@ -24,7 +24,7 @@ use crate::model::findings::ack_retains;
 use crate::model::input::{AccessPointRec, FileSystemRec, MountTargetRec};
 use crate::model::projection::AckFileSystemRow;
 use crate::model::table::Cursor;
-use crate::model::world::TransitionKind;
+use crate::model::world::{TransitionKind, ns_lookup};
 use crate::model::{SourceId, World};
 use crate::ui::format::{clock, duration, opt};
 use crate::ui::sanitize::clean;
@@ -205,10 +205,10 @@ impl TablePane for Lifecycle {
             ObjectKind::MountTarget => Slot::Mt(world.mount_targets.rank(name)? as u32),
             ObjectKind::AccessPoint => Slot::Ap(world.access_points.rank(name)? as u32),
             ObjectKind::AckFileSystem => {
-                let key = (
-                    target.namespace.as_deref().unwrap_or_default().into(),
-                    target.name.as_str().into(),
-                );
+                let key = ns_lookup(
+                    target.namespace.as_deref().unwrap_or_default(),
+                    &target.name,
+                )?;
                 Slot::Ack(world.ack_file_systems.rank(&key)? as u32)
             }
             ObjectKind::EbsVolume => Slot::Ebs(world.ebs_volumes.rank(name)? as u32),
